@@ -1,0 +1,54 @@
+import type { TensorSummary } from "./summary";
+
+/**
+ * What a node is to the user: a trainable parameter (requiresGrad leaf), an input or constant
+ * leaf, an intermediate result, or the output the graph was traced from.
+ */
+export type NodeKind = "param" | "input" | "intermediate" | "output";
+
+/**
+ * Gradient status, made explicit because "all grads are 0 before backward()" confuses learners:
+ * computed; not computed yet (backward not run); not required (no path from a parameter);
+ * not retained (an intermediate whose grad backward() did not keep: call retainGrad()).
+ */
+export type GradState = "computed" | "not-computed" | "not-required" | "not-retained";
+
+export interface GraphNode {
+  /** Stable within one payload: "n0", "n1", ... in topological order. */
+  id: string;
+  /** Registry op name ("matmul"), or "leaf" for tensors created directly. */
+  op: string;
+  /** User-given name (`{ name: "W" }`), if any. */
+  name?: string;
+  kind: NodeKind;
+  shape: number[];
+  dtype: "float64" | "float32";
+  /** Composite-op scopes, outermost first (e.g. ["Linear#1", "crossEntropy"]), for folding. */
+  scope?: string[];
+  /** Op attributes worth showing (axis, perm, ...), as short strings. */
+  attrs?: Record<string, string>;
+  value: TensorSummary;
+  grad: TensorSummary | null;
+  gradState: GradState;
+  /** Set when anomaly mode found this op produced the first NaN/Inf. */
+  anomaly?: string;
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  /** Which input of `to` this is (0-based). */
+  argIndex: number;
+  shape: number[];
+}
+
+export interface GraphPayload {
+  version: number;
+  kind: "graph";
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  /** Id of the node the graph was traced from. */
+  output: string;
+  /** True when the graph was cut to a maximum node count; `omitted` nodes are not shown. */
+  truncated?: { omitted: number };
+}

@@ -1,0 +1,61 @@
+import { PROTOCOL_VERSION } from "./mime";
+import type { GraphPayload } from "./graph";
+import type { HeatmapPayload } from "./heatmap";
+import type { ChainPayload } from "./chain";
+
+/** Result of validating an untrusted payload: the typed payload, or a readable reason. */
+export type Checked<T> = { ok: true; payload: T } | { ok: false; error: string };
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function isShape(v: unknown): v is number[] {
+  return Array.isArray(v) && v.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0);
+}
+function header(v: unknown, kind: string): string | null {
+  if (!isObj(v)) return "payload is not an object";
+  if (typeof v.version !== "number") return "payload has no version";
+  if (v.version > PROTOCOL_VERSION)
+    return `payload version ${v.version} is newer than this extension understands (${PROTOCOL_VERSION}); update chainlab's JupyterLab extension`;
+  if (v.kind !== kind) return `expected a ${kind} payload, got kind ${JSON.stringify(v.kind)}`;
+  return null;
+}
+
+export function checkGraphPayload(v: unknown): Checked<GraphPayload> {
+  const h = header(v, "graph");
+  if (h) return { ok: false, error: h };
+  const p = v as Record<string, unknown>;
+  if (!Array.isArray(p.nodes) || !Array.isArray(p.edges)) return { ok: false, error: "graph payload needs nodes and edges arrays" };
+  const ids = new Set<string>();
+  for (const n of p.nodes) {
+    if (!isObj(n) || typeof n.id !== "string" || typeof n.op !== "string" || !isShape(n.shape))
+      return { ok: false, error: "graph node needs id, op and shape" };
+    ids.add(n.id);
+  }
+  for (const e of p.edges) {
+    if (!isObj(e) || typeof e.from !== "string" || typeof e.to !== "string" || !ids.has(e.from) || !ids.has(e.to))
+      return { ok: false, error: "graph edge refers to an unknown node" };
+  }
+  if (typeof p.output !== "string" || !ids.has(p.output)) return { ok: false, error: "graph output is not a node" };
+  return { ok: true, payload: v as GraphPayload };
+}
+
+export function checkHeatmapPayload(v: unknown): Checked<HeatmapPayload> {
+  const h = header(v, "heatmap");
+  if (h) return { ok: false, error: h };
+  const p = v as Record<string, unknown>;
+  if (!isShape(p.shape) || !Array.isArray(p.slices)) return { ok: false, error: "heatmap payload needs shape and slices" };
+  for (const s of p.slices) {
+    if (!isObj(s) || !Array.isArray(s.value) || !s.value.every((r) => Array.isArray(r)))
+      return { ok: false, error: "heatmap slice needs a value matrix" };
+  }
+  return { ok: true, payload: v as HeatmapPayload };
+}
+
+export function checkChainPayload(v: unknown): Checked<ChainPayload> {
+  const h = header(v, "chain");
+  if (h) return { ok: false, error: h };
+  const p = v as Record<string, unknown>;
+  if (!Array.isArray(p.paths) || !isObj(p.numeric)) return { ok: false, error: "chain payload needs paths and numeric" };
+  return { ok: true, payload: v as ChainPayload };
+}
