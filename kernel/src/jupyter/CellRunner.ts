@@ -1,0 +1,232 @@
+import { format } from "util";
+import type { KernelTransport, MimeBundle, DisplayOptions } from "../display/kernelTransport";
+import { errorFromDiagnostics, errorFromThrown, type CellDiagnostic, type ErrorContent } from "./errorReport";
+import type { Executor, ExecutorConsole } from "./tslabInternals";
+
+/**
+ * Runs cells one at a time through tslab's executor and turns what happens into Jupyter
+ * messages: execute_input, streams, display data (full MIME bundles), execute_result for rich
+ * last values, error, and the execute_reply content. It owns the execution count and history.
+ */
+
+/** Publishes one iopub message whose parent is the execute_request being served. */
+export type Publish = (msgType: string, content: object) => void;
+
+export interface ExecuteRequest {
+  code: string;
+  silent?: boolean;
+  store_history?: boolean;
+  stop_on_error?: boolean;
+}
+
+export type ExecuteReplyContent =
+  | { status: "ok"; execution_count: number; payload: []; user_expressions: Record<string, never> }
+  | ({ status: "error"; execution_count: number } & ErrorContent)
+  | { status: "aborted"; execution_count: number };
+
+export interface HistoryEntry {
+  line: number;
+  code: string;
+  /** text/plain of the execute_result, if the cell had one. */
+  output: string | null;
+}
+
+/** Deno's convention: an object with this method displays as the MIME bundle it returns. */
+export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+
+/** What the executor reported while one cell ran. */
+interface CellReport {
+  diagnostics: CellDiagnostic[];
+  thrown: { error: unknown } | null;
+  lastValue: { value: unknown } | null;
+}
+
+/** tslab's executor prints each diagnostic with exactly this format string. */
+const DIAGNOSTIC_FORMAT = "%s%d:%d - %s";
+
+/** Stream text is batched (as ipykernel does) so a loop printing every step does not send a message per line. */
+const STREAM_FLUSH_BYTES = 16 * 1024;
+const STREAM_FLUSH_MS = 100;
+
+export class CellRunner {
+  executionCount = 0;
+  readonly history: HistoryEntry[] = [];
+  /** Set once by the launcher: the executor needs this runner's console, so it comes second. */
+  executor: Executor | null = null;
+
+  private tail: Promise<unknown> = Promise.resolve();
+  private nextTicket = 0;
+  /** Requests that arrived before a failed cell finished are aborted (stop_on_error). */
+  private abortBelow = 0;
+  private report: CellReport | null = null;
+  /** Outputs go to the latest cell, also when they come later (timers), as in ipykernel and tslab. */
+  private publishOutput: Publish = () => undefined;
+  private pendingStream: { name: string; text: string; since: number } | null = null;
+  private flushScheduled = false;
+
+  /** Given to tslab's createExecutor: receives the cell's last value and its errors. */
+  readonly executorConsole: ExecutorConsole = {
+    log: (value?: unknown, ...rest: unknown[]) => {
+      if (this.report && rest.length === 0) this.report.lastValue = { value };
+      else console.log(value, ...rest);
+    },
+    error: (first?: unknown, ...rest: unknown[]) => {
+      const report = this.report;
+      if (report && first === DIAGNOSTIC_FORMAT && rest.length === 4) {
+        const [fileName, line, column, message] = rest as [string, number, number, string];
+        report.diagnostics.push({ fileName: fileName.trim(), line, column, message });
+      } else if (report && rest.length === 0 && report.thrown === null) {
+        report.thrown = { error: first };
+      } else {
+        console.error(first, ...rest);
+      }
+    },
+  };
+
+  /** Installed on globalThis for the library's show.* and display(). */
+  readonly transport: KernelTransport = {
+    display: (bundle: MimeBundle, opts: DisplayOptions = {}) => {
+      const transient = opts.displayId ? { display_id: opts.displayId } : {};
+      const msgType = opts.update && opts.displayId ? "update_display_data" : "display_data";
+      this.publishFlushed(msgType, { data: bundle, metadata: opts.metadata ?? {}, transient });
+    },
+    clearOutput: (wait = false) => this.publishFlushed("clear_output", { wait }),
+  };
+
+  /** For tslab's own `display` API (single-MIME messages), routed to the same cell. */
+  readonly writeDisplayData = (data: object, update: boolean): void => {
+    this.publishFlushed(update ? "update_display_data" : "display_data", data);
+  };
+
+  execute(req: ExecuteRequest, publish: Publish): Promise<ExecuteReplyContent> {
+    const ticket = this.nextTicket++;
+    const run = () => this.run(req, publish, ticket);
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  private async run(req: ExecuteRequest, publish: Publish, ticket: number): Promise<ExecuteReplyContent> {
+    if (ticket < this.abortBelow) return { status: "aborted", execution_count: this.executionCount };
+    const executor = this.executor;
+    if (!executor) throw new Error("CellRunner: executor not set");
+    const silent = req.silent === true;
+    if (!silent && req.store_history !== false) this.executionCount++;
+    const count = this.executionCount;
+
+    this.flushStream();
+    this.publishOutput = silent ? () => undefined : publish;
+    process.stdout.write = this.streamWriter("stdout");
+    process.stderr.write = this.streamWriter("stderr");
+    this.publishFlushed("execute_input", { code: req.code, execution_count: count });
+
+    const report: CellReport = { diagnostics: [], thrown: null, lastValue: null };
+    this.report = report;
+    let ok: boolean;
+    try {
+      ok = await executor.execute(req.code);
+    } catch (e) {
+      // The executor itself failed (a compiler crash): report it as the cell's error.
+      report.thrown ??= { error: e };
+      ok = false;
+    } finally {
+      this.report = null;
+    }
+
+    let error: ErrorContent | null = null;
+    if (!ok) {
+      error = report.diagnostics.length
+        ? errorFromDiagnostics(report.diagnostics, req.code)
+        : errorFromThrown(report.thrown ? report.thrown.error : new Error("the cell failed"));
+    } else if (report.diagnostics.length) {
+      // A `//%module` cell registers even with diagnostics (tslab's rule): show them as warnings.
+      for (const d of report.diagnostics) process.stderr.write(`${d.line}:${d.column} - ${d.message}\n`);
+    }
+
+    let output: string | null = null;
+    if (ok && report.lastValue) {
+      const shown = await this.showLastValue(report.lastValue.value, count);
+      output = shown;
+    }
+    if (req.store_history !== false && !silent) this.history.push({ line: count, code: req.code, output });
+
+    if (error) {
+      this.publishFlushed("error", error);
+      if (req.stop_on_error !== false) {
+        // Let the socket loop take in requests that were already sent, then abort them all.
+        await new Promise((resolve) => setImmediate(resolve));
+        this.abortBelow = this.nextTicket;
+      }
+      this.flushStream();
+      return { status: "error", execution_count: count, ...error };
+    }
+    this.flushStream();
+    return { status: "ok", execution_count: count, payload: [], user_expressions: {} };
+  }
+
+  /**
+   * A value with a Jupyter.display method (Tensors get one from chainlab's display layer)
+   * becomes an execute_result; anything else is printed as tslab prints it. Returns the
+   * text/plain shown, for history.
+   */
+  private async showLastValue(value: unknown, count: number): Promise<string | null> {
+    const method = value !== null && (typeof value === "object" || typeof value === "function")
+      ? (value as Record<symbol, unknown>)[JUPYTER_DISPLAY]
+      : undefined;
+    if (typeof method === "function") {
+      try {
+        const bundle = (await method.call(value)) as MimeBundle | null | undefined;
+        if (bundle && typeof bundle === "object") {
+          const data: MimeBundle = { ...bundle };
+          if (typeof data["text/plain"] !== "string") data["text/plain"] = format(value);
+          this.publishFlushed("execute_result", { execution_count: count, data, metadata: {}, transient: {} });
+          return data["text/plain"] as string;
+        }
+      } catch (e) {
+        process.stderr.write(`chainlab: the value's [Symbol.for("Jupyter.display")]() failed: ${e instanceof Error ? e.message : String(e)}\n`);
+      }
+    }
+    console.log(value);
+    return null;
+  }
+
+  private streamWriter(name: "stdout" | "stderr") {
+    const decoder = new TextDecoder();
+    return (chunk: string | Uint8Array, encodingOrCb?: unknown, cb?: unknown): boolean => {
+      const text = typeof chunk === "string" ? chunk : decoder.decode(chunk);
+      this.appendStream(name, text);
+      const done = typeof encodingOrCb === "function" ? encodingOrCb : cb;
+      if (typeof done === "function") (done as () => void)();
+      return true;
+    };
+  }
+
+  private appendStream(name: string, text: string): void {
+    const now = Date.now();
+    if (this.pendingStream && this.pendingStream.name !== name) this.flushStream();
+    if (!this.pendingStream) this.pendingStream = { name, text: "", since: now };
+    this.pendingStream.text += text;
+    // A synchronous loop never yields to the timer, so flush by size and age as well.
+    if (this.pendingStream.text.length > STREAM_FLUSH_BYTES || now - this.pendingStream.since > STREAM_FLUSH_MS) {
+      this.flushStream();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flushStream();
+      });
+    }
+  }
+
+  private flushStream(): void {
+    const p = this.pendingStream;
+    this.pendingStream = null;
+    if (p && p.text) this.publishOutput("stream", { name: p.name, text: p.text });
+  }
+
+  /** Any non-stream message first flushes pending stream text, so outputs keep their order. */
+  private publishFlushed(msgType: string, content: object): void {
+    this.flushStream();
+    this.publishOutput(msgType, content);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Turns what went wrong in a cell (TypeScript diagnostics, a thrown value, an interrupt) into
+ * the `error` content Jupyter expects: ename, evalue and a traceback of lines (ANSI colours
+ * allowed; every frontend renders them).
+ */
+
+export interface ErrorContent {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+/** One TypeScript diagnostic as tslab's executor prints it: 1-based line and column. */
+export interface CellDiagnostic {
+  fileName: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+const RED = "\u001b[0;31m";
+const BOLD_RED = "\u001b[1;31m";
+const RESET = "\u001b[0m";
+
+/**
+ * Node's vm throws "Script execution was interrupted by `SIGINT`" (older: "Script execution
+ * interrupted.") for sync code; tslab rejects async cells with "Interrupted asynchronously".
+ */
+const INTERRUPT_MESSAGE = /^(Script execution (was )?interrupted|Interrupted asynchronously)/;
+
+export function isInterrupt(e: unknown): boolean {
+  return e instanceof Error && INTERRUPT_MESSAGE.test(e.message);
+}
+
+/** Stack frames inside Node, tslab or this launcher say nothing about the user's cell. */
+function isUserFrame(line: string): boolean {
+  return !/node:internal|node:vm|[\\/]tslab[\\/]dist[\\/]|[\\/]lib[\\/]jupyter[\\/]/.test(line);
+}
+
+export function errorFromThrown(e: unknown): ErrorContent {
+  if (isInterrupt(e)) {
+    return {
+      ename: "Interrupted",
+      evalue: "execution was interrupted",
+      traceback: [`${BOLD_RED}Interrupted${RESET}: execution was interrupted; variables keep the values they had at that moment`],
+    };
+  }
+  if (e instanceof Error) {
+    const ename = e.name || "Error";
+    const evalue = e.message;
+    const frames = (e.stack ?? "").split("\n").slice(1).filter((l) => /^\s+at /.test(l) && isUserFrame(l));
+    return { ename, evalue, traceback: [`${BOLD_RED}${ename}${RESET}: ${evalue}`, ...frames] };
+  }
+  // A thrown non-Error (throw "x", throw 42): there is no stack, only the value.
+  let shown: string;
+  try {
+    shown = typeof e === "string" ? e : JSON.stringify(e) ?? String(e);
+  } catch {
+    shown = String(e);
+  }
+  return { ename: "Uncaught", evalue: shown, traceback: [`${BOLD_RED}Uncaught${RESET} ${shown}`] };
+}
+
+/**
+ * Diagnostics name the cell's line and column and show the line with a caret under the
+ * column, so a student sees where the type error is without counting lines.
+ */
+export function errorFromDiagnostics(diags: readonly CellDiagnostic[], source: string): ErrorContent {
+  const lines = source.split("\n");
+  const traceback: string[] = [];
+  for (const d of diags) {
+    const where = `${d.fileName ? d.fileName + " " : ""}line ${d.line}, column ${d.column}`;
+    traceback.push(`${RED}${where}${RESET}: ${d.message}`);
+    const code = d.fileName ? undefined : lines[d.line - 1];
+    if (code !== undefined) {
+      traceback.push(`  ${code}`);
+      traceback.push(`  ${" ".repeat(Math.max(0, d.column - 1))}^`);
+    }
+  }
+  const first = diags[0];
+  const evalue = first
+    ? `line ${first.line}, column ${first.column}: ${first.message}${diags.length > 1 ? ` (and ${diags.length - 1} more)` : ""}`
+    : "the cell did not compile";
+  return { ename: "TypeScriptError", evalue, traceback: [`${BOLD_RED}TypeScriptError${RESET}: ${evalue}`, ...traceback] };
+}

@@ -1,0 +1,81 @@
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ChainlabError } from "../errors";
+
+/**
+ * Writes the Jupyter kernelspec (kernel.json) for the chainlab kernel without IPython or
+ * jupyter_client: a kernelspec is only a folder `<data dir>/kernels/<name>/kernel.json`.
+ * Paths are absolute so the kernel starts from any notebook folder and any PATH.
+ */
+
+export const KERNEL_NAME = "chainlab";
+export const DISPLAY_NAME = "TypeScript (chainlab)";
+
+export type InstallTarget = { kind: "user" } | { kind: "sys-prefix"; python?: string } | { kind: "prefix"; prefix: string };
+
+export interface KernelSpec {
+  argv: string[];
+  display_name: string;
+  language: string;
+  interrupt_mode: "signal";
+  env: Record<string, string>;
+  metadata: Record<string, unknown>;
+}
+
+/** argv runs this package's bin with the Node that runs the installer. */
+export function kernelSpec(): KernelSpec {
+  const bin = path.resolve(__dirname, "..", "..", "bin", "chainlab.js");
+  return {
+    argv: [process.execPath, bin, "kernel", "start", "{connection_file}"],
+    display_name: DISPLAY_NAME,
+    language: "typescript",
+    interrupt_mode: "signal",
+    env: {},
+    metadata: { debugger: false },
+  };
+}
+
+/** Jupyter's per-user data directory, as jupyter_core.paths.jupyter_data_dir() computes it. */
+export function userDataDir(): string {
+  if (process.env.JUPYTER_DATA_DIR) return path.resolve(process.env.JUPYTER_DATA_DIR);
+  const home = os.homedir();
+  if (process.platform === "darwin") return path.join(home, "Library", "Jupyter");
+  if (process.platform === "win32") return path.join(process.env.APPDATA ?? path.join(home, "AppData", "Roaming"), "jupyter");
+  return path.join(process.env.XDG_DATA_HOME || path.join(home, ".local", "share"), "jupyter");
+}
+
+/** The active Python environment's prefix: the venv or conda env if one is active, else asks Python. */
+export function sysPrefix(python?: string): string {
+  if (!python) {
+    const active = process.env.VIRTUAL_ENV || process.env.CONDA_PREFIX;
+    if (active) return path.resolve(active);
+  }
+  const exe = python ?? (process.platform === "win32" ? "python" : "python3");
+  try {
+    return execFileSync(exe, ["-c", "import sys; print(sys.prefix)"], { encoding: "utf8" }).trim();
+  } catch {
+    throw new ChainlabError("kernel install", `--sys-prefix needs a Python to ask for sys.prefix; '${exe}' did not run. Use --prefix <dir> instead`);
+  }
+}
+
+export function kernelsDir(target: InstallTarget): string {
+  switch (target.kind) {
+    case "user":
+      return path.join(userDataDir(), "kernels");
+    case "sys-prefix":
+      return path.join(sysPrefix(target.python), "share", "jupyter", "kernels");
+    case "prefix":
+      return path.join(path.resolve(target.prefix), "share", "jupyter", "kernels");
+  }
+}
+
+/** Writes kernel.json (replacing an older one) and returns the kernelspec folder. */
+export function installKernelSpec(target: InstallTarget, name = KERNEL_NAME, spec: KernelSpec = kernelSpec()): string {
+  if (!/^[a-z0-9._-]+$/i.test(name)) throw new ChainlabError("kernel install", `kernel name '${name}' may only contain letters, digits, '.', '_' and '-'`);
+  const dir = path.join(kernelsDir(target), name.toLowerCase());
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");
+  return dir;
+}
