@@ -1,0 +1,52 @@
+/**
+ * autodiff/: recording switches, graph tracing, backward, the functional API (grad, vjp, jvp,
+ * jacobian, hessian), gradcheck and anomaly detection. No op-specific knowledge lives here:
+ * every derivative comes from the op registry.
+ */
+let gradEnabled = true;
+const scopeStack: string[] = [];
+let scopeCounter = 0;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs `fn` without recording the graph (as torch.no_grad); restores the mode even on throw. */
+export function noGrad<R>(fn: () => R): R {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/** Runs `fn` with recording forced on (used by backward when building higher-order graphs). */
+export function enableGrad<R>(fn: () => R, on = true): R {
+  const prev = gradEnabled;
+  gradEnabled = on;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+/**
+ * Tags every op recorded inside `fn` with a scope name (composite ops, nn modules), so graph
+ * views can fold them into one box. Names get a counter: "Linear#3".
+ */
+export function withScope<R>(name: string, fn: () => R): R {
+  scopeStack.push(`${name}#${++scopeCounter}`);
+  try {
+    return fn();
+  } finally {
+    scopeStack.pop();
+  }
+}
+
+export function currentScope(): readonly string[] {
+  return scopeStack.length === 0 ? EMPTY : scopeStack.slice();
+}
+const EMPTY: readonly string[] = Object.freeze([]);

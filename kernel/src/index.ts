@@ -1,0 +1,33 @@
+/**
+ * chainlab: any-rank tensor autodiff with a stepwise multivariate chain-rule display.
+ * This file only re-exports the public API.
+ */
+export { Tensor } from "./tensor/Tensor";
+export type { DType, TensorLike, Node } from "./tensor/Tensor";
+export type { Nested } from "./tensor/nested";
+export { tensor, zeros, ones, full, eye, arange, linspace, rand, randn, scalar } from "./tensor/creation";
+export type { TensorOptions, RandomOptions } from "./tensor/creation";
+export { manualSeed } from "./tensor/random";
+export { setMaxElements, getMaxElements } from "./tensor/shape";
+export { ChainlabError } from "./errors";
+export {
+  add, sub, mul, div, neg, pow, square, sqrt, abs, exp, log, sin, cos, tanh, sigmoid, relu, sign,
+  maximum, minimum, greater, equal, where,
+  sum, mean, max, min, prod, logSumExp, softmax, logSoftmax,
+  matmul, dot, outer,
+  transpose, reshape, flatten, squeeze, unsqueeze, broadcastTo, sumTo, slice, pad, index, concat, stack,
+  gather, scatterAdd,
+  mse, crossEntropy, binaryCrossEntropy,
+} from "./ops/functions";
+export { registry, getOp } from "./ops/registry";
+export type { OpDef, Algebra, Attrs, Sample } from "./ops/OpDef";
+export { noGrad, withScope, isGradEnabled } from "./autodiff/mode";
+export { detectAnomaly, AnomalyError } from "./autodiff/anomaly";
+export { trace } from "./autodiff/trace";
+export type { TraceEntry } from "./autodiff/trace";
+export { grad, valueAndGrad, vjp, jvp, jacobian, hessian } from "./autodiff/functional";
+export { gradcheck } from "./autodiff/gradcheck";
+export type { GradcheckReport, GradcheckOptions, GradcheckInputReport } from "./autodiff/gradcheck";
+export * as nn from "./nn/index";
+export * as optim from "./optim/index";
+export * as protocol from "./protocol/index";

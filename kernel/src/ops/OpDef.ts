@@ -1,0 +1,111 @@
+/**
+ * ops/: the op table. One file per op family, one OpDef object per op, listed once in
+ * registry.ts. An op's forward kernel, derivative rule, index-notation partial, notation and
+ * test domain sit together here; nothing outside this folder defines a derivative.
+ *
+ * One rule, two interpreters: `vjp` is written against an Algebra. Run with the numeric
+ * algebra (the differentiable tensor functions) it is the backward pass, and because it is
+ * built from differentiable ops, gradients of gradients come for free. Run with the symbolic
+ * algebra (kernel/src/symbolic) it builds the compact matrix-form expression the chain-rule
+ * display prints, so the numbers in .grad and the formulas on screen cannot disagree.
+ */
+import type { Tensor, Storage } from "../tensor/Tensor";
+import type { IndexExpr } from "../symbolic/IndexExpr";
+
+export type Attrs = Readonly<Record<string, unknown>>;
+
+/** The operations a derivative rule may use; implemented by Tensor functions and symbolically. */
+export interface Algebra<T> {
+  /** A scalar constant. */
+  scalar(v: number): T;
+  add(a: T, b: T): T;
+  sub(a: T, b: T): T;
+  mul(a: T, b: T): T;
+  div(a: T, b: T): T;
+  neg(a: T): T;
+  square(a: T): T;
+  sqrt(a: T): T;
+  exp(a: T): T;
+  log(a: T): T;
+  sin(a: T): T;
+  cos(a: T): T;
+  pow(a: T, b: T): T;
+  /** Non-differentiable helpers (their own derivative is zero). */
+  sign(a: T): T;
+  /** 1 where a > b, else 0. */
+  greater(a: T, b: T): T;
+  /** 1 where a == b, else 0. */
+  equal(a: T, b: T): T;
+  where(cond: T, a: T, b: T): T;
+  matmul(a: T, b: T): T;
+  outer(a: T, b: T): T;
+  transpose(a: T, perm?: number[]): T;
+  reshape(a: T, shape: number[]): T;
+  broadcastTo(a: T, shape: number[]): T;
+  /** Sums over broadcast axes so the result has `shape` (undoes broadcasting). */
+  sumTo(a: T, shape: number[]): T;
+  sum(a: T, axes?: number[], keepDims?: boolean): T;
+  /** Zero tensor of `shape` with `a` written at offset `begin` (the adjoint of slice). */
+  pad(a: T, shape: number[], begin: number[]): T;
+  slice(a: T, begin: number[], size: number[]): T;
+  /** Zeros of `shape` with `a` added at `indices` along `axis` (the adjoint of gather). */
+  scatterAdd(a: T, indices: T, axis: number, shape: number[]): T;
+  gather(a: T, indices: T, axis: number): T;
+}
+
+/** What a derivative rule sees: the op's inputs and output, and its attributes. */
+export interface RuleContext<T> {
+  inputs: readonly T[];
+  out: T;
+  attrs: Attrs;
+  /** Input shapes, for rules that need them (e.g. sumTo after broadcasting). */
+  shapes: readonly (readonly number[])[];
+  outShape: readonly number[];
+}
+
+/** What an index rule sees: index names for the output's and the differentiated input's axes. */
+export interface IndexContext {
+  /** Which input is differentiated. */
+  argnum: number;
+  /** Index names of the output axes (J) and of input `argnum`'s axes (I). */
+  J: string[];
+  I: string[];
+  shapes: readonly (readonly number[])[];
+  outShape: readonly number[];
+  attrs: Attrs;
+}
+
+export interface Sample {
+  inputs: Tensor[];
+  attrs?: Attrs;
+  /** Which inputs are differentiated (default: all that the op differentiates). */
+  label?: string;
+}
+
+export interface OpDef {
+  /** Registry name, also the public function name where there is one. */
+  readonly name: string;
+  /** Family (file) the op belongs to, for docs and test grouping. */
+  readonly family: string;
+  /** Computes the output values. Inputs have been validated by the public function. */
+  forward(inputs: readonly Tensor[], attrs: Attrs): { data: Storage; shape: number[] };
+  /**
+   * The derivative rule: given g = dL/d(out), returns dL/d(input) for each input (null where an
+   * input has no gradient, e.g. integer labels). Results may have the broadcast shape; the
+   * engine sums them back to each input's shape (one place undoes broadcasting).
+   */
+  vjp<T>(g: T, ctx: RuleContext<T>, A: Algebra<T>): (T | null)[];
+  /** Inputs that never receive gradients (labels, conditions, indices). */
+  readonly nondiff?: readonly number[];
+  /** d out_J / d in_I in index notation (for the chain-rule display). */
+  index?(ctx: IndexContext): IndexExpr;
+  /** Notation for the compact form: how to print op(args). */
+  latex(args: string[], attrs: Attrs): string;
+  text(args: string[], attrs: Attrs): string;
+  /** Test domain: samples over ranks and broadcasting cases for the registry-wide tests. */
+  samples(seed: number): Sample[];
+  /** Second derivatives exist everywhere on the test domain (grad-of-grad is checked). */
+  readonly smooth: boolean;
+  /** Attributes worth showing on graph nodes. */
+  showAttrs?(attrs: Attrs): Record<string, string>;
+}

@@ -1,0 +1,24 @@
+import type { OpDef, Attrs } from "./OpDef";
+import { Tensor } from "../tensor/Tensor";
+import { currentScope, isGradEnabled } from "../autodiff/mode";
+import { checkAnomaly, isAnomalyMode } from "../autodiff/anomaly";
+
+/**
+ * Runs an op and records it: the result remembers {op, inputs, attrs, scope} when any
+ * differentiable input requires grad and recording is on. Inputs are never mutated.
+ */
+export function apply(op: OpDef, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor {
+  const { data, shape } = op.forward(inputs, attrs);
+  let record = false;
+  if (isGradEnabled()) {
+    for (let i = 0; i < inputs.length; i++) {
+      if (inputs[i].requiresGrad && !(op.nondiff && op.nondiff.includes(i))) {
+        record = true;
+        break;
+      }
+    }
+  }
+  const out = new Tensor(data, shape, record ? { node: { op, inputs, attrs, scope: currentScope() } } : {});
+  if (isAnomalyMode()) checkAnomaly(op.name, "forward", data, inputs, out);
+  return out;
+}

@@ -1,0 +1,178 @@
+/**
+ * Elementwise functions of two tensors with NumPy broadcasting, plus `where`. Rules return
+ * gradients in the broadcast shape; the engine sums them back to each input's shape.
+ */
+import type { Algebra, OpDef, RuleContext } from "./OpDef";
+import { Tensor } from "../tensor/Tensor";
+import { alloc, expandTo, resultDType } from "../tensor/storage";
+import { broadcastShapes } from "../tensor/shape";
+import { E, type IndexExpr } from "../symbolic/IndexExpr";
+import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
+import { BINARY_SHAPES, rngOf, uniform } from "./samples";
+import type { IndexContext } from "./OpDef";
+
+const enum K { Add, Sub, Mul, Div, Pow, Max, Min, Gt, Eq }
+
+// One loop per kernel (no per-element closure), over operands already expanded to one shape.
+function run(k: K, a: ArrayLike<number>, b: ArrayLike<number>, o: Float64Array | Float32Array): void {
+  const n = o.length;
+  switch (k) {
+    case K.Add: for (let i = 0; i < n; i++) o[i] = a[i] + b[i]; break;
+    case K.Sub: for (let i = 0; i < n; i++) o[i] = a[i] - b[i]; break;
+    case K.Mul: for (let i = 0; i < n; i++) o[i] = a[i] * b[i]; break;
+    case K.Div: for (let i = 0; i < n; i++) o[i] = a[i] / b[i]; break;
+    case K.Pow: for (let i = 0; i < n; i++) o[i] = Math.pow(a[i], b[i]); break;
+    // NaN propagates from either side, as numpy.maximum does.
+    case K.Max: for (let i = 0; i < n; i++) o[i] = a[i] > b[i] || a[i] !== a[i] ? a[i] : b[i]; break;
+    case K.Min: for (let i = 0; i < n; i++) o[i] = a[i] < b[i] || a[i] !== a[i] ? a[i] : b[i]; break;
+    case K.Gt: for (let i = 0; i < n; i++) o[i] = a[i] > b[i] ? 1 : 0; break;
+    case K.Eq: for (let i = 0; i < n; i++) o[i] = a[i] === b[i] ? 1 : 0; break;
+  }
+}
+
+interface BinarySpec {
+  name: string;
+  kernel: K;
+  vjp: <T>(g: T, a: T, b: T, y: T, A: Algebra<T>) => [T | null, T | null];
+  /** Local partials d y / d a and d y / d b at the output index. */
+  d: [(a: IndexExpr, b: IndexExpr, y: IndexExpr) => IndexExpr, (a: IndexExpr, b: IndexExpr, y: IndexExpr) => IndexExpr];
+  latex: (a: string, b: string) => string;
+  text: (a: string, b: string) => string;
+  domain?: [[number, number, number], [number, number, number]];
+  smooth?: boolean;
+  nondiff?: number[];
+}
+
+function binary(s: BinarySpec): OpDef {
+  return {
+    name: s.name,
+    family: "binary",
+    smooth: s.smooth ?? true,
+    nondiff: s.nondiff,
+    forward([a, b]: readonly Tensor[]) {
+      const shape = broadcastShapes(s.name, a.shape, b.shape);
+      const ad = expandTo(a.data, a.shape, shape);
+      const bd = expandTo(b.data, b.shape, shape);
+      const out = alloc(ad.length > bd.length ? ad.length : bd.length, resultDType([a, b]));
+      run(s.kernel, ad, bd, out);
+      return { data: out, shape };
+    },
+    vjp<T>(g: T, c: RuleContext<T>, A: Algebra<T>) {
+      return s.vjp(g, c.inputs[0], c.inputs[1], c.out, A);
+    },
+    index: (c: IndexContext) => E.mul(alignedDeltas(c), s.d[c.argnum](inAtOut(c, 0), inAtOut(c, 1), outAtOut(c))),
+    latex: ([a, b]) => s.latex(a, b),
+    text: ([a, b]) => s.text(a, b),
+    samples(seed) {
+      const rng = rngOf(seed);
+      const [da, db] = s.domain ?? [[-2, 2, 0], [-2, 2, 0]];
+      return BINARY_SHAPES.map(([sa, sb]) => ({
+        inputs: [uniform(sa, rng, ...da), uniform(sb, rng, ...db)],
+        label: `${JSON.stringify(sa)} with ${JSON.stringify(sb)}`,
+      }));
+    },
+  };
+}
+
+const one = E.num(1);
+export const add = binary({
+  name: "add", kernel: K.Add,
+  vjp: (g) => [g, g],
+  d: [() => one, () => one],
+  latex: (a, b) => `${a} + ${b}`, text: (a, b) => `${a} + ${b}`,
+});
+export const sub = binary({
+  name: "sub", kernel: K.Sub,
+  vjp: (g, _a, _b, _y, A) => [g, A.neg(g)],
+  d: [() => one, () => E.num(-1)],
+  latex: (a, b) => `${a} - ${b}`, text: (a, b) => `${a} - ${b}`,
+});
+export const mul = binary({
+  name: "mul", kernel: K.Mul,
+  vjp: (g, a, b, _y, A) => [A.mul(g, b), A.mul(g, a)],
+  d: [(_a, b) => b, (a) => a],
+  latex: (a, b) => `${a} \\odot ${b}`, text: (a, b) => `${a} ⊙ ${b}`,
+});
+export const div = binary({
+  name: "div", kernel: K.Div,
+  vjp: (g, _a, b, y, A) => [A.div(g, b), A.neg(A.div(A.mul(g, y), b))],
+  d: [(_a, b) => E.div(one, b), (_a, b, y) => E.neg(E.div(y, b))],
+  latex: (a, b) => `${a} \\oslash ${b}`, text: (a, b) => `${a} ⊘ ${b}`,
+  domain: [[-2, 2, 0], [0.5, 2, 0]],
+});
+export const pow = binary({
+  name: "pow", kernel: K.Pow,
+  vjp: (g, a, b, y, A) => [A.mul(g, A.mul(b, A.pow(a, A.sub(b, A.scalar(1))))), A.mul(g, A.mul(y, A.log(a)))],
+  d: [(a, b) => E.mul(b, E.pow(a, E.sub(b, one))), (a, _b, y) => E.mul(y, E.fn("log", a))],
+  latex: (a, b) => `{${a}}^{${b}}`, text: (a, b) => `${a}^${b}`,
+  domain: [[0.5, 2, 0], [-1.5, 2, 0]],
+});
+// Ties split the gradient evenly between both inputs (JAX's convention for max/min).
+export const maximum = binary({
+  name: "maximum", kernel: K.Max,
+  vjp: (g, a, b, _y, A) => {
+    const half = A.mul(A.scalar(0.5), A.equal(a, b));
+    return [A.mul(g, A.add(A.greater(a, b), half)), A.mul(g, A.add(A.greater(b, a), half))];
+  },
+  d: [(a, b) => E.add(E.cmp("gt", a, b), E.mul(E.num(0.5), E.cmp("eq", a, b))), (a, b) => E.add(E.cmp("gt", b, a), E.mul(E.num(0.5), E.cmp("eq", a, b)))],
+  latex: (a, b) => `\\max(${a}, ${b})`, text: (a, b) => `max(${a}, ${b})`, smooth: false,
+});
+export const minimum = binary({
+  name: "minimum", kernel: K.Min,
+  vjp: (g, a, b, _y, A) => {
+    const half = A.mul(A.scalar(0.5), A.equal(a, b));
+    return [A.mul(g, A.add(A.greater(b, a), half)), A.mul(g, A.add(A.greater(a, b), half))];
+  },
+  d: [(a, b) => E.add(E.cmp("lt", a, b), E.mul(E.num(0.5), E.cmp("eq", a, b))), (a, b) => E.add(E.cmp("lt", b, a), E.mul(E.num(0.5), E.cmp("eq", a, b)))],
+  latex: (a, b) => `\\min(${a}, ${b})`, text: (a, b) => `min(${a}, ${b})`, smooth: false,
+});
+export const greater = binary({
+  name: "greater", kernel: K.Gt,
+  vjp: () => [null, null],
+  d: [() => E.num(0), () => E.num(0)],
+  latex: (a, b) => `[${a} > ${b}]`, text: (a, b) => `[${a} > ${b}]`, nondiff: [0, 1], smooth: false,
+});
+export const equal = binary({
+  name: "equal", kernel: K.Eq,
+  vjp: () => [null, null],
+  d: [() => E.num(0), () => E.num(0)],
+  latex: (a, b) => `[${a} = ${b}]`, text: (a, b) => `[${a} = ${b}]`, nondiff: [0, 1], smooth: false,
+});
+
+/** where(cond, a, b): a where cond is non-zero, else b; cond gets no gradient. */
+export const where: OpDef = {
+  name: "where",
+  family: "binary",
+  smooth: true,
+  nondiff: [0],
+  forward([c, a, b]) {
+    const shape = broadcastShapes("where", broadcastShapes("where", c.shape, a.shape), b.shape);
+    const cd = expandTo(c.data, c.shape, shape);
+    const ad = expandTo(a.data, a.shape, shape);
+    const bd = expandTo(b.data, b.shape, shape);
+    const out = alloc(Math.max(cd.length, ad.length, bd.length), resultDType([a, b]));
+    for (let i = 0; i < out.length; i++) out[i] = cd[i] !== 0 ? ad[i] : bd[i];
+    return { data: out, shape };
+  },
+  vjp(g, c, A) {
+    const zero = A.scalar(0);
+    return [null, A.where(c.inputs[0], g, zero), A.where(c.inputs[0], zero, g)];
+  },
+  index: (c) => {
+    const cond = E.cmp("eq", inAtOut(c, 0), E.num(0));
+    return E.mul(alignedDeltas(c), c.argnum === 1 ? E.sub(one, cond) : cond);
+  },
+  latex: ([c, a, b]) => `\\operatorname{where}(${c}, ${a}, ${b})`,
+  text: ([c, a, b]) => `where(${c}, ${a}, ${b})`,
+  samples(seed) {
+    const rng = rngOf(seed);
+    return BINARY_SHAPES.map(([sa, sb]) => {
+      const cond = uniform(sa, rng);
+      const cd = new Float64Array(cond.data.length);
+      for (let i = 0; i < cd.length; i++) cd[i] = cond.data[i] > 0 ? 1 : 0;
+      return { inputs: [new Tensor(cd, sa), uniform(sa, rng), uniform(sb, rng)] };
+    });
+  },
+};
+
+export const binaryOps: OpDef[] = [add, sub, mul, div, pow, maximum, minimum, greater, equal, where];

@@ -1,0 +1,148 @@
+/**
+ * Matrix products: matmul (numpy.matmul for the 1-D/2-D cases and batched >=2-D operands with
+ * broadcast batch axes; the public function reduces N-D-with-1-D to these) and outer.
+ */
+import type { OpDef, IndexContext } from "./OpDef";
+import type { Tensor } from "../tensor/Tensor";
+import { alloc, expandTo, resultDType } from "../tensor/storage";
+import { broadcastShapes, sizeOf } from "../tensor/shape";
+import { E, type IndexExpr } from "../symbolic/IndexExpr";
+import { rngOf, uniform } from "./samples";
+
+/** C[m,p] (+)= A[m,n] B[n,p] on contiguous row-major blocks at the given offsets. */
+function gemm(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, c: Float64Array | Float32Array, co: number, m: number, n: number, p: number): void {
+  for (let i = 0; i < m; i++) {
+    const ci = co + i * p;
+    for (let k = 0; k < n; k++) {
+      const aik = a[ao + i * n + k];
+      if (aik === 0) continue;
+      const bk = bo + k * p;
+      for (let j = 0; j < p; j++) c[ci + j] += aik * b[bk + j];
+    }
+  }
+}
+
+function swapLast2(r: number): number[] {
+  const p = Array.from({ length: r }, (_, i) => i);
+  [p[r - 2], p[r - 1]] = [p[r - 1], p[r - 2]];
+  return p;
+}
+
+export const matmul: OpDef = {
+  name: "matmul",
+  family: "linalg",
+  smooth: true,
+  forward([a, b]: readonly Tensor[]) {
+    const dt = resultDType([a, b]);
+    if (a.rank === 1 && b.rank === 1) {
+      let s = 0;
+      for (let i = 0; i < a.size; i++) s += a.data[i] * b.data[i];
+      const out = alloc(1, dt);
+      out[0] = s;
+      return { data: out, shape: [] };
+    }
+    if (a.rank === 2 && b.rank === 1) {
+      const [m, n] = a.shape;
+      const out = alloc(m, dt);
+      gemm(a.data, 0, b.data, 0, out, 0, m, n, 1);
+      return { data: out, shape: [m] };
+    }
+    if (a.rank === 1 && b.rank === 2) {
+      const [n, p] = b.shape;
+      const out = alloc(p, dt);
+      gemm(a.data, 0, b.data, 0, out, 0, 1, n, p);
+      return { data: out, shape: [p] };
+    }
+    const [m, n] = a.shape.slice(-2);
+    const p = b.shape[b.rank - 1];
+    const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
+    const ad = expandTo(a.data, a.shape, [...batch, m, n]);
+    const bd = expandTo(b.data, b.shape, [...batch, n, p]);
+    const nb = sizeOf(batch);
+    const out = alloc(nb * m * p, dt);
+    for (let t = 0; t < nb; t++) gemm(ad, t * m * n, bd, t * n * p, out, t * m * p, m, n, p);
+    return { data: out, shape: [...batch, m, p] };
+  },
+  vjp(g, c, A) {
+    const [a, b] = c.inputs;
+    const [ra, rb] = [c.shapes[0].length, c.shapes[1].length];
+    if (ra === 1 && rb === 1) return [A.mul(g, b), A.mul(g, a)];
+    if (ra === 2 && rb === 1) return [A.outer(g, b), A.matmul(A.transpose(a), g)];
+    if (ra === 1 && rb === 2) return [A.matmul(b, g), A.outer(a, g)];
+    return [A.matmul(g, A.transpose(b, swapLast2(rb))), A.matmul(A.transpose(a, swapLast2(ra)), g)];
+  },
+  index(c: IndexContext): IndexExpr {
+    const [sa, sb] = c.shapes;
+    const { J, I } = c;
+    const i = (n: string) => E.idx(n);
+    if (sa.length === 1 && sb.length === 1) return E.inp(1 - c.argnum, [i(I[0])]);
+    if (sa.length === 2 && sb.length === 1) {
+      // y_k = sum_r A_kr x_r
+      return c.argnum === 0 ? E.mul(E.delta(i(J[0]), i(I[0])), E.inp(1, [i(I[1])])) : E.inp(0, [i(J[0]), i(I[0])]);
+    }
+    if (sa.length === 1 && sb.length === 2) {
+      // y_l = sum_r x_r B_rl
+      return c.argnum === 0 ? E.inp(1, [i(I[0]), i(J[0])]) : E.mul(E.inp(0, [i(I[0])]), E.delta(i(J[0]), i(I[1])));
+    }
+    // Y_{..kl} = sum_r A_{..kr} B_{..rl}; batch axes tie with deltas unless broadcast.
+    const nbOut = c.outShape.length - 2;
+    const k = J[nbOut];
+    const l = J[nbOut + 1];
+    const mine = c.shapes[c.argnum];
+    const nbMine = mine.length - 2;
+    const deltas: IndexExpr[] = [];
+    for (let t = 0; t < nbMine; t++) {
+      const ot = t + nbOut - nbMine;
+      if (mine[t] === c.outShape[ot]) deltas.push(E.delta(i(J[ot]), i(I[t])));
+    }
+    const other = c.shapes[1 - c.argnum];
+    const nbOther = other.length - 2;
+    const batchOf = (t: number) => {
+      const ot = t + nbOut - nbOther;
+      return other[t] === 1 && c.outShape[ot] !== 1 ? E.num(0) : i(J[ot]);
+    };
+    const otherBatch = Array.from({ length: nbOther }, (_, t) => batchOf(t));
+    const [ii, jj] = [I[nbMine], I[nbMine + 1]];
+    if (c.argnum === 0) return E.mul(...deltas, E.delta(i(k), i(ii)), E.inp(1, [...otherBatch, i(jj), i(l)]));
+    return E.mul(...deltas, E.inp(0, [...otherBatch, i(k), i(ii)]), E.delta(i(l), i(jj)));
+  },
+  latex: ([a, b]) => `${a} ${b}`,
+  text: ([a, b]) => `${a} ${b}`,
+  samples(seed) {
+    const rng = rngOf(seed);
+    const pairs: [number[], number[]][] = [
+      [[3], [3]],
+      [[2, 3], [3]],
+      [[3], [3, 2]],
+      [[2, 3], [3, 4]],
+      [[2, 2, 3], [2, 3, 2]],
+      [[2, 2, 3], [3, 2]],
+      [[1, 2, 3], [2, 1, 3, 2]],
+    ];
+    return pairs.map(([sa, sb]) => ({ inputs: [uniform(sa, rng), uniform(sb, rng)], label: `${JSON.stringify(sa)} @ ${JSON.stringify(sb)}` }));
+  },
+};
+
+export const outer: OpDef = {
+  name: "outer",
+  family: "linalg",
+  smooth: true,
+  forward([a, b]) {
+    const out = alloc(a.size * b.size, resultDType([a, b]));
+    for (let i = 0; i < a.size; i++) for (let j = 0; j < b.size; j++) out[i * b.size + j] = a.data[i] * b.data[j];
+    return { data: out, shape: [a.size, b.size] };
+  },
+  vjp: (g, c, A) => [A.matmul(g, c.inputs[1]), A.matmul(c.inputs[0], g)],
+  index: (c) =>
+    c.argnum === 0
+      ? E.mul(E.delta(E.idx(c.J[0]), E.idx(c.I[0])), E.inp(1, [E.idx(c.J[1])]))
+      : E.mul(E.inp(0, [E.idx(c.J[0])]), E.delta(E.idx(c.J[1]), E.idx(c.I[0]))),
+  latex: ([a, b]) => `${a} ${b}^{\\top}`,
+  text: ([a, b]) => `${a} ${b}^T`,
+  samples(seed) {
+    const rng = rngOf(seed);
+    return [{ inputs: [uniform([3], rng), uniform([2], rng)] }, { inputs: [uniform([1], rng), uniform([4], rng)] }];
+  },
+};
+
+export const linalgOps: OpDef[] = [matmul, outer];

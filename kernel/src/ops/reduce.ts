@@ -1,0 +1,221 @@
+/**
+ * Reductions over any set of axes (attrs: axes sorted and normalised, keepDims), and sumTo,
+ * the reduction that undoes broadcasting. Their rules broadcast g back over the reduced axes.
+ */
+import type { Algebra, Attrs, OpDef, RuleContext, IndexContext } from "./OpDef";
+import { Tensor } from "../tensor/Tensor";
+import { alloc, reducedIndex } from "../tensor/storage";
+import { sizeOf } from "../tensor/shape";
+import { E, type IndexExpr } from "../symbolic/IndexExpr";
+import { UNARY_SHAPES, rngOf, uniform } from "./samples";
+
+const enum R { Sum, Max, Min, Prod }
+
+function axesOf(attrs: Attrs): number[] {
+  return attrs.axes as number[];
+}
+function keptShape(shape: readonly number[], axes: number[]): number[] {
+  return shape.map((d, a) => (axes.includes(a) ? 1 : d));
+}
+function outShapeOf(shape: readonly number[], axes: number[], keepDims: boolean): number[] {
+  return keepDims ? keptShape(shape, axes) : shape.filter((_, a) => !axes.includes(a));
+}
+
+function reduceData(kind: R, x: Tensor, axes: number[]): Float64Array | Float32Array {
+  const map = reducedIndex(x.shape, axes);
+  const n = sizeOf(keptShape(x.shape, axes));
+  const out = alloc(n, x.dtype);
+  const d = x.data;
+  switch (kind) {
+    case R.Sum:
+      for (let i = 0; i < d.length; i++) out[map[i]] += d[i];
+      break;
+    case R.Prod:
+      out.fill(1);
+      for (let i = 0; i < d.length; i++) out[map[i]] *= d[i];
+      break;
+    case R.Max:
+      out.fill(-Infinity);
+      for (let i = 0; i < d.length; i++) if (d[i] > out[map[i]] || d[i] !== d[i]) out[map[i]] = d[i];
+      break;
+    case R.Min:
+      out.fill(Infinity);
+      for (let i = 0; i < d.length; i++) if (d[i] < out[map[i]] || d[i] !== d[i]) out[map[i]] = d[i];
+      break;
+  }
+  return out;
+}
+
+/** g (of the reduced shape) reshaped to keep the reduced axes as size 1, so it broadcasts. */
+function gKept<T>(g: T, c: RuleContext<T>, A: Algebra<T>): T {
+  return (c.attrs.keepDims as boolean) ? g : A.reshape(g, keptShape(c.shapes[0], axesOf(c.attrs)));
+}
+
+/** Index names of the output mapped onto the input's axes (null on reduced axes). */
+function keptIndex(c: IndexContext): (string | null)[] {
+  const axes = axesOf(c.attrs);
+  const keep = c.attrs.keepDims as boolean;
+  const res: (string | null)[] = [];
+  let j = 0;
+  for (let a = 0; a < c.shapes[0].length; a++) {
+    if (axes.includes(a)) {
+      res.push(null);
+      if (keep) j++;
+    } else res.push(c.J[j++]);
+  }
+  return res;
+}
+function keptDeltas(c: IndexContext): IndexExpr {
+  return E.mul(...keptIndex(c).flatMap((j, a) => (j === null ? [] : [E.delta(E.idx(j), E.idx(c.I[a]))])));
+}
+
+interface ReduceSpec {
+  name: string;
+  kind: R;
+  mean?: boolean;
+  vjp: <T>(gk: T, x: T, yk: T, c: RuleContext<T>, A: Algebra<T>) => T;
+  d: (c: IndexContext, x: IndexExpr, y: IndexExpr) => IndexExpr;
+  latex: (a: string, axes: string) => string;
+  text: (a: string, axes: string) => string;
+  smooth: boolean;
+  domain?: [number, number, number];
+}
+
+function axesLabel(attrs: Attrs, rank: number): string {
+  const axes = axesOf(attrs);
+  return axes.length === rank ? "" : `axis ${axes.join(",")}`;
+}
+
+function reduction(s: ReduceSpec): OpDef {
+  return {
+    name: s.name,
+    family: "reduce",
+    smooth: s.smooth,
+    forward([x], attrs) {
+      const axes = axesOf(attrs);
+      const data = reduceData(s.kind, x, axes);
+      if (s.mean) {
+        const n = axes.reduce((p, a) => p * x.shape[a], 1);
+        for (let i = 0; i < data.length; i++) data[i] /= n;
+      }
+      return { data, shape: outShapeOf(x.shape, axes, attrs.keepDims as boolean) };
+    },
+    vjp<T>(g: T, c: RuleContext<T>, A: Algebra<T>) {
+      const gk = gKept(g, c, A);
+      const yk = gKept(c.out, c, A);
+      return [A.broadcastTo(s.vjp(gk, c.inputs[0], yk, c, A), c.shapes[0].slice())];
+    },
+    index: (c) => {
+      const kept = keptIndex(c);
+      const x = E.inp(0, c.I.map((i) => E.idx(i)));
+      const y = E.out(c.J.map((j) => E.idx(j)));
+      void kept;
+      return E.mul(keptDeltas(c), s.d(c, x, y));
+    },
+    latex: ([a], attrs) => s.latex(a, axesLabel(attrs, -1)),
+    text: ([a], attrs) => s.text(a, axesLabel(attrs, -1)),
+    showAttrs: (attrs) => ({ axes: JSON.stringify(attrs.axes), keepDims: String(attrs.keepDims) }),
+    samples(seed) {
+      const rng = rngOf(seed);
+      const [lo, hi, gap] = s.domain ?? [-2, 2, 0];
+      const out = [];
+      for (const shape of UNARY_SHAPES) {
+        const r = shape.length;
+        const axesChoices: number[][] = [Array.from({ length: r }, (_, i) => i)];
+        if (r >= 1) axesChoices.push([r - 1]);
+        if (r >= 2) axesChoices.push([0]);
+        if (r >= 3) axesChoices.push([0, 2]);
+        for (const axes of axesChoices) {
+          for (const keepDims of [false, true]) {
+            out.push({ inputs: [uniform(shape, rng, lo, hi, gap)], attrs: { axes, keepDims }, label: `${JSON.stringify(shape)} axes ${JSON.stringify(axes)} keepDims ${keepDims}` });
+          }
+        }
+      }
+      return out;
+    },
+  };
+}
+
+const sumSub = (a: string, axes: string) => (axes ? `\\sum_{\\text{${axes}}} ${a}` : `\\sum ${a}`);
+export const sum = reduction({
+  name: "sum", kind: R.Sum, smooth: true,
+  vjp: (gk) => gk,
+  d: () => E.num(1),
+  latex: sumSub, text: (a, axes) => `sum${axes ? `_{${axes}}` : ""}(${a})`,
+});
+export const mean = reduction({
+  name: "mean", kind: R.Sum, mean: true, smooth: true,
+  vjp: (gk, _x, _y, c, A) => A.div(gk, A.scalar(axesOf(c.attrs).reduce((p, a) => p * c.shapes[0][a], 1))),
+  d: (c) => E.div(E.num(1), E.num(axesOf(c.attrs).reduce((p, a) => p * c.shapes[0][a], 1))),
+  latex: (a, axes) => `\\operatorname{mean}${axes ? `_{\\text{${axes}}}` : ""}(${a})`, text: (a, axes) => `mean${axes ? `_{${axes}}` : ""}(${a})`,
+});
+// Ties share the gradient evenly (as JAX's and PyTorch's amax do).
+function extremum<T>(gk: T, x: T, yk: T, c: RuleContext<T>, A: Algebra<T>): T {
+  const hit = A.equal(x, yk);
+  const count = A.sum(hit, axesOf(c.attrs), true);
+  return A.mul(A.div(gk, count), hit);
+}
+function extremumIndex(c: IndexContext, x: IndexExpr, y: IndexExpr): IndexExpr {
+  // [x_I = y_J] / (number of ties): the count is itself a sum over the reduced axes.
+  const axes = axesOf(c.attrs);
+  const kept = keptIndex(c);
+  const fresh = axes.map((a) => `${c.I[a]}'`);
+  let count: IndexExpr = E.cmp("eq", E.inp(0, c.I.map((i, a) => (kept[a] === null ? E.idx(fresh[axes.indexOf(a)]) : E.idx(i)))), y);
+  for (let t = axes.length - 1; t >= 0; t--) count = E.sum(fresh[t], c.shapes[0][axes[t]], count);
+  return E.div(E.cmp("eq", x, y), count);
+}
+export const max = reduction({
+  name: "max", kind: R.Max, smooth: false,
+  vjp: extremum, d: extremumIndex,
+  latex: (a, axes) => `\\max${axes ? `_{\\text{${axes}}}` : ""}(${a})`, text: (a, axes) => `max${axes ? `_{${axes}}` : ""}(${a})`,
+});
+export const min = reduction({
+  name: "min", kind: R.Min, smooth: false,
+  vjp: extremum, d: extremumIndex,
+  latex: (a, axes) => `\\min${axes ? `_{\\text{${axes}}}` : ""}(${a})`, text: (a, axes) => `min${axes ? `_{${axes}}` : ""}(${a})`,
+});
+// d prod / d x_i = prod / x_i; inputs are kept away from 0 in the test domain (see note in
+// functions.ts: the rule is undefined where an entry is exactly 0).
+export const prod = reduction({
+  name: "prod", kind: R.Prod, smooth: true, domain: [0.5, 1.5, 0],
+  vjp: (gk, x, yk, _c, A) => A.div(A.mul(gk, yk), x),
+  d: (_c, x, y) => E.div(y, x),
+  latex: (a, axes) => `\\prod${axes ? `_{\\text{${axes}}}` : ""} ${a}`, text: (a, axes) => `prod${axes ? `_{${axes}}` : ""}(${a})`,
+});
+
+/** Sums `x` down to `attrs.shape` (the shape it was broadcast from). */
+export const sumTo: OpDef = {
+  name: "sumTo",
+  family: "reduce",
+  smooth: true,
+  forward([x], attrs) {
+    const shape = attrs.shape as number[];
+    const lead = x.rank - shape.length;
+    const axes: number[] = [];
+    for (let a = 0; a < x.rank; a++) if (a < lead || (shape[a - lead] === 1 && x.shape[a] !== 1)) axes.push(a);
+    const data = reduceData(R.Sum, x, axes);
+    return { data, shape: shape.slice() };
+  },
+  vjp: (g, c, A) => [A.broadcastTo(g, c.shapes[0].slice())],
+  index: (c) => {
+    const shape = c.outShape;
+    const lead = c.shapes[0].length - shape.length;
+    const ds: IndexExpr[] = [];
+    for (let b = 0; b < shape.length; b++) if (shape[b] === c.shapes[0][b + lead]) ds.push(E.delta(E.idx(c.J[b]), E.idx(c.I[b + lead])));
+    return E.mul(...ds);
+  },
+  latex: ([a]) => `\\operatorname{sumTo}(${a})`,
+  text: ([a]) => `sumTo(${a})`,
+  showAttrs: (attrs) => ({ shape: JSON.stringify(attrs.shape) }),
+  samples(seed) {
+    const rng = rngOf(seed);
+    return [
+      { inputs: [uniform([2, 3], rng)], attrs: { shape: [3] } },
+      { inputs: [uniform([2, 3], rng)], attrs: { shape: [2, 1] } },
+      { inputs: [uniform([2, 3, 4], rng)], attrs: { shape: [1, 4] } },
+      { inputs: [uniform([3], rng)], attrs: { shape: [] } },
+    ];
+  },
+};
+
+export const reduceOps: OpDef[] = [sum, mean, max, min, prod, sumTo];
