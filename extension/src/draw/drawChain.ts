@@ -1,0 +1,152 @@
+import type { ChainNumeric, ChainPath, ChainPayload, ChainStep, Rendered } from "../../../kernel/src/protocol";
+import { formatNumber, indexText, shapeText } from "./format";
+import { drawMatrixTable } from "./matrixTable";
+import { htmlEl } from "./svg";
+
+/**
+ * The stepwise chain rule as DOM: per path, per step a collapsible block (general rule, local
+ * partial, index form, delta collapse, compact form, broadcast reduction), then the numeric
+ * check. Maths goes into `.cl-math` elements as TeX *text* ("\[ ... \]") for the renderer's
+ * latexTypesetter; each also keeps the plain-text form in `data-text`/title for copy and
+ * for when no typesetter is available.
+ */
+const INDEX_CLASSES = 6;
+
+function mathBlock(doc: Document, r: Rendered | undefined, label: string): HTMLDivElement | null {
+  if (!r || typeof r.latex !== "string") return null;
+  const row = htmlEl(doc, "div", "cl-chain-row");
+  row.appendChild(htmlEl(doc, "div", "cl-chain-label", label));
+  const math = htmlEl(doc, "div", "cl-math", `\\[${r.latex}\\]`);
+  math.dataset.text = typeof r.text === "string" ? r.text : "";
+  math.title = math.dataset.text;
+  row.appendChild(math);
+  return row;
+}
+
+function stepTitle(step: ChainStep, n: number): string {
+  return `Step ${n}: through ${step.op}, from ∂L/∂${step.to} ${shapeText(step.toShape ?? [])} to ∂L/∂${step.from} ${shapeText(step.fromShape ?? [])}`;
+}
+
+export function drawStep(doc: Document, step: ChainStep, n: number, open: boolean): HTMLDetailsElement {
+  const details = htmlEl(doc, "details", "cl-chain-step");
+  details.open = open;
+  details.appendChild(htmlEl(doc, "summary", undefined, stepTitle(step, n)));
+  const rows: (HTMLElement | null)[] = [
+    mathBlock(doc, step.general, "chain rule"),
+    mathBlock(doc, step.local, `local partial of ${step.op}`),
+    mathBlock(doc, step.indexForm, "index form"),
+    mathBlock(doc, step.collapsed, "deltas collapsed"),
+  ];
+  if (Array.isArray(step.renamed) && step.renamed.length) rows.push(htmlEl(doc, "div", "cl-chain-note", `renamed: ${step.renamed.join(", ")}`));
+  rows.push(mathBlock(doc, step.compact, "compact form"));
+  if (typeof step.einsum === "string") rows.push(htmlEl(doc, "div", "cl-chain-note cl-mono", `einsum: ${step.einsum}`));
+  if (step.broadcast) {
+    const b = htmlEl(doc, "div", "cl-chain-broadcast");
+    b.appendChild(htmlEl(doc, "div", "cl-chain-label", `broadcast undone: sum over axes [${(step.broadcast.axes ?? []).join(", ")}]`));
+    const m = mathBlock(doc, step.broadcast, "reduction");
+    if (m) b.appendChild(m);
+    if (typeof step.broadcast.why === "string") b.appendChild(htmlEl(doc, "div", "cl-chain-note", step.broadcast.why));
+    rows.push(b);
+  }
+  for (const r of rows) if (r) details.appendChild(r);
+  return details;
+}
+
+/** The summed index names of a term list, in first-seen order, so colours stay stable. */
+export function summedIndices(numeric: ChainNumeric): string[] {
+  const names: string[] = [];
+  for (const t of numeric.terms ?? []) for (const k of Object.keys(t.indices ?? {})) if (!names.includes(k)) names.push(k);
+  return names;
+}
+
+/** Terms sorted by |value|, largest first; zero (delta-killed) terms last. */
+export function sortedTerms(numeric: ChainNumeric) {
+  return [...(numeric.terms ?? [])].sort((a, b) => Number(a.zero) - Number(b.zero) || Math.abs(b.value) - Math.abs(a.value));
+}
+
+export function drawNumeric(doc: Document, numeric: ChainNumeric, paramName: string): HTMLDivElement {
+  const box = htmlEl(doc, "div", "cl-chain-numeric");
+  const at = Array.isArray(numeric.at) ? numeric.at : [];
+  box.appendChild(htmlEl(doc, "div", "cl-chain-label", `Numbers for ∂L/∂${indexText(paramName, at)}`));
+  const indices = summedIndices(numeric);
+  const table = htmlEl(doc, "table", "cl-terms");
+  const head = htmlEl(doc, "tr");
+  indices.forEach((k, i) => head.appendChild(htmlEl(doc, "th", `cl-idx cl-idx-${i % INDEX_CLASSES}`, k)));
+  head.appendChild(htmlEl(doc, "th", undefined, "factors"));
+  head.appendChild(htmlEl(doc, "th", undefined, "term"));
+  table.appendChild(head);
+  for (const t of sortedTerms(numeric)) {
+    const tr = htmlEl(doc, "tr", t.zero ? "cl-term cl-term--zero" : "cl-term");
+    indices.forEach((k, i) => tr.appendChild(htmlEl(doc, "td", `cl-idx cl-idx-${i % INDEX_CLASSES}`, String(t.indices?.[k] ?? ""))));
+    const factors = (t.factors ?? []).map((f) => `${f.text} = ${formatNumber(f.value)}`).join(" · ");
+    tr.appendChild(htmlEl(doc, "td", "cl-mono", factors));
+    tr.appendChild(htmlEl(doc, "td", "cl-num", formatNumber(t.value)));
+    table.appendChild(tr);
+  }
+  if (numeric.more && numeric.more.count > 0) {
+    const tr = htmlEl(doc, "tr", "cl-term cl-term--more");
+    tr.appendChild(htmlEl(doc, "td", undefined, `… ${numeric.more.count} more terms`)).colSpan = indices.length + 1;
+    tr.appendChild(htmlEl(doc, "td", "cl-num", formatNumber(numeric.more.sum)));
+    table.appendChild(tr);
+  }
+  box.appendChild(table);
+
+  const check = htmlEl(doc, "table", "cl-check");
+  const rows: [string, string][] = [
+    ["sum of terms", formatNumber(numeric.total)],
+    ["autodiff (.grad)", `${formatNumber(numeric.autodiff)}  (rel. err ${formatNumber(numeric.relErrAutodiff)})`],
+    ["finite difference", `${formatNumber(numeric.finiteDiff)}  (rel. err ${formatNumber(numeric.relErrFiniteDiff)})`],
+  ];
+  for (const [k, v] of rows) {
+    const tr = htmlEl(doc, "tr");
+    tr.appendChild(htmlEl(doc, "th", undefined, k));
+    tr.appendChild(htmlEl(doc, "td", "cl-num", v));
+    check.appendChild(tr);
+  }
+  box.appendChild(check);
+  box.appendChild(
+    htmlEl(doc, "div", numeric.pass ? "cl-pass" : "cl-fail", numeric.pass ? "✓ the sum, autodiff and finite differences agree" : "✗ the numbers disagree"),
+  );
+  return box;
+}
+
+function drawPath(doc: Document, payload: ChainPayload, path: ChainPath, index: number): HTMLDivElement {
+  const box = htmlEl(doc, "div", "cl-chain-path");
+  const route = (path.nodes ?? []).join(" → ");
+  box.appendChild(htmlEl(doc, "div", "cl-chain-path-title", payload.paths.length > 1 ? `Path ${index + 1}: ${route}` : route));
+  const steps = Array.isArray(path.steps) ? path.steps : [];
+  steps.forEach((s, i) => box.appendChild(drawStep(doc, s, i + 1, steps.length <= 3 || i === 0)));
+  if (typeof path.folded === "number" && path.folded > 0) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `${path.folded} steps folded into the summary`));
+  const sub = mathBlock(doc, path.substituted, "all steps substituted");
+  if (sub) box.appendChild(sub);
+  if (path.numeric && payload.paths.length > 1) box.appendChild(drawNumeric(doc, path.numeric, payload.param.name));
+  if (path.contributions && Array.isArray(path.contributions.values)) {
+    const c = path.contributions;
+    const rows = c.shape.length >= 2 ? c.shape[c.shape.length - 2] : 1;
+    const cols = c.values.length / Math.max(1, rows);
+    const matrix: (number | null)[][] = [];
+    for (let r = 0; r < rows && Number.isInteger(cols); r++) matrix.push(c.values.slice(r * cols, (r + 1) * cols));
+    if (matrix.length) box.appendChild(drawMatrixTable(doc, matrix, `term per element of ${c.intermediate}`));
+  }
+  return box;
+}
+
+export function drawChain(doc: Document, payload: ChainPayload): HTMLDivElement {
+  const root = htmlEl(doc, "div", "cl-chain");
+  const title = htmlEl(doc, "div", "cl-chain-title");
+  title.appendChild(htmlEl(doc, "strong", undefined, `∂${payload.output.name}/∂${payload.param.name}`));
+  title.appendChild(doc.createTextNode(` — ${payload.output.name} ${shapeText(payload.output.shape)}, ${payload.param.name} ${shapeText(payload.param.shape)}`));
+  root.appendChild(title);
+  if (payload.paths.length > 1) {
+    root.appendChild(htmlEl(doc, "div", "cl-chain-note", `${payload.param.name} reaches ${payload.output.name} along ${payload.paths.length} paths: their contributions add.`));
+  }
+  payload.paths.forEach((p, i) => root.appendChild(drawPath(doc, payload, p, i)));
+  root.appendChild(drawNumeric(doc, payload.numeric, payload.param.name));
+  if (payload.jacobian && Array.isArray(payload.jacobian.blocks)) {
+    const jac = htmlEl(doc, "div", "cl-chain-jacobian");
+    jac.appendChild(htmlEl(doc, "div", "cl-chain-label", `Jacobian ${shapeText(payload.jacobian.shape)}`));
+    for (const b of payload.jacobian.blocks) jac.appendChild(drawMatrixTable(doc, b.values, `∂${indexText(payload.output.name, b.index)}/∂${payload.param.name}`));
+    root.appendChild(jac);
+  }
+  return root;
+}

@@ -1,0 +1,181 @@
+import type { HeatmapPayload, HeatmapSlice } from "../../../kernel/src/protocol";
+import { formatNumber, indexText, shapeText } from "./format";
+
+/**
+ * Plotly figure specs for a heatmap payload: value and gradient side by side, each on a
+ * diverging scale centred on zero with a symmetric range, hover giving the index, the value and
+ * dL/dW_ij. Pure data in, plain objects out, so the renderer only calls Plotly.react with them.
+ */
+export interface ThemeColors {
+  /** Text colour of the current JupyterLab theme (read from --jp-ui-font-color1). */
+  font: string;
+  /** Grid/axis line colour (--jp-border-color2). */
+  grid: string;
+}
+
+export interface PlotFigure {
+  data: Record<string, unknown>[];
+  layout: Record<string, unknown>;
+  config: Record<string, unknown>;
+}
+
+/** Red for positive, blue for negative, neutral at zero (RdBu reversed, as in most ML texts). */
+export const DIVERGING_SCALE: [number, string][] = [
+  [0, "rgb(5,48,97)"],
+  [0.1, "rgb(33,102,172)"],
+  [0.2, "rgb(67,147,195)"],
+  [0.3, "rgb(146,197,222)"],
+  [0.4, "rgb(209,229,240)"],
+  [0.5, "rgb(247,247,247)"],
+  [0.6, "rgb(253,219,199)"],
+  [0.7, "rgb(244,165,130)"],
+  [0.8, "rgb(214,96,77)"],
+  [0.9, "rgb(178,24,43)"],
+  [1, "rgb(103,0,31)"],
+];
+
+export function maxAbs(m: readonly (readonly (number | null)[])[]): number {
+  let a = 0;
+  for (const row of m) for (const v of row) if (typeof v === "number" && Number.isFinite(v)) a = Math.max(a, Math.abs(v));
+  return a;
+}
+
+/** Which matrices to draw: the payload's wish, minus a gradient that is not there. */
+export function panels(payload: HeatmapPayload, slice: HeatmapSlice): ("value" | "grad")[] {
+  const hasGrad = Array.isArray(slice.grad);
+  if (payload.show === "grad") return hasGrad ? ["grad"] : ["value"];
+  if (payload.show === "both" && hasGrad) return ["value", "grad"];
+  return ["value"];
+}
+
+/** Original tensor index of cell (r, c) of a slice, undoing the downsampling strides. */
+export function sourceIndex(payload: HeatmapPayload, slice: HeatmapSlice, r: number, c: number): number[] {
+  const rs = payload.downsampled?.rowStride ?? 1;
+  const cs = payload.downsampled?.colStride ?? 1;
+  const rank = payload.shape.length;
+  if (rank === 0) return [];
+  if (rank === 1) return [c * cs];
+  return [...slice.index, r * rs, c * cs];
+}
+
+function hoverLabels(payload: HeatmapPayload, slice: HeatmapSlice): string[][][] {
+  const { value, grad } = slice;
+  return value.map((row, r) =>
+    row.map((_, c) => [
+      indexText(payload.name, sourceIndex(payload, slice, r, c)),
+      formatNumber(value[r]?.[c] ?? null),
+      grad ? formatNumber(grad[r]?.[c] ?? null) : "not computed",
+    ]),
+  );
+}
+
+export function heatmapFigure(payload: HeatmapPayload, sliceIndex: number, theme: ThemeColors): PlotFigure {
+  const slice = payload.slices[Math.min(Math.max(0, sliceIndex), payload.slices.length - 1)];
+  const which = panels(payload, slice);
+  const labels = hoverLabels(payload, slice);
+  const gap = which.length === 2 ? 0.12 : 0;
+  const width = (1 - gap) / which.length;
+  const data: Record<string, unknown>[] = [];
+  const layout: Record<string, unknown> = {
+    margin: { l: 40, r: 10, t: 36, b: 30 },
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "rgba(0,0,0,0)",
+    font: { color: theme.font, size: 12 },
+    annotations: [] as Record<string, unknown>[],
+    uirevision: payload.name,
+    height: Math.min(520, Math.max(200, 60 + 22 * slice.value.length)),
+  };
+  which.forEach((kind, i) => {
+    const z = kind === "value" ? slice.value : (slice.grad as (number | null)[][]);
+    const m = maxAbs(z) || 1;
+    const suffix = i === 0 ? "" : String(i + 1);
+    const x0 = i * (width + gap);
+    layout[`xaxis${suffix}`] = { domain: [x0, x0 + width], side: "bottom", gridcolor: theme.grid, zeroline: false, constrain: "domain" };
+    layout[`yaxis${suffix}`] = { autorange: "reversed", gridcolor: theme.grid, zeroline: false, anchor: `x${suffix}` };
+    (layout.annotations as Record<string, unknown>[]).push({
+      text: kind === "value" ? payload.name : `dL/d${payload.name}`,
+      xref: "paper",
+      yref: "paper",
+      x: x0 + width / 2,
+      y: 1.02,
+      xanchor: "center",
+      yanchor: "bottom",
+      showarrow: false,
+      font: { color: theme.font, size: 13 },
+    });
+    data.push({
+      type: "heatmap",
+      name: kind,
+      z,
+      zmid: 0,
+      zmin: -m,
+      zmax: m,
+      colorscale: DIVERGING_SCALE,
+      customdata: labels,
+      hovertemplate: `%{customdata[0]}<br>value %{customdata[1]}<br>dL/d${payload.name} %{customdata[2]}<extra></extra>`,
+      xaxis: `x${suffix}`,
+      yaxis: `y${suffix}`,
+      hoverongaps: false,
+      colorbar: { x: x0 + width + (which.length === 2 && i === 0 ? 0.005 : 0.01), thickness: 10, len: 0.9, tickfont: { color: theme.font } },
+    });
+  });
+  return { data, layout, config: { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] } };
+}
+
+/** Lines under the plot: shape, gradient state, downsampling, frame of a live display. */
+export function heatmapNotes(payload: HeatmapPayload): string[] {
+  const notes = [`${payload.name}: ${shapeText(payload.shape)}`];
+  if (payload.gradState !== "computed") {
+    const why: Record<string, string> = {
+      "not-computed": "gradient not computed yet: call backward()",
+      "not-required": "no gradient: this tensor does not depend on a parameter",
+      "not-retained": "gradient not retained: call retainGrad() before backward()",
+    };
+    notes.push(why[payload.gradState] ?? payload.gradState);
+  }
+  const d = payload.downsampled;
+  if (d) {
+    if (d.shownSlices < d.sliceCount) notes.push(`showing ${d.shownSlices} of ${d.sliceCount} slices`);
+    if (d.rowStride > 1 || d.colStride > 1) notes.push(`downsampled: each cell averages a ${d.rowStride}×${d.colStride} block`);
+  }
+  if (typeof payload.frame === "number") notes.push(`update ${payload.frame}`);
+  return notes;
+}
+
+/** The contribution map for an element, when the payload carries it. */
+export function contributionFor(payload: HeatmapPayload, at: readonly number[]) {
+  return payload.contributions?.find((c) => c.at.length === at.length && c.at.every((v, i) => v === at[i]));
+}
+
+export function contributionFigure(
+  payload: HeatmapPayload,
+  contribution: NonNullable<HeatmapPayload["contributions"]>[number],
+  theme: ThemeColors,
+): PlotFigure {
+  const m = maxAbs(contribution.values) || 1;
+  return {
+    data: [
+      {
+        type: "heatmap",
+        z: contribution.values,
+        zmid: 0,
+        zmin: -m,
+        zmax: m,
+        colorscale: DIVERGING_SCALE,
+        hovertemplate: `${contribution.intermediate}[%{y}, %{x}] term %{z:.4g}<extra></extra>`,
+        colorbar: { thickness: 10, tickfont: { color: theme.font } },
+      },
+    ],
+    layout: {
+      title: { text: `terms of dL/d${indexText(payload.name, contribution.at)} per element of ${contribution.intermediate}`, font: { size: 13, color: theme.font } },
+      margin: { l: 40, r: 10, t: 36, b: 30 },
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "rgba(0,0,0,0)",
+      font: { color: theme.font },
+      yaxis: { autorange: "reversed", gridcolor: theme.grid },
+      xaxis: { gridcolor: theme.grid },
+      height: 260,
+    },
+    config: { displaylogo: false, responsive: true },
+  };
+}

@@ -1,0 +1,84 @@
+import type { GraphNode, TensorSummary } from "../../../kernel/src/protocol";
+import type { VisibleNode } from "./foldGraph";
+import { formatNumber, shapeText } from "./format";
+import { drawMatrixTable } from "./matrixTable";
+import { htmlEl } from "./svg";
+
+/**
+ * What a graph node's hover card and click panel say: kind, op, shape, value and gradient
+ * statistics, small tensors in full, and why a gradient is missing in words a learner can act on.
+ */
+export const GRAD_STATE_TEXT: Record<GraphNode["gradState"], string> = {
+  computed: "computed",
+  "not-computed": "grad not computed yet: call backward() on the output",
+  "not-required": "no gradient: no path from a parameter (requiresGrad) to this tensor",
+  "not-retained": "grad not retained for intermediates: call retainGrad() before backward()",
+};
+
+const STATS: [keyof TensorSummary, string][] = [
+  ["min", "min"],
+  ["max", "max"],
+  ["mean", "mean"],
+  ["norm", "norm"],
+];
+
+function isSummary(s: unknown): s is TensorSummary {
+  return typeof s === "object" && s !== null && "size" in s;
+}
+
+function statCell(doc: Document, s: TensorSummary | null, key: keyof TensorSummary): HTMLTableCellElement {
+  if (!isSummary(s)) return htmlEl(doc, "td", "cl-muted", "–");
+  return htmlEl(doc, "td", undefined, formatNumber(s[key] as number | null));
+}
+
+export function drawSummaryCard(doc: Document, vnode: VisibleNode, full: boolean): HTMLDivElement {
+  const node = vnode.node;
+  const card = htmlEl(doc, "div", "cl-card");
+  const head = htmlEl(doc, "div", "cl-card-title");
+  head.appendChild(htmlEl(doc, "strong", undefined, vnode.folded ? vnode.title : node.name ?? node.op));
+  head.appendChild(doc.createTextNode(` ${node.kind} · ${node.op} · ${shapeText(node.shape)} · ${node.dtype ?? ""}`));
+  card.appendChild(head);
+  if (vnode.folded) {
+    card.appendChild(htmlEl(doc, "div", "cl-muted", `composite of ${vnode.folded.hidden} ops; click to expand`));
+  }
+  if (node.attrs && typeof node.attrs === "object") {
+    const attrs = Object.entries(node.attrs).map(([k, v]) => `${k}=${String(v)}`).join(", ");
+    if (attrs) card.appendChild(htmlEl(doc, "div", "cl-muted", attrs));
+  }
+  if (vnode.anomaly) card.appendChild(htmlEl(doc, "div", "cl-card-anomaly", `⚠ first NaN/Inf: ${vnode.anomaly}`));
+
+  const table = htmlEl(doc, "table", "cl-stats");
+  const headRow = htmlEl(doc, "tr");
+  for (const h of ["", "value", "grad"]) headRow.appendChild(htmlEl(doc, "th", undefined, h));
+  table.appendChild(headRow);
+  for (const [key, label] of STATS) {
+    const tr = htmlEl(doc, "tr");
+    tr.appendChild(htmlEl(doc, "th", undefined, label));
+    tr.appendChild(statCell(doc, node.value, key));
+    tr.appendChild(statCell(doc, node.grad, key));
+    table.appendChild(tr);
+  }
+  const nonFinite = (s: TensorSummary | null) => (isSummary(s) ? s.nanCount + s.infCount : 0);
+  if (nonFinite(node.value) + nonFinite(node.grad) > 0) {
+    const tr = htmlEl(doc, "tr", "cl-stats-nonfinite");
+    tr.appendChild(htmlEl(doc, "th", undefined, "NaN/Inf"));
+    tr.appendChild(htmlEl(doc, "td", undefined, String(nonFinite(node.value))));
+    tr.appendChild(htmlEl(doc, "td", undefined, String(nonFinite(node.grad))));
+    table.appendChild(tr);
+  }
+  card.appendChild(table);
+  if (node.gradState !== "computed") card.appendChild(htmlEl(doc, "div", "cl-card-gradstate", GRAD_STATE_TEXT[node.gradState] ?? node.gradState));
+
+  const values = isSummary(node.value) ? node.value.values : undefined;
+  const grads = isSummary(node.grad) ? node.grad.values : undefined;
+  if (values !== undefined || grads !== undefined) {
+    const mats = htmlEl(doc, "div", "cl-card-matrices");
+    const label = node.name ?? node.op;
+    if (values !== undefined) mats.appendChild(drawMatrixTable(doc, values, label));
+    if (grads !== undefined) mats.appendChild(drawMatrixTable(doc, grads, `dL/d${label}`));
+    card.appendChild(mats);
+  } else if (full) {
+    card.appendChild(htmlEl(doc, "div", "cl-muted", "Too large to list here: show.heatmap(tensor) draws it in full."));
+  }
+  return card;
+}

@@ -1,0 +1,280 @@
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import { checkGraphPayload, type Checked, type GraphPayload } from "../../../kernel/src/protocol";
+import { allScopePaths, foldGraph, type VisibleGraph, type VisibleNode } from "../draw/foldGraph";
+import { drawGraphLegend, drawGraphSvg } from "../draw/drawGraph";
+import { gradScale } from "../draw/gradColor";
+import { layoutGraph, type GraphLayout } from "../draw/graphLayout";
+import { drawSummaryCard } from "../draw/summaryCard";
+import { ChainlabRenderer } from "./ChainlabRenderer";
+import { loadElk } from "./elk";
+
+/** Graph widget: folding state, pan/zoom, hover card and the click-to-inspect panel. */
+let instanceCount = 0;
+const MAX_HEIGHT = 560;
+
+export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
+  private readonly idPrefix = `cl-graph-${++instanceCount}`;
+  private payload: GraphPayload | null = null;
+  private readonly expanded = new Set<string>();
+  private selected: string | null = null;
+  private visible: VisibleGraph | null = null;
+  private graphLayout: GraphLayout | null = null;
+  /** Layout is reused while the drawn structure stays the same (live updates recolour only). */
+  private layoutKey = "";
+  private zoom = { k: 1, x: 0, y: 0 };
+  private viewport: SVGGElement | null = null;
+  private hoverCard: HTMLDivElement | null = null;
+  private detail: HTMLDivElement | null = null;
+
+  constructor(options: IRenderMime.IRendererOptions) {
+    super(options, "cl-graph");
+  }
+
+  protected check(data: unknown): Checked<GraphPayload> {
+    return checkGraphPayload(data);
+  }
+
+  protected async renderPayload(payload: GraphPayload, isCurrent: () => boolean): Promise<void> {
+    const first = this.payload === null;
+    this.payload = payload;
+    if (this.selected && !payload.nodes.some((n) => n.id === this.selected)) this.selected = null;
+    await this.redraw(isCurrent, first);
+  }
+
+  private async redraw(isCurrent: () => boolean, fit: boolean): Promise<void> {
+    const payload = this.payload;
+    if (!payload) return;
+    const visible = foldGraph(payload, this.expanded);
+    const key = JSON.stringify([visible.nodes.map((n) => [n.id, n.title, n.subtitle]), visible.edges.map((e) => [e.from, e.to])]);
+    let layout = this.graphLayout;
+    if (!layout || key !== this.layoutKey) {
+      layout = await layoutGraph(await loadElk(), visible);
+      if (!isCurrent()) return;
+      fit = fit || key !== this.layoutKey;
+    }
+    this.visible = visible;
+    this.graphLayout = layout;
+    this.layoutKey = key;
+    this.draw(payload, visible, layout, fit);
+  }
+
+  private draw(payload: GraphPayload, visible: VisibleGraph, layout: GraphLayout, fit: boolean): void {
+    this.clearContent();
+    const doc = document;
+    const scale = gradScale(payload.nodes);
+    const toolbar = doc.createElement("div");
+    toolbar.className = "cl-graph-toolbar";
+    const button = (label: string, title: string, action: () => void) => {
+      const b = doc.createElement("button");
+      b.className = "cl-button";
+      b.type = "button";
+      b.textContent = label;
+      b.title = title;
+      b.addEventListener("click", action);
+      toolbar.appendChild(b);
+    };
+    button("+", "zoom in", () => this.zoomBy(1.25));
+    button("−", "zoom out", () => this.zoomBy(0.8));
+    button("fit", "fit the graph to the view", () => this.fitView());
+    const scopes = allScopePaths(payload);
+    if (scopes.length) {
+      button("expand all", "show every op inside composite ops", () => {
+        scopes.forEach((s) => this.expanded.add(s));
+        void this.redrawNow();
+      });
+      button("fold all", "fold composite ops into one box each", () => {
+        this.expanded.clear();
+        void this.redrawNow();
+      });
+    }
+    const hint = doc.createElement("span");
+    hint.className = "cl-hint";
+    hint.textContent = "drag to pan · Ctrl+wheel to zoom · click a node for details";
+    toolbar.appendChild(hint);
+    this.node.appendChild(toolbar);
+    this.node.appendChild(drawGraphLegend(doc, payload, scale, this.idPrefix));
+
+    const { svg, viewport } = drawGraphSvg(doc, visible, layout, scale, this.idPrefix);
+    const frame = doc.createElement("div");
+    frame.className = "cl-graph-frame";
+    svg.setAttribute("width", "100%");
+    svg.removeAttribute("viewBox");
+    frame.appendChild(svg);
+    this.hoverCard = doc.createElement("div");
+    this.hoverCard.className = "cl-hover";
+    this.hoverCard.hidden = true;
+    frame.appendChild(this.hoverCard);
+    this.node.appendChild(frame);
+    this.viewport = viewport;
+    this.detail = doc.createElement("div");
+    this.detail.className = "cl-graph-detail";
+    this.node.appendChild(this.detail);
+
+    if (fit) this.fitView();
+    else this.applyZoom();
+    this.wire(svg, visible);
+    this.showDetail();
+  }
+
+  private async redrawNow(): Promise<void> {
+    const ticket = {};
+    this.pendingRedraw = ticket;
+    await this.redraw(() => this.pendingRedraw === ticket && !this.isDisposed, false);
+  }
+  private pendingRedraw: object | null = null;
+
+  private svgHeight(): number {
+    const h = this.graphLayout ? this.graphLayout.height * this.zoom.k : 200;
+    return Math.max(120, Math.min(MAX_HEIGHT, Math.ceil(h)));
+  }
+
+  private fitView(): void {
+    if (!this.graphLayout) return;
+    const available = this.node.clientWidth || 800;
+    const k = Math.min(1, (available - 8) / Math.max(1, this.graphLayout.width), MAX_HEIGHT / Math.max(1, this.graphLayout.height));
+    this.zoom = { k: Math.max(0.05, k), x: 0, y: 0 };
+    this.zoom.x = Math.max(0, (available - this.graphLayout.width * this.zoom.k) / 2);
+    this.applyZoom();
+  }
+
+  private zoomBy(f: number, cx?: number, cy?: number): void {
+    const k = Math.max(0.05, Math.min(8, this.zoom.k * f));
+    const px = cx ?? (this.node.clientWidth || 800) / 2;
+    const py = cy ?? this.svgHeight() / 2;
+    // Keep the point under the cursor fixed while scaling.
+    this.zoom.x = px - ((px - this.zoom.x) * k) / this.zoom.k;
+    this.zoom.y = py - ((py - this.zoom.y) * k) / this.zoom.k;
+    this.zoom.k = k;
+    this.applyZoom();
+  }
+
+  private applyZoom(): void {
+    if (!this.viewport) return;
+    const { k, x, y } = this.zoom;
+    this.viewport.setAttribute("transform", `translate(${x.toFixed(1)},${y.toFixed(1)}) scale(${k.toFixed(4)})`);
+    const svg = this.viewport.ownerSVGElement;
+    if (svg) svg.setAttribute("height", String(this.svgHeight()));
+  }
+
+  private wire(svg: SVGSVGElement, visible: VisibleGraph): void {
+    const byId = new Map(visible.nodes.map((n) => [n.id, n]));
+    const nodeAt = (target: EventTarget | null): VisibleNode | null => {
+      const el = target instanceof Element ? target.closest("[data-node-id]") : null;
+      return el ? byId.get(el.getAttribute("data-node-id") ?? "") ?? null : null;
+    };
+    let drag: { x: number; y: number; moved: boolean } | null = null;
+    svg.addEventListener("pointerdown", (ev) => {
+      drag = { x: ev.clientX, y: ev.clientY, moved: false };
+    });
+    svg.addEventListener("pointermove", (ev) => {
+      if (drag && (ev.buttons & 1) === 1) {
+        const dx = ev.clientX - drag.x;
+        const dy = ev.clientY - drag.y;
+        if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
+        if (drag.moved) {
+          this.zoom.x += dx;
+          this.zoom.y += dy;
+          drag.x = ev.clientX;
+          drag.y = ev.clientY;
+          this.applyZoom();
+          return;
+        }
+      }
+      const vnode = nodeAt(ev.target);
+      this.showHover(vnode, ev, svg);
+    });
+    svg.addEventListener("pointerleave", () => {
+      drag = null;
+      this.showHover(null);
+    });
+    svg.addEventListener("click", (ev) => {
+      const wasDrag = drag?.moved;
+      drag = null;
+      if (wasDrag) return;
+      const vnode = nodeAt(ev.target);
+      if (vnode) this.openNode(vnode);
+    });
+    svg.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter" && ev.key !== " ") return;
+      const vnode = nodeAt(ev.target);
+      if (vnode) {
+        ev.preventDefault();
+        this.openNode(vnode);
+      }
+    });
+    svg.addEventListener(
+      "wheel",
+      (ev) => {
+        if (!ev.ctrlKey && !ev.metaKey) return; // plain wheel keeps scrolling the notebook
+        ev.preventDefault();
+        const r = svg.getBoundingClientRect();
+        this.zoomBy(ev.deltaY < 0 ? 1.15 : 1 / 1.15, ev.clientX - r.left, ev.clientY - r.top);
+      },
+      { passive: false },
+    );
+  }
+
+  private openNode(vnode: VisibleNode): void {
+    if (vnode.folded) {
+      this.expanded.add(vnode.folded.scopePath);
+      void this.redrawNow();
+      return;
+    }
+    this.selected = this.selected === vnode.id ? null : vnode.id;
+    this.showDetail();
+  }
+
+  private showHover(vnode: VisibleNode | null, ev?: PointerEvent, svg?: SVGSVGElement): void {
+    const card = this.hoverCard;
+    if (!card) return;
+    if (!vnode || !ev || !svg) {
+      card.hidden = true;
+      card.dataset.nodeId = "";
+      return;
+    }
+    if (card.dataset.nodeId !== vnode.id) {
+      card.replaceChildren(drawSummaryCard(document, vnode, false));
+      card.dataset.nodeId = vnode.id;
+    }
+    const r = svg.getBoundingClientRect();
+    card.hidden = false;
+    card.style.left = `${Math.min(ev.clientX - r.left + 14, Math.max(0, r.width - 280))}px`;
+    card.style.top = `${ev.clientY - r.top + 14}px`;
+  }
+
+  private showDetail(): void {
+    const detail = this.detail;
+    if (!detail || !this.visible) return;
+    detail.replaceChildren();
+    this.viewport?.querySelectorAll(".cl-node--selected").forEach((el) => el.classList.remove("cl-node--selected"));
+    const vnode = this.visible.nodes.find((n) => n.id === this.selected);
+    if (!vnode) return;
+    this.viewport?.querySelectorAll("[data-node-id]").forEach((el) => {
+      if (el.getAttribute("data-node-id") === vnode.id) el.classList.add("cl-node--selected");
+    });
+    detail.appendChild(drawSummaryCard(document, vnode, true));
+    if (vnode.scopePath) {
+      const path = vnode.scopePath;
+      const fold = document.createElement("button");
+      fold.className = "cl-button";
+      fold.type = "button";
+      fold.textContent = `fold ${path.split("/").pop()}`;
+      fold.addEventListener("click", () => {
+        // Folding a scope also folds everything nested inside it.
+        for (const s of [...this.expanded]) if (s === path || s.startsWith(path + "/")) this.expanded.delete(s);
+        this.selected = null;
+        void this.redrawNow();
+      });
+      detail.appendChild(fold);
+    }
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    this.payload = null;
+    this.viewport = null;
+    this.hoverCard = null;
+    this.detail = null;
+    super.dispose();
+  }
+}

@@ -1,0 +1,162 @@
+// @vitest-environment jsdom
+import ELK from "elkjs/lib/elk.bundled.js";
+import { describe, expect, it } from "vitest";
+import { checkGraphPayload, type GraphPayload } from "../../kernel/src/protocol";
+import { drawGraphLegend, drawGraphSvg, polylineMidpoint } from "../../extension/src/draw/drawGraph";
+import { allScopePaths, foldGraph } from "../../extension/src/draw/foldGraph";
+import { gradScale, paletteColor, scalePosition, textColorOn } from "../../extension/src/draw/gradColor";
+import { layoutGraph, type ElkLike } from "../../extension/src/draw/graphLayout";
+import { drawSummaryCard } from "../../extension/src/draw/summaryCard";
+import { fixture, fixtures } from "./payloadFixtures";
+
+const elk = new ELK() as unknown as ElkLike;
+
+function graph(file: string): GraphPayload {
+  const checked = checkGraphPayload(fixture(file));
+  if (!checked.ok) throw new Error(checked.error);
+  return checked.payload;
+}
+
+describe("graph payload fixtures", () => {
+  it("there is at least one graph fixture", () => expect(fixtures("graph").length).toBeGreaterThan(0));
+  for (const f of fixtures("graph")) {
+    it(`${f.file} validates, lays out and draws one box per visible node`, async () => {
+      const checked = checkGraphPayload(f.data);
+      expect(checked.ok, checked.ok ? "" : checked.error).toBe(true);
+      if (!checked.ok) return;
+      const payload = checked.payload;
+      const visible = foldGraph(payload, new Set(allScopePaths(payload)));
+      expect(visible.nodes).toHaveLength(payload.nodes.length);
+      const layout = await layoutGraph(elk, visible);
+      const { svg } = drawGraphSvg(document, visible, layout, gradScale(payload.nodes), "t");
+      expect(svg.querySelectorAll("g.cl-node")).toHaveLength(payload.nodes.length);
+      expect(svg.querySelectorAll("g.cl-edge")).toHaveLength(visible.edges.length);
+      // The output node is drawn as such.
+      expect(svg.querySelector(`g.cl-node--output[data-node-id="${payload.output}"]`)).not.toBeNull();
+    });
+  }
+});
+
+describe("foldGraph", () => {
+  const payload = graph("handmade-graph-mlp.json");
+  it("folds a composite scope into one box standing for its result", () => {
+    const v = foldGraph(payload, new Set());
+    expect(v.nodes.map((n) => n.id)).toEqual(["n0", "n1", "n2", "scope:Linear#1", "n5", "n6"]);
+    const box = v.nodes.find((n) => n.id === "scope:Linear#1")!;
+    expect(box.folded).toEqual({ scopePath: "Linear#1", hidden: 2 });
+    expect(box.node.id).toBe("n4");
+    expect(v.edges.map((e) => `${e.from}->${e.to}`).sort()).toEqual(
+      ["n0->scope:Linear#1", "n1->scope:Linear#1", "n2->scope:Linear#1", "scope:Linear#1->n5", "n5->n6"].sort(),
+    );
+  });
+  it("expanding the scope shows its ops and their internal edge", () => {
+    const v = foldGraph(payload, new Set(["Linear#1"]));
+    expect(v.nodes).toHaveLength(7);
+    expect(v.edges.some((e) => e.from === "n3" && e.to === "n4")).toBe(true);
+    expect(v.nodes.find((n) => n.id === "n4")!.scopePath).toBe("Linear#1");
+  });
+});
+
+describe("layoutGraph (real elkjs)", () => {
+  it("places every node without overlaps, inputs above their consumers", async () => {
+    const payload = graph("handmade-graph-mlp.json");
+    const v = foldGraph(payload, new Set(["Linear#1"]));
+    const layout = await layoutGraph(elk, v);
+    const boxes = [...layout.nodes.values()];
+    expect(boxes).toHaveLength(7);
+    for (const a of boxes)
+      for (const b of boxes) {
+        if (a === b) continue;
+        const overlap = a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+        expect(overlap, `${a.id} overlaps ${b.id}`).toBe(false);
+      }
+    for (const e of v.edges) expect(layout.nodes.get(e.from)!.y).toBeLessThan(layout.nodes.get(e.to)!.y);
+    expect(layout.edges).toHaveLength(v.edges.length);
+    expect(layout.width).toBeGreaterThan(0);
+  });
+});
+
+describe("drawGraphSvg", () => {
+  it("colours nodes by gradient magnitude and marks kinds, folding and missing grads", async () => {
+    const payload = graph("handmade-graph-mlp.json");
+    const v = foldGraph(payload, new Set());
+    const scale = gradScale(payload.nodes)!;
+    const { svg } = drawGraphSvg(document, v, await layoutGraph(elk, v), scale, "t");
+    const w = svg.querySelector('[data-node-id="n1"]')!;
+    expect(w.getAttribute("class")).toContain("cl-node--param");
+    expect((w.querySelector("rect") as SVGRectElement).style.fill).toMatch(/^rgb/);
+    expect(w.textContent).toContain("W");
+    expect(w.textContent).toContain("[3, 2]");
+    expect(svg.querySelector('[data-node-id="n0"]')!.getAttribute("class")).toContain("cl-grad--not-required");
+    expect(svg.querySelector('[data-node-id="scope:Linear#1"]')!.getAttribute("class")).toContain("cl-node--folded");
+    const labels = [...svg.querySelectorAll(".cl-edge-label")].map((t) => t.textContent);
+    expect(labels).toContain("[2, 3]");
+  });
+
+  it("before backward() no node is coloured and the legend says why", async () => {
+    const payload = graph("handmade-graph-nograd.json");
+    const v = foldGraph(payload, new Set());
+    const scale = gradScale(payload.nodes);
+    expect(scale).toBeNull();
+    const { svg } = drawGraphSvg(document, v, await layoutGraph(elk, v), scale, "t");
+    expect(svg.querySelectorAll(".cl-grad--not-computed").length).toBeGreaterThan(0);
+    for (const r of svg.querySelectorAll("rect")) expect((r as SVGRectElement).style.fill).toBe("");
+    expect(drawGraphLegend(document, payload, scale, "t").textContent).toContain("call backward()");
+  });
+
+  it("highlights the anomaly origin", async () => {
+    const payload = graph("handmade-graph-anomaly.json");
+    const v = foldGraph(payload, new Set());
+    const { svg } = drawGraphSvg(document, v, await layoutGraph(elk, v), gradScale(payload.nodes), "t");
+    const bad = svg.querySelectorAll(".cl-node--anomaly");
+    expect(bad).toHaveLength(1);
+    expect(bad[0].getAttribute("data-node-id")).toBe("n2");
+    expect(drawGraphLegend(document, payload, null, "t").textContent).toContain("first NaN/Inf");
+  });
+
+  it("treats names as text, never as markup", async () => {
+    const payload = graph("handmade-graph-mlp.json");
+    payload.nodes[1].name = '<img src=x onerror="alert(1)">';
+    const v = foldGraph(payload, new Set());
+    const { svg } = drawGraphSvg(document, v, await layoutGraph(elk, v), null, "t");
+    const card = drawSummaryCard(document, v.nodes[1], true);
+    expect(svg.querySelector("img")).toBeNull();
+    expect(card.querySelector("img")).toBeNull();
+    expect(svg.textContent).toContain("<img");
+  });
+});
+
+describe("summary card", () => {
+  it("lists value and grad statistics and small matrices in full", () => {
+    const payload = graph("handmade-graph-mlp.json");
+    const v = foldGraph(payload, new Set(["Linear#1"]));
+    const card = drawSummaryCard(document, v.nodes.find((n) => n.id === "n1")!, true);
+    expect(card.querySelector(".cl-stats")!.textContent).toContain("norm");
+    const mats = card.querySelectorAll("table.cl-matrix");
+    expect(mats).toHaveLength(2);
+    expect(mats[0].querySelectorAll("tr")).toHaveLength(3);
+    expect(mats[1].textContent).toContain("1.5");
+  });
+  it("explains a missing gradient", () => {
+    const payload = graph("handmade-graph-nograd.json");
+    const card = drawSummaryCard(document, foldGraph(payload, new Set()).nodes[1], false);
+    expect(card.textContent).toContain("call backward()");
+  });
+});
+
+describe("gradient colour scale", () => {
+  it("is logarithmic and monotonic", () => {
+    const scale = { minLog: -3, maxLog: 1 };
+    expect(scalePosition(scale, 1e-3)).toBe(0);
+    expect(scalePosition(scale, 10)).toBe(1);
+    expect(scalePosition(scale, 0.1)).toBeCloseTo(0.5);
+    expect(paletteColor(0)).not.toBe(paletteColor(1));
+  });
+  it("picks readable text on dark and light fills", () => {
+    expect(textColorOn(paletteColor(0))).toBe("white");
+    expect(textColorOn(paletteColor(1))).toBe("black");
+  });
+  it("edge labels sit halfway along the polyline", () => {
+    expect(polylineMidpoint([{ x: 0, y: 0 }, { x: 0, y: 10 }, { x: 10, y: 10 }])).toEqual({ x: 0, y: 10 });
+  });
+});

@@ -1,0 +1,78 @@
+// @vitest-environment jsdom
+import { describe, expect, it, vi } from "vitest";
+
+// jsdom has no DragEvent, which @lumino/dragdrop (imported by @lumino/widgets) subclasses.
+vi.hoisted(() => {
+  const g = globalThis as unknown as { DragEvent?: unknown; MouseEvent: typeof MouseEvent };
+  if (!g.DragEvent) g.DragEvent = class DragEvent extends g.MouseEvent {};
+});
+import { Widget } from "@lumino/widgets";
+import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
+import extensions, { RENDERER_RANK } from "../../extension/src/index";
+import { CHAINLAB_MIME_TYPES, MIME_CHAIN, MIME_GRAPH } from "../../kernel/src/protocol";
+import { GraphRenderer } from "../../extension/src/renderers/GraphRenderer";
+import { ChainRenderer } from "../../extension/src/renderers/ChainRenderer";
+import { fixture } from "./payloadFixtures";
+
+function model(mime: string, data: unknown): IRenderMime.IMimeModel {
+  return { trusted: false, data: { [mime]: data as never }, metadata: {}, setData: () => undefined };
+}
+function options(mimeType: string): IRenderMime.IRendererOptions {
+  return { mimeType, sanitizer: { sanitize: (s: string) => s }, resolver: null, linkHandler: null, latexTypesetter: null } as never;
+}
+
+describe("extension registration", () => {
+  it("registers safe renderers below the html fallback's rank (50) for graph, heatmap and chain", () => {
+    const mimes = extensions.flatMap((e) => e.rendererFactory.mimeTypes);
+    expect(mimes.sort()).toEqual(CHAINLAB_MIME_TYPES.filter((m) => !m.includes("plot.")).sort());
+    for (const e of extensions) {
+      expect(e.rank).toBeLessThan(50);
+      expect(e.rendererFactory.safe).toBe(true);
+      expect(e.rendererFactory.defaultRank).toBe(RENDERER_RANK);
+    }
+  });
+});
+
+describe("GraphRenderer", () => {
+  it("re-renders in place for update_display_data and shows a readable error for bad payloads", async () => {
+    const r = new GraphRenderer(options(MIME_GRAPH));
+    Widget.attach(r, document.body);
+    await r.renderModel(model(MIME_GRAPH, fixture("handmade-graph-nograd.json")));
+    expect(r.node.querySelectorAll("svg.cl-graph-svg")).toHaveLength(1);
+    expect(r.node.querySelectorAll(".cl-grad--not-computed").length).toBeGreaterThan(0);
+    await r.renderModel(model(MIME_GRAPH, fixture("handmade-graph-mlp.json")));
+    expect(r.node.querySelectorAll("svg.cl-graph-svg")).toHaveLength(1);
+    expect(r.node.querySelectorAll(".cl-grad--not-computed")).toHaveLength(0);
+    const newer = { ...fixture("handmade-graph-mlp.json"), version: 99 };
+    await r.renderModel(model(MIME_GRAPH, newer));
+    expect(r.node.querySelector(".cl-error")!.textContent).toContain("newer than this extension");
+    expect(r.node.querySelector("svg")).toBeNull();
+    r.dispose();
+    expect(r.isDisposed).toBe(true);
+  });
+
+  it("expands a folded composite on click and shows a node's details", async () => {
+    const r = new GraphRenderer(options(MIME_GRAPH));
+    Widget.attach(r, document.body);
+    await r.renderModel(model(MIME_GRAPH, fixture("handmade-graph-mlp.json")));
+    const folded = r.node.querySelector('[data-node-id="scope:Linear#1"]')!;
+    folded.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    await new Promise((ok) => setTimeout(ok, 300));
+    expect(r.node.querySelector('[data-node-id="n3"]')).not.toBeNull();
+    r.node.querySelector('[data-node-id="n1"]')!.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    expect(r.node.querySelector(".cl-graph-detail .cl-card")!.textContent).toContain("W");
+    r.dispose();
+  });
+});
+
+describe("ChainRenderer", () => {
+  it("falls back to plain text without a typesetter and rejects a payload of the wrong kind", async () => {
+    const r = new ChainRenderer(options(MIME_CHAIN));
+    await r.renderModel(model(MIME_CHAIN, fixture("handmade-chain-matmul.json")));
+    const math = r.node.querySelector(".cl-math--plain")!;
+    expect(math.textContent).not.toContain("\\[");
+    await r.renderModel(model(MIME_CHAIN, fixture("handmade-graph-mlp.json")));
+    expect(r.node.querySelector(".cl-error")!.textContent).toContain("expected a chain payload");
+    r.dispose();
+  });
+});
