@@ -34,6 +34,18 @@ export function detectAnomaly<R>(fn: () => R): R {
   }
 }
 
+/** Runs `fn` with forward checks off: backward checks each rule's result as a whole instead,
+ * so a NaN made inside a derivative rule is blamed on the op whose rule it is. */
+export function withoutAnomalyChecks<R>(fn: () => R): R {
+  const prev = anomalyMode;
+  anomalyMode = false;
+  try {
+    return fn();
+  } finally {
+    anomalyMode = prev;
+  }
+}
+
 export function firstNonFinite(data: ArrayLike<number>): number {
   for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
   return -1;

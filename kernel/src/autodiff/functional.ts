@@ -8,7 +8,7 @@ import { Tensor, type TensorLike } from "../tensor/Tensor";
 import { describe } from "../tensor/shape";
 import { zeros } from "../tensor/creation";
 import { gradientsById, seedFor } from "./backward";
-import { isGradEnabled } from "./mode";
+import { enableGrad, isGradEnabled } from "./mode";
 import * as F from "../ops/functions";
 
 type Fn = (...args: Tensor[]) => Tensor;
@@ -24,8 +24,9 @@ function prepare(op: string, args: unknown[], argnums: number[]): Tensor[] {
 function checkFn(op: string, f: unknown): asserts f is Fn {
   if (typeof f !== "function") fail(op, `expected a function, got ${describe(f)}`);
 }
+/** Calls f with recording on: transforms work inside noGrad too (gradcheck relies on it). */
 function callF(op: string, f: Fn, xs: Tensor[]): Tensor {
-  const y = f(...xs);
+  const y = enableGrad(() => f(...xs));
   if (!(y instanceof Tensor)) fail(op, `the function must return a Tensor, got ${describe(y)}`);
   return y;
 }
@@ -91,11 +92,13 @@ export function jvp(f: Fn, primals: TensorLike[], tangents: TensorLike[]): [Tens
   const g = gradientsById([y], [u], true);
   const vj = xs.map((x) => g.get(x.id) ?? null);
   let inner: Tensor | null = null;
-  vj.forEach((v, i) => {
-    if (!v) return;
-    const term = F.sum(F.mul(v, ts[i]));
-    inner = inner ? F.add(inner, term) : term;
-  });
+  enableGrad(() =>
+    vj.forEach((v, i) => {
+      if (!v) return;
+      const term = F.sum(F.mul(v, ts[i]));
+      inner = inner ? F.add(inner, term) : term;
+    }),
+  );
   if (inner === null || !(inner as Tensor).requiresGrad) return [y, zeros(y.shape.slice())];
   const jt = gradientsById([inner], [seedFor("jvp", inner, undefined)], isGradEnabled()).get(u.id) ?? zeros(y.shape.slice());
   return [y, jt];
