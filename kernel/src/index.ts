@@ -31,3 +31,5 @@ export type { GradcheckReport, GradcheckOptions, GradcheckInputReport } from "./
 export * as nn from "./nn/index";
 export * as optim from "./optim/index";
 export * as protocol from "./protocol/index";
+export { show, display, DisplayHandle } from "./display/index";
+export type { LiveOptions, MimeBundle, GraphOptions, HeatmapOptions, ChainOptions } from "./display/index";

@@ -22,6 +22,11 @@ export interface KernelTransport {
   display(bundle: MimeBundle, opts?: DisplayOptions): void;
   /** Sends clear_output (wait: clear when the next output arrives, which avoids flicker). */
   clearOutput(wait?: boolean): void;
+  /**
+   * Runs `fn` once when the current cell's code has finished, before its reply: live displays
+   * flush their last throttled frame there (a synchronous loop gives timers no chance).
+   */
+  atCellEnd(fn: () => void): void;
 }
 
 export const KERNEL_TRANSPORT_KEY: symbol = Symbol.for("chainlab.kernel");

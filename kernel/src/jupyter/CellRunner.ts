@@ -91,7 +91,11 @@ export class CellRunner {
       this.publishFlushed(msgType, { data: bundle, metadata: opts.metadata ?? {}, transient });
     },
     clearOutput: (wait = false) => this.publishFlushed("clear_output", { wait }),
+    atCellEnd: (fn: () => void) => {
+      this.cellEndHooks.push(fn);
+    },
   };
+  private cellEndHooks: (() => void)[] = [];
 
   /** For tslab's own `display` API (single-MIME messages), routed to the same cell. */
   readonly writeDisplayData = (data: object, update: boolean): void => {
@@ -132,6 +136,7 @@ export class CellRunner {
     } finally {
       this.report = null;
     }
+    this.runCellEndHooks();
 
     let error: ErrorContent | null = null;
     if (!ok) {
@@ -176,7 +181,9 @@ export class CellRunner {
     if (typeof method === "function") {
       try {
         const bundle = (await method.call(value)) as MimeBundle | null | undefined;
-        if (bundle && typeof bundle === "object") {
+        // null: the value has nothing (more) to show, e.g. a display handle already displayed.
+        if (bundle === null || bundle === undefined) return null;
+        if (typeof bundle === "object") {
           const data: MimeBundle = { ...bundle };
           if (typeof data["text/plain"] !== "string") data["text/plain"] = format(value);
           this.publishFlushed("execute_result", { execution_count: count, data, metadata: {}, transient: {} });
@@ -188,6 +195,18 @@ export class CellRunner {
     }
     console.log(value);
     return null;
+  }
+
+  private runCellEndHooks(): void {
+    const hooks = this.cellEndHooks;
+    this.cellEndHooks = [];
+    for (const fn of hooks) {
+      try {
+        fn();
+      } catch (e) {
+        process.stderr.write(`chainlab: a display failed at the end of the cell: ${e instanceof Error ? e.message : String(e)}\n`);
+      }
+    }
   }
 
   private streamWriter(name: "stdout" | "stderr") {

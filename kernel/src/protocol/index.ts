@@ -9,4 +9,5 @@ export * from "./summary";
 export * from "./graph";
 export * from "./heatmap";
 export * from "./chain";
+export * from "./plot";
 export * from "./validate";

@@ -2,6 +2,7 @@ import { PROTOCOL_VERSION } from "./mime";
 import type { GraphPayload } from "./graph";
 import type { HeatmapPayload } from "./heatmap";
 import type { ChainPayload } from "./chain";
+import type { PlotPayload } from "./plot";
 
 /** Result of validating an untrusted payload: the typed payload, or a readable reason. */
 export type Checked<T> = { ok: true; payload: T } | { ok: false; error: string };
@@ -58,4 +59,18 @@ export function checkChainPayload(v: unknown): Checked<ChainPayload> {
   const p = v as Record<string, unknown>;
   if (!Array.isArray(p.paths) || !isObj(p.numeric)) return { ok: false, error: "chain payload needs paths and numeric" };
   return { ok: true, payload: v as ChainPayload };
+}
+
+export function checkPlotPayload(v: unknown): Checked<PlotPayload> {
+  const h = header(v, "plot");
+  if (h) return { ok: false, error: h };
+  const p = v as Record<string, unknown>;
+  if (p.chart !== "bar" && p.chart !== "line") return { ok: false, error: 'plot chart must be "bar" or "line"' };
+  if (!Array.isArray(p.x) || !Array.isArray(p.series)) return { ok: false, error: "plot payload needs x and series arrays" };
+  const n = p.x.length;
+  for (const s of p.series) {
+    if (!isObj(s) || typeof s.name !== "string" || !Array.isArray(s.y) || s.y.length !== n || !s.y.every((y) => y === null || typeof y === "number"))
+      return { ok: false, error: "plot series needs a name and one number (or null) per x" };
+  }
+  return { ok: true, payload: v as PlotPayload };
 }

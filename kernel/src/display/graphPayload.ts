@@ -1,0 +1,106 @@
+import { trace } from "../autodiff/trace";
+import type { Tensor } from "../tensor/Tensor";
+import type { GraphEdge, GraphNode, GraphPayload, NodeKind } from "../protocol/graph";
+import { PROTOCOL_VERSION } from "../protocol/mime";
+import { summarize } from "./summarize";
+
+/**
+ * The computational graph that produced a tensor, as a GraphPayload: one node per traced
+ * tensor (value and gradient summaries, gradient state, scope, attributes) and one edge per op
+ * input. Big graphs are cut to the nodes nearest the output, and the payload says how many
+ * were left out.
+ */
+
+export const GRAPH_MAX_NODES = 200;
+
+export interface GraphOptions {
+  /** Keep at most this many nodes, nearest to the output first (default 200). */
+  maxNodes?: number;
+  /** Mark this tensor as where a NaN/Inf first appeared (from an AnomalyError). */
+  anomaly?: { tensor: Tensor; message: string };
+}
+
+export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayload {
+  const maxNodes = Math.max(1, Math.floor(opts.maxNodes ?? GRAPH_MAX_NODES));
+  const entries = trace(y);
+  const keep = nearestToOutput(entries, maxNodes);
+  const idOf = (k: number) => `n${k}`;
+  const nodes: GraphNode[] = [];
+  const edges: GraphEdge[] = [];
+  const last = entries.length - 1;
+  for (const e of entries) {
+    if (!keep.has(e.id)) continue;
+    const t = e.tensor;
+    const node: GraphNode = {
+      id: idOf(e.id),
+      op: t.node ? t.node.op.name : "leaf",
+      kind: nodeKind(t, e.id === last),
+      shape: [...t.shape],
+      dtype: t.dtype,
+      value: summarize(t.data, t.shape),
+      grad: null,
+      gradState: t.gradState,
+    };
+    if (t.name) node.name = t.name;
+    if (t.node && t.node.scope.length) node.scope = [...t.node.scope];
+    const attrs = t.node ? shortAttrs(t.node.attrs) : {};
+    if (Object.keys(attrs).length) node.attrs = attrs;
+    // Read .grad only when it exists: reading an unretained intermediate's grad warns the user.
+    if (node.gradState === "computed" && t.grad) node.grad = summarize(t.grad.data, t.grad.shape);
+    if (opts.anomaly && opts.anomaly.tensor === t) node.anomaly = opts.anomaly.message;
+    nodes.push(node);
+    e.inputs.forEach((from, argIndex) => {
+      if (keep.has(from)) edges.push({ from: idOf(from), to: idOf(e.id), argIndex, shape: [...entries[from].tensor.shape] });
+    });
+  }
+  const payload: GraphPayload = { version: PROTOCOL_VERSION, kind: "graph", nodes, edges, output: idOf(last) };
+  if (keep.size < entries.length) payload.truncated = { omitted: entries.length - keep.size };
+  return payload;
+}
+
+function nodeKind(t: Tensor, isOutput: boolean): NodeKind {
+  if (isOutput) return "output";
+  if (t.node) return "intermediate";
+  return t.requiresGrad ? "param" : "input";
+}
+
+/** Breadth-first from the output backwards, so a cut graph still shows where the result came from. */
+function nearestToOutput(entries: { id: number; inputs: number[] }[], max: number): Set<number> {
+  const keep = new Set<number>();
+  if (entries.length <= max) {
+    for (const e of entries) keep.add(e.id);
+    return keep;
+  }
+  const queue = [entries.length - 1];
+  keep.add(entries.length - 1);
+  for (let q = 0; q < queue.length && keep.size < max; q++) {
+    for (const i of entries[queue[q]].inputs) {
+      if (keep.size >= max) break;
+      if (!keep.has(i)) {
+        keep.add(i);
+        queue.push(i);
+      }
+    }
+  }
+  return keep;
+}
+
+/** Attributes as short strings for node labels; functions and huge values are left out. */
+function shortAttrs(attrs: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(attrs)) {
+    let s: string | undefined;
+    if (v === undefined || typeof v === "function") continue;
+    if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") s = String(v);
+    else if (v && typeof v === "object" && "shape" in v && "data" in v) s = `tensor [${(v as { shape: number[] }).shape.join(",")}]`;
+    else {
+      try {
+        s = JSON.stringify(v);
+      } catch {
+        s = undefined;
+      }
+    }
+    if (s !== undefined) out[k] = s.length > 40 ? s.slice(0, 39) + "…" : s;
+  }
+  return out;
+}

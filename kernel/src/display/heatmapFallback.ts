@@ -1,0 +1,159 @@
+import type { HeatmapPayload } from "../protocol/heatmap";
+import { divergingColor, esc, fmtCell, fmtShape } from "./markup";
+
+/**
+ * The heatmap's fallbacks: an SVG grid per matrix (value and gradient side by side, one row
+ * of panels per slice) with a symmetric blue-white-red scale, and the numbers as text.
+ */
+
+type Matrix = (number | null)[][];
+
+const PANEL_MAX = 300;
+const GAP = 28;
+const HEAD = 34;
+const FOOT = 18;
+
+function absMax(m: Matrix): number {
+  let s = 0;
+  for (const row of m) for (const v of row) if (v !== null && Math.abs(v) > s) s = Math.abs(v);
+  return s;
+}
+
+function sliceLabel(index: number[]): string {
+  return index.length ? `[${index.join(", ")}, :, :]` : "";
+}
+
+function panelTitles(p: HeatmapPayload): { key: "value" | "grad"; title: string }[] {
+  const name = p.name;
+  const panels: { key: "value" | "grad"; title: string }[] = [];
+  if (p.show !== "grad") panels.push({ key: "value", title: name });
+  if (p.show !== "value") panels.push({ key: "grad", title: `∂L/∂${name}` });
+  return panels;
+}
+
+const GRAD_MISSING: Record<HeatmapPayload["gradState"], string> = {
+  computed: "",
+  "not-computed": "gradient not computed yet: run backward()",
+  "not-required": "no gradient: requiresGrad is false",
+  "not-retained": "gradient not kept: call retainGrad() before backward()",
+};
+
+interface Panel {
+  title: string;
+  matrix: Matrix | null;
+  /** Shown instead of a missing matrix. */
+  missing?: string;
+}
+
+function cellSize(m: Matrix | null): number {
+  const rows = m ? m.length : 1;
+  const cols = m && m[0] ? m[0].length : 1;
+  return Math.max(3, Math.min(28, Math.floor(PANEL_MAX / Math.max(rows, cols, 1))));
+}
+
+function panelSize(p: Panel): { w: number; h: number; cell: number } {
+  const cell = cellSize(p.matrix);
+  const rows = p.matrix ? p.matrix.length : 2;
+  const cols = p.matrix && p.matrix[0] ? p.matrix[0].length : 1;
+  return { w: Math.max(cols * cell, 150), h: p.matrix ? rows * cell : 40, cell };
+}
+
+function drawPanel(out: string[], p: Panel, x0: number, y0: number): void {
+  const { h, cell } = panelSize(p);
+  out.push(`<text x="${x0}" y="${y0 + 22}" font-weight="bold" fill="#111">${esc(p.title)}</text>`);
+  const m = p.matrix;
+  if (!m) {
+    out.push(`<rect x="${x0}" y="${y0 + HEAD}" width="150" height="${h}" fill="#f5f5f5" stroke="#ccc"/>`);
+    out.push(`<text x="${x0 + 6}" y="${y0 + HEAD + 24}" font-size="11" fill="#666">${esc(p.missing ?? "no data")}</text>`);
+    return;
+  }
+  const cols = m[0] ? m[0].length : 0;
+  const scale = absMax(m);
+  const showNumbers = cell >= 24 && cols <= 12;
+  m.forEach((row, r) =>
+    row.forEach((v, c) => {
+      const x = x0 + c * cell;
+      const y = y0 + HEAD + r * cell;
+      out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${divergingColor(v, scale)}"><title>[${r},${c}] ${fmtCell(v)}</title></rect>`);
+      if (showNumbers) out.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 3}" text-anchor="middle" font-size="8" fill="#111">${esc(fmtCell(v))}</text>`);
+    }),
+  );
+  out.push(`<rect x="${x0}" y="${y0 + HEAD}" width="${cols * cell}" height="${h}" fill="none" stroke="#999"/>`);
+  out.push(`<text x="${x0}" y="${y0 + HEAD + h + 13}" font-size="10" fill="#555">scale ±${esc(fmtCell(scale))} (blue &lt; 0 &lt; red)</text>`);
+}
+
+/** Rows of panels: per slice value and/or gradient, then one per chain-rule contribution map. */
+function panelRows(p: HeatmapPayload): Panel[][] {
+  const rows: Panel[][] = p.slices.map((s) =>
+    panelTitles(p).map((panel) => ({
+      title: panel.title + (s.index.length ? " " + sliceLabel(s.index) : ""),
+      matrix: panel.key === "value" ? s.value : s.grad,
+      missing: GRAD_MISSING[p.gradState] || "no gradient",
+    })),
+  );
+  for (const c of p.contributions ?? []) {
+    rows.push([{ title: `terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate}`, matrix: c.values, missing: "no terms" }]);
+  }
+  return rows;
+}
+
+export function heatmapSvg(p: HeatmapPayload): string {
+  const notes: string[] = [];
+  if (p.title) notes.push(p.title);
+  notes.push(`${fmtShape(p.shape)}${p.frame !== undefined ? `, frame ${p.frame}` : ""}`);
+  if (p.downsampled) {
+    const d = p.downsampled;
+    const parts = [];
+    if (d.shownSlices < d.sliceCount) parts.push(`${d.shownSlices} of ${d.sliceCount} slices`);
+    if (d.rowStride > 1 || d.colStride > 1) parts.push(`${d.rowStride}x${d.colStride} block means`);
+    notes.push(`downsampled: ${parts.join(", ")}`);
+  }
+  const rows = panelRows(p);
+  const top = 18;
+  const body: string[] = [];
+  let y = top;
+  let width = 260;
+  for (const row of rows) {
+    let x = GAP;
+    let rowH = 0;
+    for (const panel of row) {
+      const size = panelSize(panel);
+      drawPanel(body, panel, x, y);
+      x += size.w + GAP;
+      rowH = Math.max(rowH, size.h);
+    }
+    width = Math.max(width, x);
+    y += HEAD + rowH + FOOT;
+  }
+  const height = y + 8;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+    `<text x="${GAP}" y="13" fill="#444">${esc(notes.join(" · "))}</text>`,
+    ...body,
+    `</svg>`,
+  ].join("");
+}
+
+function matrixText(m: Matrix): string {
+  const cells = m.map((row) => row.map((v) => fmtCell(v)));
+  const w = Math.max(1, ...cells.flat().map((s) => s.length));
+  return cells.map((row) => "  " + row.map((s) => s.padStart(w)).join(" ")).join("\n");
+}
+
+/** Text fallback: at most 4 slices, each matrix written out (already bounded by the payload). */
+export function heatmapText(p: HeatmapPayload): string {
+  const lines = [`heatmap of ${p.name} ${fmtShape(p.shape)}${p.title ? ` (${p.title})` : ""}${p.frame !== undefined ? `, frame ${p.frame}` : ""}`];
+  if (p.downsampled) {
+    const d = p.downsampled;
+    lines.push(`downsampled: ${d.shownSlices} of ${d.sliceCount} slices, row stride ${d.rowStride}, column stride ${d.colStride}`);
+  }
+  for (const s of p.slices.slice(0, 4)) {
+    const where = s.index.length ? " " + sliceLabel(s.index) : "";
+    if (p.show !== "grad") lines.push(`${p.name}${where}:`, matrixText(s.value));
+    if (p.show !== "value") lines.push(`∂L/∂${p.name}${where}:`, s.grad ? matrixText(s.grad) : `  ${GRAD_MISSING[p.gradState] || "no gradient"}`);
+  }
+  if (p.slices.length > 4) lines.push(`… ${p.slices.length - 4} more slices`);
+  for (const c of p.contributions ?? []) lines.push(`terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate}:`, matrixText(c.values));
+  return lines.join("\n");
+}

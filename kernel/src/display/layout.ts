@@ -1,0 +1,126 @@
+import type { GraphNode, GraphPayload } from "../protocol/graph";
+import { ChainlabError } from "../errors";
+import { CHAR_WIDTH, fmtShape } from "./markup";
+
+/**
+ * Layered (Sugiyama) layout of a GraphPayload with ELK, the engine the JupyterLab extension
+ * uses, with the same options, so the kernel-side SVG fallback looks like the live view.
+ * A kernel display must be complete before its cell's reply, so ELK runs synchronously here:
+ * elkjs' own API is promise-based and defers the work to a timer, but its worker module
+ * exposes a synchronous dispatcher (elkjs is pinned exactly for that reason).
+ */
+
+export interface Point {
+  x: number;
+  y: number;
+}
+export interface PlacedNode {
+  id: string;
+  /** Top-left corner. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+export interface PlacedEdge {
+  from: string;
+  to: string;
+  argIndex: number;
+  /** Start, bend points, end. */
+  points: Point[];
+}
+export interface GraphLayout {
+  width: number;
+  height: number;
+  nodes: PlacedNode[];
+  edges: PlacedEdge[];
+}
+
+export const NODE_HEIGHT = 54;
+const NODE_PADDING = 22;
+const NODE_MIN_WIDTH = 64;
+const LARGE_GRAPH = 150;
+
+/** The two text lines of a node: what it is (name or op) and its op and shape. */
+export function nodeLabel(node: GraphNode): { title: string; subtitle: string } {
+  const title = node.name ?? (node.op === "leaf" ? node.kind : node.op);
+  const what = node.op === "leaf" ? (node.name ? node.kind : "") : node.name ? node.op : "";
+  return { title, subtitle: `${what ? what + " " : ""}${fmtShape(node.shape)}` };
+}
+
+export function nodeWidth(node: GraphNode): number {
+  const { title, subtitle } = nodeLabel(node);
+  return Math.max(NODE_MIN_WIDTH, Math.ceil(Math.max(title.length, subtitle.length, 12) * CHAR_WIDTH + NODE_PADDING));
+}
+
+/** The extension's options (extension/src/draw/graphLayout.ts), kept equal on purpose. */
+export function elkOptions(nodeCount: number): Record<string, string> {
+  const options: Record<string, string> = {
+    "elk.algorithm": "layered",
+    "elk.direction": "DOWN",
+    "elk.edgeRouting": "POLYLINE",
+    "elk.spacing.nodeNode": "24",
+    "elk.layered.spacing.nodeNodeBetweenLayers": "36",
+    "elk.padding": "[top=12,left=12,bottom=12,right=12]",
+  };
+  if (nodeCount > LARGE_GRAPH) {
+    options["elk.layered.thoroughness"] = "1";
+    options["elk.layered.nodePlacement.strategy"] = "BRANDES_KOEPF";
+  }
+  return options;
+}
+
+interface ElkOut {
+  width?: number;
+  height?: number;
+  children?: { id: string; x?: number; y?: number; width: number; height: number }[];
+  edges?: { id: string; sections?: { startPoint: Point; endPoint: Point; bendPoints?: Point[] }[] }[];
+}
+
+type Dispatch = (graph: object) => ElkOut;
+let dispatch: Dispatch | null = null;
+
+/** Loads ELK on first use (~0.1 s): kernels that never draw a graph do not pay for it. */
+function elk(): Dispatch {
+  if (dispatch) return dispatch;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Worker } = require("elkjs/lib/elk-worker.min.js") as {
+    Worker: new () => { onmessage: (e: { data: { data?: ElkOut; error?: unknown } }) => void; dispatcher: { saveDispatch(m: { data: object }): void } };
+  };
+  const worker = new Worker();
+  let reply: { data?: ElkOut; error?: unknown } = {};
+  worker.onmessage = (e) => {
+    reply = e.data;
+  };
+  worker.dispatcher.saveDispatch({ data: { cmd: "register", algorithms: ["layered"], id: 0 } });
+  dispatch = (graph) => {
+    reply = {};
+    worker.dispatcher.saveDispatch({ data: { cmd: "layout", graph, layoutOptions: {}, options: {}, id: 1 } });
+    if (!reply.data) {
+      const e = reply.error as { message?: string } | undefined;
+      throw new ChainlabError("layout", `ELK could not lay out the graph: ${e?.message ?? String(e)}`);
+    }
+    return reply.data;
+  };
+  return dispatch;
+}
+
+/** Positions for every node and a polyline for every edge; pure and deterministic. */
+export function layoutGraph(graph: Pick<GraphPayload, "nodes" | "edges">): GraphLayout {
+  if (graph.nodes.length === 0) return { width: 0, height: 0, nodes: [], edges: [] };
+  const out = elk()({
+    id: "root",
+    layoutOptions: elkOptions(graph.nodes.length),
+    children: graph.nodes.map((n) => ({ id: n.id, width: nodeWidth(n), height: NODE_HEIGHT })),
+    edges: graph.edges.map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] })),
+  });
+  const nodes: PlacedNode[] = (out.children ?? []).map((c) => ({ id: c.id, x: c.x ?? 0, y: c.y ?? 0, width: c.width, height: c.height }));
+  const edges: PlacedEdge[] = [];
+  (out.edges ?? []).forEach((e) => {
+    const source = graph.edges[Number(e.id.slice(1))];
+    const section = e.sections?.[0];
+    if (!source || !section) return;
+    edges.push({ from: source.from, to: source.to, argIndex: source.argIndex, points: [section.startPoint, ...(section.bendPoints ?? []), section.endPoint] });
+  });
+  return { width: out.width ?? 0, height: out.height ?? 0, nodes, edges };
+}

@@ -1,0 +1,149 @@
+import { inspect } from "util";
+import { Tensor } from "../tensor/Tensor";
+import { ChainlabError } from "../errors";
+import type { ChainPayload } from "../protocol/chain";
+import type { HeatmapPayload } from "../protocol/heatmap";
+import { DisplayHandle, type LiveOptions } from "./DisplayHandle";
+import type { MimeBundle } from "./kernelTransport";
+import { buildGraphPayload, type GraphOptions } from "./graphPayload";
+import { buildHeatmapPayload, matrixView, type HeatmapOptions } from "./heatmapPayload";
+import { buildGradNormsPayload, type ParamSource } from "./gradNorms";
+import { gradcheckBundle, type GradcheckReportLike } from "./gradcheckDisplay";
+import { chainBundle, graphBundle, heatmapBundle, plotBundle } from "./bundles";
+import { expandChainFor, type ChainOptions } from "./chainSource";
+
+/**
+ * `show.*` and `display()`: the notebook-facing display API. Each call sends one full MIME
+ * bundle (see bundles.ts) and returns a DisplayHandle; with `{ live: true }` the handle's
+ * update() redraws the same output. Outside a Jupyter kernel the text form is printed.
+ */
+
+function checkTensor(op: string, t: unknown, what = "a Tensor"): asserts t is Tensor {
+  if (!(t instanceof Tensor)) throw new ChainlabError(op, `expected ${what}, got ${t === null ? "null" : typeof t === "object" ? (t as object).constructor?.name ?? "object" : typeof t}`);
+}
+
+function start<T>(subject: T, render: (s: T, frame: number) => MimeBundle, opts: LiveOptions): DisplayHandle<T> {
+  return new DisplayHandle(subject, render, { maxFps: opts.maxFps }).show();
+}
+
+/** An AnomalyError (detectAnomaly) carries the tensor where the first NaN/Inf appeared. */
+function anomalyTarget(v: unknown): { tensor: Tensor; message: string } | null {
+  if (v instanceof Error && (v as { tensor?: unknown }).tensor instanceof Tensor) return { tensor: (v as unknown as { tensor: Tensor }).tensor, message: v.message };
+  return null;
+}
+
+function isChainPayload(v: unknown): v is ChainPayload {
+  return typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === "chain" && Array.isArray((v as { paths?: unknown }).paths);
+}
+
+/** The chain-rule terms of the chosen element, as maps shaped like each path's intermediate. */
+function contributionsPayload(x: Tensor, chain: ChainPayload, opts: HeatmapOptions): HeatmapPayload {
+  const payload = buildHeatmapPayload(x, { show: "value", ...opts });
+  const maps: NonNullable<HeatmapPayload["contributions"]> = [];
+  for (const path of chain.paths) {
+    const c = path.contributions;
+    if (!c) continue;
+    const { rows, cols } = matrixView(c.shape);
+    const values: (number | null)[][] = [];
+    // Contributions of rank 3+ intermediates are shown for their first 2-D slice.
+    for (let r = 0; r < rows; r++) values.push(c.values.slice(r * cols, (r + 1) * cols));
+    maps.push({ at: chain.numeric.at, intermediate: c.intermediate, values });
+  }
+  if (!maps.length) throw new ChainlabError("show.contributions", "the expansion has no per-term contributions for this parameter");
+  payload.contributions = maps;
+  payload.title = opts.title ?? `each term's share of ∂${chain.output.name}/∂${chain.param.name}[${chain.numeric.at.join(",")}] = ${chain.numeric.total.toPrecision(4)}`;
+  return payload;
+}
+
+export const show = {
+  /**
+   * The computational graph that produced `t`, with values, gradients and their status.
+   * Accepts an AnomalyError too: the op that made the first NaN/Inf is marked.
+   * @example show.graph(L)
+   */
+  graph(t: Tensor | Error, opts: GraphOptions & LiveOptions = {}): DisplayHandle<Tensor> {
+    const anomaly = anomalyTarget(t);
+    const target = anomaly ? anomaly.tensor : t;
+    checkTensor("show.graph", target, "a Tensor (or an AnomalyError)");
+    const graphOpts: GraphOptions = { maxNodes: opts.maxNodes, anomaly: anomaly ?? opts.anomaly };
+    return start(target, (s) => graphBundle(buildGraphPayload(s, graphOpts)), opts);
+  },
+
+  /**
+   * A matrix heatmap of a tensor's value and/or gradient (rank 3+: 2-D slices).
+   * @example const h = show.heatmap(W, { live: true }); ... h.update();
+   */
+  heatmap(t: Tensor, opts: HeatmapOptions & LiveOptions = {}): DisplayHandle<Tensor> {
+    checkTensor("show.heatmap", t);
+    buildHeatmapPayload(t, opts); // validates the options before anything is sent
+    return start(t, (s, frame) => heatmapBundle(buildHeatmapPayload(s, opts, opts.live ? frame : undefined)), opts);
+  },
+
+  /**
+   * The multivariate chain rule for dL/dx, step by step, with the numbers for one element.
+   * @example show.chain(L, W, { at: [0, 1] })
+   */
+  chain(L: Tensor | ChainPayload, x?: Tensor, opts: ChainOptions = {}): DisplayHandle<ChainPayload> {
+    let payload: ChainPayload;
+    if (isChainPayload(L)) payload = L;
+    else {
+      checkTensor("show.chain", L);
+      checkTensor("show.chain", x, "the parameter tensor x as second argument");
+      payload = expandChainFor("show.chain")(L, x, opts);
+    }
+    return start(payload, (p) => chainBundle(p), {});
+  },
+
+  /**
+   * How much each element of the intermediate contributes to dL/dx at one element of x.
+   * @example show.contributions(L, W, { at: [0, 1] })
+   */
+  contributions(L: Tensor, x: Tensor, opts: ChainOptions & HeatmapOptions = {}): DisplayHandle<HeatmapPayload> {
+    checkTensor("show.contributions", L);
+    checkTensor("show.contributions", x, "the parameter tensor x as second argument");
+    const chain = expandChainFor("show.contributions")(L, x, opts);
+    return start(contributionsPayload(x, chain, opts), (p) => heatmapBundle(p), {});
+  },
+
+  /** A gradcheck report as a table. @example show.gradcheck(gradcheck(f, [x])) */
+  gradcheck(report: GradcheckReportLike): DisplayHandle<GradcheckReportLike> {
+    if (!report || typeof report !== "object" || !Array.isArray((report as { inputs?: unknown }).inputs))
+      throw new ChainlabError("show.gradcheck", "expected the report returned by gradcheck(f, inputs)");
+    return start(report, (r) => gradcheckBundle(r), {});
+  },
+
+  /**
+   * Gradient norm per parameter as a bar chart (log axis when they span orders of magnitude).
+   * @example show.gradNorms(model.parameters())
+   */
+  gradNorms(params: ParamSource, opts: { title?: string; yScale?: "linear" | "log" } & LiveOptions = {}): DisplayHandle<ParamSource> {
+    buildGradNormsPayload(params, opts);
+    return start(params, (s, frame) => plotBundle(buildGradNormsPayload(s, opts, opts.live ? frame : undefined)), opts);
+  },
+};
+
+/** The MIME bundle of any value: its own Jupyter.display bundle (Tensors have one), else text. */
+export function bundleOf(value: unknown): MimeBundle | null {
+  const method = value !== null && (typeof value === "object" || typeof value === "function") ? (value as Record<symbol, unknown>)[Symbol.for("Jupyter.display")] : undefined;
+  if (typeof method === "function") {
+    const b = method.call(value) as MimeBundle | null | undefined;
+    if (b === null || b === undefined) return null;
+    if (typeof b !== "object" || typeof (b as { then?: unknown }).then === "function") throw new ChainlabError("display", "[Symbol.for(\"Jupyter.display\")]() must return a MIME bundle object synchronously");
+    return typeof b["text/plain"] === "string" ? b : { ...b, "text/plain": inspect(value) };
+  }
+  return { "text/plain": typeof value === "string" ? value : inspect(value) };
+}
+
+/**
+ * Displays a value as rich output: a Tensor as its summary, an object with a
+ * [Symbol.for("Jupyter.display")]() method as the bundle it returns, anything else as text.
+ * With `{ raw: true }` the value is itself a MIME bundle (Deno's convention).
+ * @example display(W); display({ "text/html": "<b>hi</b>" }, { raw: true })
+ */
+export function display(value: unknown, opts: { raw?: boolean } & LiveOptions = {}): DisplayHandle<unknown> {
+  if (opts.raw) {
+    if (!value || typeof value !== "object" || Array.isArray(value)) throw new ChainlabError("display", "with { raw: true } the value must be a MIME bundle object like { \"text/html\": \"...\" }");
+    return start<unknown>(value, (b) => b as MimeBundle, opts);
+  }
+  return start(value, (v) => bundleOf(v) ?? {}, opts);
+}
