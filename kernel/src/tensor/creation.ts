@@ -26,6 +26,11 @@ function checkOpts(op: string, opts: unknown): TensorOptions & RandomOptions {
   return o;
 }
 
+function finite(op: string, what: string, v: unknown): number {
+  if (typeof v !== "number" || !Number.isFinite(v)) fail(op, `${what} must be a finite number, got ${describe(v)}`);
+  return v;
+}
+
 function make(data: ArrayLike<number>, shape: number[], o: TensorOptions): Tensor {
   const store = alloc(data.length, o.dtype);
   store.set(data);
@@ -79,8 +84,7 @@ export function eye(n: number, m: number = n, opts?: TensorOptions): Tensor {
 /** start, start+step, ... below stop (numpy.arange). */
 export function arange(start: number, stop?: number, step = 1, opts?: TensorOptions): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
-  for (const [k, v] of [["start", start], ["stop", stop], ["step", step]] as const)
-    if (typeof v !== "number" || !Number.isFinite(v)) fail("arange", `${k} must be a finite number, got ${describe(v)}`);
+  for (const [k, v] of [["start", start], ["stop", stop], ["step", step]] as const) finite("arange", k, v);
   if (step === 0) fail("arange", "step must not be 0");
   const n = Math.max(0, Math.ceil((stop - start) / step));
   checkShape("arange", [n]);
@@ -89,6 +93,8 @@ export function arange(start: number, stop?: number, step = 1, opts?: TensorOpti
 }
 /** num evenly spaced values from start to stop inclusive. */
 export function linspace(start: number, stop: number, num: number, opts?: TensorOptions): Tensor {
+  finite("linspace", "start", start);
+  finite("linspace", "stop", stop);
   checkShape("linspace", [num]);
   const d = Array.from({ length: num }, (_, i) => (num === 1 ? start : start + ((stop - start) * i) / (num - 1)));
   return make(d, [num], checkOpts("linspace", opts));
