@@ -81,3 +81,26 @@ describe("random compositions of ops", () => {
     );
   });
 });
+
+describe("size-0 axes", () => {
+  it("compositions on empty tensors give empty gradients of the right shape (or a ChainlabError)", () => {
+    const emptyShape = fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }).filter((s) => s.includes(0));
+    fc.assert(
+      fc.property(emptyShape, fc.array(fc.constantFrom(...stepNames), { minLength: 1, maxLength: 4 }), (shape, ops) => {
+        const x = rnd(shape, 1, true);
+        const o = rnd(shape.map((d) => (d === 0 ? 1 : d)), 2, true);
+        let t = x;
+        try {
+          for (const name of ops) t = steps[name](t, o);
+        } catch (e) {
+          expect((e as Error).name).toBe("ChainlabError");
+          return;
+        }
+        const L = sum(t);
+        if (L.requiresGrad) L.backward();
+        expect(x.grad === null || x.grad.shape.join() === shape.join()).toBe(true);
+      }),
+      { numRuns: 100, seed: 3 },
+    );
+  });
+});
