@@ -38,6 +38,16 @@ function shapeLabel(shape: readonly number[]): string {
   return shape.length === 0 ? "scalar" : `[${shape.join(", ")}]`;
 }
 
+/**
+ * The two text lines of a node, worded as the kernel's SVG fallback words them
+ * (kernel/src/display/layout.ts nodeLabel): a leaf shows its kind, an op its name.
+ */
+export function nodeLabel(node: GraphNode): { title: string; subtitle: string } {
+  const title = node.name ?? (node.op === "leaf" ? node.kind : node.op);
+  const what = node.op === "leaf" ? (node.name ? node.kind : "") : node.name ? node.op : "";
+  return { title, subtitle: `${what ? what + " " : ""}${shapeLabel(node.shape)}` };
+}
+
 /** Outermost scope prefix of a node that is still folded, or null when the node is shown. */
 function foldedScope(node: GraphNode, expanded: ReadonlySet<string>): string | null {
   const scope = node.scope ?? [];
@@ -69,10 +79,11 @@ export function foldGraph(payload: GraphPayload, expanded: ReadonlySet<string>):
       visibleOf.set(node.id, node.id);
       order.push(node.id);
       const scope = node.scope ?? [];
+      const label = nodeLabel(node);
       nodes.push({
         id: node.id,
-        title: node.name ?? node.op,
-        subtitle: `${node.name ? node.op + " " : ""}${shapeLabel(node.shape)}`,
+        title: label.title,
+        subtitle: label.subtitle,
         kind: node.kind,
         node,
         scopePath: scope.length ? scope.join(SCOPE_SEP) : undefined,

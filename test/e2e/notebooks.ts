@@ -1,0 +1,69 @@
+import fs from "node:fs";
+import path from "node:path";
+import { MIME_CHAIN, MIME_GRAPH, MIME_HEATMAP } from "../../kernel/src/protocol";
+import { REPO } from "./jupyterLab";
+
+/**
+ * Notebooks the browser tests open. `savedOutputsNotebook` carries display_data outputs built
+ * from the payload fixtures, as a notebook saved with outputs and reopened from disk
+ * (untrusted) would. Each bundle also carries an html fallback whose marker text must never
+ * appear on screen: if it does, a fallback out-ranked our renderer.
+ */
+export const FALLBACK_MARKER = "CHAINLAB-FALLBACK-SHOWN";
+
+const FIXTURES = path.join(REPO, "test/fixtures/payloads");
+
+function payload(file: string): unknown {
+  return JSON.parse(fs.readFileSync(path.join(FIXTURES, file), "utf8"));
+}
+
+function lines(text: string): string[] {
+  return text.split(/(?<=\n)/);
+}
+
+function displayCell(source: string, mime: string, data: unknown) {
+  return {
+    cell_type: "code",
+    execution_count: null,
+    metadata: {},
+    source: lines(source),
+    outputs: [
+      {
+        output_type: "display_data",
+        metadata: {},
+        data: {
+          [mime]: data,
+          "text/html": `<p>${FALLBACK_MARKER}</p>`,
+          "text/plain": `${FALLBACK_MARKER} (text)`,
+        },
+      },
+    ],
+  };
+}
+
+function notebook(cells: unknown[]): string {
+  return JSON.stringify(
+    {
+      cells,
+      metadata: {
+        kernelspec: { name: "chainlab", display_name: "TypeScript (chainlab)", language: "typescript" },
+        language_info: { name: "typescript" },
+      },
+      nbformat: 4,
+      nbformat_minor: 5,
+    },
+    null,
+    1,
+  );
+}
+
+export function savedOutputsNotebook(): string {
+  return notebook([
+    { cell_type: "markdown", metadata: {}, source: ["# Saved chainlab outputs (reopened untrusted)"] },
+    displayCell("show.graph(L)", MIME_GRAPH, payload("handmade-graph-mlp.json")),
+    displayCell("show.heatmap(W)", MIME_HEATMAP, payload("handmade-heatmap-matrix.json")),
+    displayCell("show.chain(L, W, [1, 1])", MIME_CHAIN, payload("handmade-chain-matmul.json")),
+    displayCell("show.graph(y) // before backward()", MIME_GRAPH, payload("handmade-graph-anomaly.json")),
+    displayCell("show.graph(bad)", MIME_GRAPH, { version: 99, kind: "graph", nodes: [], edges: [], output: "n0" }),
+  ]);
+}
