@@ -20,6 +20,8 @@ export {
   mse, crossEntropy, binaryCrossEntropy,
 } from "./ops/functions";
 export { registry, getOp } from "./ops/registry";
+export { defineOp } from "./ops/custom";
+export type { CustomOpSpec } from "./ops/custom";
 export type { OpDef, Algebra, Attrs, Sample } from "./ops/OpDef";
 export { noGrad, withScope, isGradEnabled } from "./autodiff/mode";
 export { detectAnomaly, AnomalyError } from "./autodiff/anomaly";
@@ -31,5 +33,5 @@ export type { GradcheckReport, GradcheckOptions, GradcheckInputReport } from "./
 export * as nn from "./nn/index";
 export * as optim from "./optim/index";
 export * as protocol from "./protocol/index";
-export { show, display, DisplayHandle } from "./display/index";
+export { show, display, clearOutput, DisplayHandle } from "./display/index";
 export type { LiveOptions, MimeBundle, GraphOptions, HeatmapOptions, ChainOptions } from "./display/index";

@@ -54,3 +54,24 @@ describe("functional API", () => {
     for (let i = 0; i < 2; i++) expect(jt.data[i]).toBeCloseTo(J.data[i * 3] - 2 * J.data[i * 3 + 1] + 0.5 * J.data[i * 3 + 2], 12);
   });
 });
+
+import { defineOp, gradcheck, randn as randn2 } from "../../kernel/src/index";
+describe("defineOp (user ops)", () => {
+  it("a correct hand-written backward passes gradcheck and flows through the graph", () => {
+    const cube = defineOp({ name: "cube", forward: (x) => x.pow(3), backward: (g, [x]) => [g.mul(x.square()).mul(3)] });
+    const x = randn2([2, 3], { requiresGrad: true, seed: 1 });
+    expect(gradcheck((x: Tensor) => cube(x).tanh().sum(), [x]).pass).toBe(true);
+    cube(x).sum().backward();
+    expect(x.grad!.data[0]).toBeCloseTo(3 * x.data[0] ** 2, 12);
+  });
+  it("a wrong backward fails gradcheck and names the worst entry", () => {
+    const bad = defineOp({ name: "badCube", forward: (x) => x.pow(3), backward: (g, [x]) => [g.mul(x.square())] });
+    const r = gradcheck((x: Tensor) => bad(x).sum(), [randn2([3], { requiresGrad: true, seed: 2 })]);
+    expect(r.pass).toBe(false);
+    expect(r.inputs[0].worst).not.toBeNull();
+  });
+  it("a backward returning the wrong shape is a clear error", () => {
+    const bad = defineOp({ name: "oops", forward: (x) => x.sum(), backward: (g) => [g] });
+    expect(() => bad(randn2([3], { requiresGrad: true })).backward()).toThrow(/oops: backward's gradient 0 has shape \[\] but input 0 has shape \[3\]/);
+  });
+});
