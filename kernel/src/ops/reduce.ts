@@ -3,7 +3,7 @@
  * the reduction that undoes broadcasting. Their rules broadcast g back over the reduced axes.
  */
 import type { Algebra, Attrs, OpDef, RuleContext, IndexContext } from "./OpDef";
-import { Tensor } from "../tensor/Tensor";
+import type { Tensor } from "../tensor/Tensor";
 import { alloc, reducedIndex } from "../tensor/storage";
 import { sizeOf } from "../tensor/shape";
 import { E, type IndexExpr } from "../symbolic/IndexExpr";
@@ -105,13 +105,7 @@ function reduction(s: ReduceSpec): OpDef {
       const yk = gKept(c.out, c, A);
       return [A.broadcastTo(s.vjp(gk, c.inputs[0], yk, c, A), c.shapes[0].slice())];
     },
-    index: (c) => {
-      const kept = keptIndex(c);
-      const x = E.inp(0, c.I.map((i) => E.idx(i)));
-      const y = E.out(c.J.map((j) => E.idx(j)));
-      void kept;
-      return E.mul(keptDeltas(c), s.d(c, x, y));
-    },
+    index: (c) => E.mul(keptDeltas(c), s.d(c, E.inp(0, c.I.map((i) => E.idx(i))), E.out(c.J.map((j) => E.idx(j))))),
     latex: ([a], attrs) => s.latex(a, axesLabel(attrs, -1)),
     text: ([a], attrs) => s.text(a, axesLabel(attrs, -1)),
     showAttrs: (attrs) => ({ axes: JSON.stringify(attrs.axes), keepDims: String(attrs.keepDims) }),
