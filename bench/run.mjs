@@ -1,0 +1,148 @@
+// `npm run bench` entry (scripts/bench.sh builds first): runs every workload interleaved,
+// prints medians and chainlab/TF.js ratios against the issue-7 targets, writes
+// .bench/results-<time>.json and prints the change against the previous results file.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { interleave, median, fmt } from "./stats.mjs";
+import * as C from "./chainlab.mjs";
+import * as T from "./tfjs.mjs";
+import { w4 } from "./w4.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const only = (args.find((a) => a.startsWith("--only=")) ?? "").slice(7).split(",").filter(Boolean);
+const want = (w) => only.length === 0 || only.includes(w);
+const R = (rounds, reps) => (quick ? { rounds: Math.max(2, Math.ceil(rounds / 3)), reps, warm: 2 } : { rounds, reps, warm: 3 });
+
+const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, metrics: {}, targets: {} };
+const M = results.metrics;
+const lines = [];
+const say = (s = "") => {
+  console.log(s);
+  lines.push(s);
+};
+function row(label, samples) {
+  const med = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
+  say(`${label.padEnd(28)} ${Object.entries(med).map(([k, v]) => `${k} ${fmt(v)} ms`).join("   ")}`);
+  return med;
+}
+function target(id, text, value, ok, shown) {
+  results.targets[id] = { text, value, met: ok };
+  say(`  target ${id}: ${text}: ${shown} -> ${ok ? "MET" : "NOT MET"}`);
+}
+
+const tfInfo = await T.initTf();
+results.tfjs = tfInfo;
+say(`chainlab bench  node ${process.version}  ${os.cpus().length} cpus  tfjs-core ${tfInfo.version}  (wasm threads ${tfInfo.wasmThreads}, simd ${tfInfo.wasmSimd})${quick ? "  [quick]" : ""}`);
+
+// ---- NumPy (separate process, one BLAS thread) ----
+let numpyMs = null;
+const py = process.env.CHAINLAB_BENCH_PYTHON;
+if (want("w1") && py) {
+  try {
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
+    const out = JSON.parse(execFileSync(py, [path.join(here, "numpy_matmul.py"), quick ? "80" : "300"], { env, encoding: "utf8" }));
+    numpyMs = median(out.samples);
+    results.numpy = out.numpy;
+  } catch (e) {
+    say(`NumPy: not run (${String(e.message).split("\n")[0]})`);
+  }
+} else if (want("w1")) say("NumPy: python3 with numpy not found; W1 NumPy target not measured");
+
+// ---- W1 ----
+if (want("w1")) {
+  say("\nW1 matmul 256x256 forward + backward (dA and dB), 3 x 2n^3 flop");
+  const s = interleave({ chainlab: C.w1(), "tf-cpu": T.w1("cpu"), "tf-wasm": T.w1("wasm") }, R(9, 3));
+  const m = row("time (median)", s);
+  const gf = (ms) => (6 * 256 ** 3) / ms / 1e6;
+  say(`${"GFLOP/s".padEnd(28)} chainlab ${gf(m.chainlab).toFixed(2)}   tf-cpu ${gf(m["tf-cpu"]).toFixed(2)}   tf-wasm ${gf(m["tf-wasm"]).toFixed(2)}${numpyMs ? `   numpy ${gf(numpyMs).toFixed(1)} (${fmt(numpyMs)} ms)` : ""}`);
+  M.w1 = { ...m, numpy: numpyMs, chainlabGflops: gf(m.chainlab) };
+  const r = m["tf-wasm"] / m.chainlab;
+  target("W1-wasm", "throughput chainlab / TF.js wasm >= 1.5", r, r >= 1.5, `${r.toFixed(2)}x`);
+  if (numpyMs) {
+    const rn = numpyMs / m.chainlab;
+    target("W1-numpy", "throughput chainlab / NumPy >= 0.1", rn, rn >= 0.1, `${rn.toFixed(3)}`);
+  }
+}
+
+// ---- W2 ----
+if (want("w2")) {
+  say("\nW2 MLP 784-256-10, batch 64, ReLU, softmax cross-entropy, forward + backward");
+  const p = C.mlpParams();
+  const fc = C.w2(p), fm = C.w2Manual(p), fw = T.w2("wasm"), fcpu = T.w2("cpu");
+  checkW2(fc(), fm(), fw(), fcpu());
+  const s = interleave({ chainlab: fc, "chainlab-nograph": fm, "tf-cpu": fcpu, "tf-wasm": fw }, R(9, 3));
+  const m = row("time (median)", s);
+  M.w2 = m;
+  const r = m.chainlab / m["tf-wasm"];
+  target("W2-wasm", "time chainlab / TF.js wasm <= 0.8", r, r <= 0.8, `${r.toFixed(2)}x`);
+  const over = m.chainlab / m["chainlab-nograph"] - 1;
+  target("graph-cost", "recorded graph + generic backward over the hand-derived no-graph step <= 10%", over, over <= 0.1, `${(100 * over).toFixed(1)}%`);
+}
+
+// ---- W3 ----
+if (want("w3")) {
+  say("\nW3 2000 chained elementwise ops on [4] (mul, add, tanh, sub), forward + backward");
+  const s = interleave({ chainlab: C.w3(), "tf-cpu": T.w3("cpu"), "tf-wasm": T.w3("wasm") }, R(7, 2));
+  const m = row("time (median)", s);
+  const us = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, (v * 1000) / 2000]));
+  say(`${"per op (fwd+bwd)".padEnd(28)} ${Object.entries(us).map(([k, v]) => `${k} ${v.toFixed(2)} µs`).join("   ")}`);
+  M.w3 = { ...m, perOpUs: us };
+  const r = us.chainlab / us["tf-cpu"];
+  target("W3-cpu", "per-op overhead chainlab / TF.js cpu <= 0.2", r, r <= 0.2, `${r.toFixed(3)}x`);
+}
+
+// ---- W4 ----
+if (want("w4")) {
+  say("\nW4 expandChain on a 3-layer MLP (batch 32, widths 64), numeric instantiation");
+  const f = w4(C.cl);
+  if (!f) say("W4: expandChain not available");
+  else {
+    const s = interleave({ chainlab: f }, R(5, 2));
+    M.w4 = row("time (median)", s);
+  }
+}
+
+// ---- memory (fresh process) ----
+if (want("mem")) {
+  say("\nMemory: W2 training (forward, backward, SGD step) for 200 steps in a fresh process");
+  const out = JSON.parse(execFileSync(process.execPath, ["--expose-gc", path.join(here, "memory.mjs"), "200"], { encoding: "utf8" }));
+  say(`peak RSS ${out.peakRssMB.toFixed(0)} MB (process start ${out.rssStartMB.toFixed(0)} MB); live heap after GC at steps ${Object.entries(out.liveMB).map(([k, v]) => `${k}: ${v.toFixed(1)} MB`).join(", ")}`);
+  M.memory = out;
+  target("memory", "no growth of the live heap across steps (< 1 MB from step 20 to 200)", out.growthMB, out.growthMB < 1, `${out.growthMB.toFixed(2)} MB`);
+}
+
+// ---- results file and comparison ----
+const dir = path.join(root, ".bench");
+fs.mkdirSync(dir, { recursive: true });
+const prev = fs.readdirSync(dir).filter((f) => /^results-.*\.json$/.test(f)).sort().pop();
+const file = path.join(dir, `results-${results.date.replace(/[:.]/g, "-")}.json`);
+fs.writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
+say(`\nresults written to ${path.relative(root, file)}`);
+if (prev) {
+  const old = JSON.parse(fs.readFileSync(path.join(dir, prev), "utf8"));
+  say(`change against ${prev} (chainlab medians; negative = faster):`);
+  const pick = (r) => ({ W1: r.metrics.w1?.chainlab, W2: r.metrics.w2?.chainlab, "W2 no-graph": r.metrics.w2?.["chainlab-nograph"], "W3 per op µs": r.metrics.w3?.perOpUs?.chainlab, W4: r.metrics.w4?.chainlab, "peak RSS MB": r.metrics.memory?.peakRssMB });
+  const a = pick(old), b = pick(results);
+  for (const k of Object.keys(b)) if (a[k] != null && b[k] != null) say(`  ${k.padEnd(14)} ${fmt(a[k])} -> ${fmt(b[k])}  (${(100 * (b[k] / a[k] - 1)).toFixed(1)}%)`);
+  for (const [id, t] of Object.entries(results.targets)) {
+    const o = old.targets?.[id];
+    if (o && o.met !== t.met) say(`  target ${id}: ${o.met ? "was met, now NOT met" : "was not met, now MET"}`);
+  }
+}
+
+function checkW2(rec, man, wasm, cpu) {
+  // Same loss on both sides (float32 vs float64), same gradients with and without the graph.
+  const tol = 1e-4 * Math.max(1, Math.abs(rec.loss));
+  if (Math.abs(rec.loss - man.loss) > 1e-12 || Math.abs(rec.loss - wasm.loss) > tol || Math.abs(rec.loss - cpu.loss) > tol)
+    throw new Error(`W2 losses disagree: chainlab ${rec.loss}, no-graph ${man.loss}, tf-wasm ${wasm.loss}, tf-cpu ${cpu.loss}`);
+  rec.grads.forEach((g, i) => {
+    const h = man.grads[i];
+    for (let k = 0; k < g.size; k++) if (Math.abs(g.data[k] - h.data[k]) > 1e-12) throw new Error(`W2 gradient ${i} differs between the graph and the no-graph step at ${k}`);
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * bench/: `npm run bench`, chainlab side by side with TensorFlow.js (and NumPy) in one process.
+ * Timing helpers, workloads, result files. Nothing here is imported by the library or tests;
+ * no timed assertions anywhere: speed is measured and reported, never asserted.
+ */
+import { performance } from "node:perf_hooks";
+
+export const now = () => performance.now();
+
+export function median(xs) {
+  const s = xs.slice().sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return NaN;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/**
+ * Interleaved timing: each round runs every contender (rotating the order, so neither side
+ * always runs right after the other's garbage), `reps` timed calls each after `warm` untimed
+ * ones in the first round. Returns per-contender samples in ms. The machine is shared, so
+ * only medians over many short samples are meaningful.
+ */
+export function interleave(contenders, { rounds = 7, reps = 5, warm = 3 } = {}) {
+  const names = Object.keys(contenders);
+  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  for (const n of names) for (let i = 0; i < warm; i++) contenders[n]();
+  for (let r = 0; r < rounds; r++) {
+    const order = names.map((_, i) => names[(i + r) % names.length]);
+    for (const n of order) {
+      const f = contenders[n];
+      for (let i = 0; i < reps; i++) {
+        const t0 = now();
+        f();
+        samples[n].push(now() - t0);
+      }
+    }
+  }
+  return samples;
+}
+
+export const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `npm run bench`: chainlab vs TensorFlow.js (cpu and wasm backends, one thread each) and NumPy,
+# in one Node process with interleaved runs; see bench/run.mjs. Not part of `npm test`.
+# Options pass through: --quick (fewer rounds), --only=w1,w2,w3,w4,mem.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules/@tensorflow/tfjs-backend-wasm ] || npm ci --no-audit --no-fund
+echo "== build kernel library"
+npm run build --workspace kernel --silent
+
+# NumPy reference for W1 (one BLAS thread): the project .venv if it has numpy, else python3,
+# else a small bench-only venv under .bench/ (gitignored; one wheel, a few seconds).
+py=""
+for cand in .venv/bin/python python3 .bench/venv/bin/python; do
+  if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import numpy' >/dev/null 2>&1; then py=$cand; break; fi
+done
+if [ -z "$py" ] && command -v python3 >/dev/null 2>&1 && [ "${CHAINLAB_BENCH_NO_NUMPY:-}" != 1 ]; then
+  echo "== bench venv with numpy (.bench/venv)"
+  if python3 -m venv .bench/venv && .bench/venv/bin/pip install --quiet --disable-pip-version-check numpy; then py=.bench/venv/bin/python; fi
+fi
+export CHAINLAB_BENCH_PYTHON="$py"
+
+echo "== bench"
+node bench/run.mjs "$@"
+
+# W5: kernel cell round trip vs plain tslab, written by the kernel part when present.
+for f in bench/kernel-latency.*; do
+  [ -e "$f" ] || { echo; echo "W5: bench/kernel-latency.* not available"; break; }
+  echo; echo "== W5 $(basename "$f")"
+  case "$f" in
+    *.sh) bash "$f" ;;
+    *.py) if [ -x .venv/bin/python ]; then .venv/bin/python "$f"; else python3 "$f"; fi ;;
+    *.mjs|*.js|*.cjs) node "$f" ;;
+  esac
+done
