@@ -12,6 +12,12 @@ const PANEL_MAX = 300;
 const GAP = 28;
 const HEAD = 34;
 const FOOT = 18;
+/** The SVG draws at most this many cells (a slice is never cut); the payload has the rest. */
+const SVG_MAX_CELLS = 4096;
+/** Per-cell hover titles only where they do not dominate the size. */
+const SVG_MAX_TITLED_CELLS = 1024;
+/** Text matrices are abbreviated beyond this many rows/columns, as NumPy prints. */
+const TEXT_EDGE = 5;
 
 function absMax(m: Matrix): number {
   let s = 0;
@@ -70,11 +76,13 @@ function drawPanel(out: string[], p: Panel, x0: number, y0: number): void {
   const cols = m[0] ? m[0].length : 0;
   const scale = absMax(m);
   const showNumbers = cell >= 24 && cols <= 12;
+  const titled = m.length * cols <= SVG_MAX_TITLED_CELLS;
   m.forEach((row, r) =>
     row.forEach((v, c) => {
       const x = x0 + c * cell;
       const y = y0 + HEAD + r * cell;
-      out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${divergingColor(v, scale)}"><title>[${r},${c}] ${fmtCell(v)}</title></rect>`);
+      const title = titled ? `<title>[${r},${c}] ${fmtCell(v)}</title>` : "";
+      out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${divergingColor(v, scale)}">${title}</rect>`);
       if (showNumbers) out.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 3}" text-anchor="middle" font-size="8" fill="#111">${esc(fmtCell(v))}</text>`);
     }),
   );
@@ -84,7 +92,10 @@ function drawPanel(out: string[], p: Panel, x0: number, y0: number): void {
 
 /** Rows of panels: per slice value and/or gradient, then one per chain-rule contribution map. */
 function panelRows(p: HeatmapPayload): Panel[][] {
-  const rows: Panel[][] = p.slices.map((s) =>
+  const first = p.slices[0]?.value;
+  const cells = first ? first.length * (first[0]?.length ?? 1) : 1;
+  const drawn = p.slices.slice(0, Math.max(1, Math.floor(SVG_MAX_CELLS / Math.max(1, cells))));
+  const rows: Panel[][] = drawn.map((s) =>
     panelTitles(p).map((panel) => ({
       title: panel.title + (s.index.length ? " " + sliceLabel(s.index) : ""),
       matrix: panel.key === "value" ? s.value : s.grad,
@@ -109,6 +120,8 @@ export function heatmapSvg(p: HeatmapPayload): string {
     notes.push(`downsampled: ${parts.join(", ")}`);
   }
   const rows = panelRows(p);
+  const omitted = p.slices.length - (rows.length - (p.contributions?.length ?? 0));
+  if (omitted > 0) notes.push(`${omitted} more slices in the interactive view`);
   const top = 18;
   const body: string[] = [];
   let y = top;
@@ -135,8 +148,15 @@ export function heatmapSvg(p: HeatmapPayload): string {
   ].join("");
 }
 
+/** Indices to print along an axis of length n: all, or the first and last TEXT_EDGE with a gap (null). */
+function edgeIndices(n: number): (number | null)[] {
+  if (n <= 2 * TEXT_EDGE + 1) return Array.from({ length: n }, (_, i) => i);
+  return [...Array.from({ length: TEXT_EDGE }, (_, i) => i), null, ...Array.from({ length: TEXT_EDGE }, (_, i) => n - TEXT_EDGE + i)];
+}
+
 function matrixText(m: Matrix): string {
-  const cells = m.map((row) => row.map((v) => fmtCell(v)));
+  const cols = edgeIndices(m[0]?.length ?? 0);
+  const cells = edgeIndices(m.length).map((r) => cols.map((c) => (r === null || c === null ? "..." : fmtCell(m[r][c]))));
   const w = Math.max(1, ...cells.flat().map((s) => s.length));
   return cells.map((row) => "  " + row.map((s) => s.padStart(w)).join(" ")).join("\n");
 }

@@ -7,7 +7,7 @@ import { finiteOrNull } from "./markup";
 /**
  * A tensor's values and/or gradient as matrices: rank 0/1 as one row, rank 2 as is, rank 3+
  * as 2-D slices over the last two axes. Large matrices are averaged in blocks and extra slices
- * left out, so a payload stays under ~16 x 64 x 64 cells; `downsampled` says what was done.
+ * left out, so a payload holds at most 16384 cells per matrix kind; `downsampled` says so.
  */
 
 export interface HeatmapOptions {
@@ -25,6 +25,13 @@ export interface HeatmapOptions {
 export const HEATMAP_MAX_ROWS = 64;
 export const HEATMAP_MAX_COLS = 64;
 export const HEATMAP_MAX_SLICES = 16;
+/** All slices together hold at most this many cells (per matrix kind), e.g. 4 slices of 64 x 64. */
+export const HEATMAP_MAX_CELLS = 16384;
+
+/** Display values keep 6 significant digits: enough for colours and hover, a third of the JSON. */
+function displayNumber(v: number): number | null {
+  return finiteOrNull(Number(v.toPrecision(6)));
+}
 
 /** The matrix view of a shape: leading (slice) axes, rows, cols. */
 export function matrixView(shape: readonly number[]): { lead: number[]; rows: number; cols: number } {
@@ -59,7 +66,7 @@ function blockMatrix(data: ArrayLike<number>, offset: number, rows: number, cols
           n++;
         }
       }
-      row.push(bad ? null : finiteOrNull(sum / n));
+      row.push(bad ? null : displayNumber(sum / n));
     }
     out.push(row);
   }
@@ -75,9 +82,10 @@ export function buildHeatmapPayload(t: Tensor, opts: HeatmapOptions = {}, frame?
   const maxSlices = Math.max(1, Math.floor(opts.maxSlices ?? HEATMAP_MAX_SLICES));
   const { lead, rows, cols } = matrixView(t.shape);
   const sliceCount = lead.reduce((a, b) => a * b, 1);
-  const shownSlices = Math.min(sliceCount, maxSlices);
   const rowStride = Math.max(1, Math.ceil(rows / maxRows));
   const colStride = Math.max(1, Math.ceil(cols / maxCols));
+  const cellsPerSlice = Math.ceil(rows / rowStride) * Math.ceil(cols / colStride);
+  const shownSlices = Math.max(1, Math.min(sliceCount, maxSlices, Math.floor(HEATMAP_MAX_CELLS / Math.max(1, cellsPerSlice))));
   // Read .grad only when computed: reading an unretained intermediate's grad warns the user.
   const grad = gradState === "computed" ? t.grad : null;
   const slices: HeatmapSlice[] = [];

@@ -8,7 +8,7 @@ import { installTensorDisplay } from "./tensorDisplay";
 // Tensors become rich values as soon as chainlab is loaded (see tensorDisplay.ts for why).
 installTensorDisplay();
 
-export { show, display, bundleOf } from "./show";
+export { show, display, bundleOf, clearOutput } from "./show";
 export { DisplayHandle, type LiveOptions } from "./DisplayHandle";
 export type { MimeBundle } from "./kernelTransport";
 export { buildGraphPayload, type GraphOptions } from "./graphPayload";

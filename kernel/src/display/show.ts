@@ -4,7 +4,7 @@ import { ChainlabError } from "../errors";
 import type { ChainPayload } from "../protocol/chain";
 import type { HeatmapPayload } from "../protocol/heatmap";
 import { DisplayHandle, type LiveOptions } from "./DisplayHandle";
-import type { MimeBundle } from "./kernelTransport";
+import { kernelTransport, type MimeBundle } from "./kernelTransport";
 import { buildGraphPayload, type GraphOptions } from "./graphPayload";
 import { buildHeatmapPayload, matrixView, type HeatmapOptions } from "./heatmapPayload";
 import { buildGradNormsPayload, type ParamSource } from "./gradNorms";
@@ -146,4 +146,12 @@ export function display(value: unknown, opts: { raw?: boolean } & LiveOptions = 
     return start<unknown>(value, (b) => b as MimeBundle, opts);
   }
   return start(value, (v) => bundleOf(v) ?? {}, opts);
+}
+
+/**
+ * Clears the cell's output (with `wait`, when the next output arrives, which avoids flicker).
+ * @example for (...) { clearOutput(true); display(loss) }
+ */
+export function clearOutput(wait = false): void {
+  kernelTransport()?.clearOutput(wait);
 }
