@@ -61,6 +61,12 @@ export interface RuleContext<T> {
   /** Input shapes, for rules that need them (e.g. sumTo after broadcasting). */
   shapes: readonly (readonly number[])[];
   outShape: readonly number[];
+  /**
+   * Which inputs' gradients are wanted (absent: all). Only an optimisation: a rule may return
+   * null for an input marked false instead of computing a gradient nobody reads (matmul skips
+   * a whole product for a constant operand). The symbolic interpreter leaves it unset.
+   */
+  needs?: readonly boolean[];
 }
 
 /** What an index rule sees: index names for the output's and the differentiated input's axes. */

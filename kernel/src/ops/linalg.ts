@@ -8,19 +8,7 @@ import { alloc, expandTo, resultDType } from "../tensor/storage";
 import { broadcastShapes, sizeOf } from "../tensor/shape";
 import { E, type IndexExpr } from "../symbolic/IndexExpr";
 import { rngOf, uniform } from "./samples";
-
-/** C[m,p] (+)= A[m,n] B[n,p] on contiguous row-major blocks at the given offsets. */
-function gemm(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, c: Float64Array | Float32Array, co: number, m: number, n: number, p: number): void {
-  for (let i = 0; i < m; i++) {
-    const ci = co + i * p;
-    for (let k = 0; k < n; k++) {
-      const aik = a[ao + i * n + k];
-      if (aik === 0) continue;
-      const bk = bo + k * p;
-      for (let j = 0; j < p; j++) c[ci + j] += aik * b[bk + j];
-    }
-  }
-}
+import { gemm } from "../tensor/kernels/gemm";
 
 function swapLast2(r: number): number[] {
   const p = Array.from({ length: r }, (_, i) => i);
@@ -69,7 +57,8 @@ export const matmul: OpDef = {
     if (ra === 1 && rb === 1) return [A.mul(g, b), A.mul(g, a)];
     if (ra === 2 && rb === 1) return [A.outer(g, b), A.matmul(A.transpose(a), g)];
     if (ra === 1 && rb === 2) return [A.matmul(b, g), A.outer(a, g)];
-    return [A.matmul(g, A.transpose(b, swapLast2(rb))), A.matmul(A.transpose(a, swapLast2(ra)), g)];
+    const want = (i: number) => !c.needs || c.needs[i];
+    return [want(0) ? A.matmul(g, A.transpose(b, swapLast2(rb))) : null, want(1) ? A.matmul(A.transpose(a, swapLast2(ra)), g) : null];
   },
   index(c: IndexContext): IndexExpr {
     const [sa, sb] = c.shapes;

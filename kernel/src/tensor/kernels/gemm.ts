@@ -1,0 +1,68 @@
+import { wasmGemm } from "./wasmGemm";
+
+type Out = Float64Array | Float32Array;
+
+/**
+ * C[m,p] = A[m,n] B[n,p] for row-major blocks at the given offsets (C is overwritten). Large
+ * products go to the WebAssembly SIMD kernel; small ones (where packing would dominate) and
+ * hosts without WebAssembly SIMD use the plain-JS loop. Both sum over k in the same order
+ * (k = 0..n-1, one multiply-add at a time), so results do not depend on the path taken.
+ */
+export function gemm(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, c: Out, co: number, m: number, n: number, p: number): void {
+  if (m * n * p >= 8192 && m >= 4 && p >= 4) {
+    const w = wasmGemm();
+    if (w) return gemmWasm(w, a, ao, b, bo, c, co, m, n, p);
+  }
+  gemmJs(a, ao, b, bo, c, co, m, n, p);
+}
+
+/** The plain-JS product: i-k-j order, so the inner loop streams rows of B and C. */
+export function gemmJs(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, c: Out, co: number, m: number, n: number, p: number): void {
+  for (let i = 0; i < m; i++) {
+    const ci = co + i * p;
+    for (let j = 0; j < p; j++) c[ci + j] = 0;
+    for (let k = 0; k < n; k++) {
+      const aik = a[ao + i * n + k];
+      const bk = bo + k * p;
+      for (let j = 0; j < p; j++) c[ci + j] += aik * b[bk + j];
+    }
+  }
+}
+
+let view: Float64Array | null = null;
+
+function gemmWasm(w: NonNullable<ReturnType<typeof wasmGemm>>, a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, c: Out, co: number, m: number, n: number, p: number): void {
+  const mP = (m + 3) >> 2;
+  const pP = (p + 3) >> 2;
+  const pw = pP * 4;
+  // Packed A, packed B and the padded C, one after the other in the module's memory (in doubles).
+  const aAt = 0;
+  const bAt = mP * 4 * n;
+  const cAt = bAt + pP * 4 * n;
+  const need = (cAt + mP * 4 * pw) * 8;
+  if (w.mem.buffer.byteLength < need) w.mem.grow(Math.ceil((need - w.mem.buffer.byteLength) / 65536));
+  if (view === null || view.buffer !== w.mem.buffer) view = new Float64Array(w.mem.buffer);
+  const v = view;
+  // A: panels of 4 rows, k-major within a panel; rows past m are zero.
+  for (let ip = 0; ip < mP; ip++) {
+    const base = aAt + ip * n * 4;
+    for (let r = 0; r < 4; r++) {
+      const i = ip * 4 + r;
+      if (i < m) {
+        const src = ao + i * n;
+        for (let k = 0, d = base + r; k < n; k++, d += 4) v[d] = a[src + k];
+      } else for (let k = 0, d = base + r; k < n; k++, d += 4) v[d] = 0;
+    }
+  }
+  // B: panels of 4 columns, k-major within a panel; columns past p are zero.
+  for (let k = 0; k < n; k++) {
+    const src = bo + k * p;
+    for (let j = 0; j < pw; j++) v[bAt + ((j >> 2) * n + k) * 4 + (j & 3)] = j < p ? b[src + j] : 0;
+  }
+  w.gemm(aAt * 8, bAt * 8, cAt * 8, mP, pP, n);
+  for (let i = 0; i < m; i++) {
+    const s = cAt + i * pw;
+    const d = co + i * p;
+    for (let j = 0; j < p; j++) c[d + j] = v[s + j];
+  }
+}

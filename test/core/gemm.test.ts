@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { gemm, gemmJs } from "../../kernel/src/tensor/kernels/gemm";
+import { wasmGemm } from "../../kernel/src/tensor/kernels/wasmGemm";
+import { matmul, tensor } from "../../kernel/src";
+
+function rnd(n: number, seed: number): Float64Array {
+  const a = new Float64Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2 ** 31 - 1;
+  }
+  return a;
+}
+
+describe("gemm kernels", () => {
+  it("the WebAssembly SIMD module assembles and validates on Node", () => {
+    expect(wasmGemm()).not.toBeNull();
+  });
+  // Same summation order on both paths, so the results must be bit-identical.
+  it.each([
+    [4, 4, 4], [5, 7, 9], [17, 33, 6], [64, 100, 23], [3, 1000, 5], [40, 0, 8], [8, 3, 130],
+  ])("wasm and JS paths agree exactly for %i x %i x %i, at offsets", (m, n, p) => {
+    const a = rnd(m * n + 3, 1), b = rnd(n * p + 5, 2);
+    const c1 = new Float64Array(m * p + 2).fill(7), c2 = new Float64Array(m * p + 2).fill(7);
+    gemm(a, 3, b, 5, c1, 2, m, n, p);
+    gemmJs(a, 3, b, 5, c2, 2, m, n, p);
+    expect(Array.from(c1)).toEqual(Array.from(c2));
+    expect(c1[0]).toBe(7);
+  });
+  it("propagates NaN and Infinity as IEEE arithmetic does (no skipping of zeros)", () => {
+    const a = tensor([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
+    const b = tensor([[Infinity, 1, 2, 3], [4, 5, 6, 7], [8, 9, NaN, 1], [2, 3, 4, 5]]);
+    const c = matmul(a, b).toArray() as number[][];
+    expect(c[0][0]).toBeNaN(); // 0 * Infinity
+    expect(c[1][0]).toBe(Infinity);
+    for (const row of c) expect(row[2]).toBeNaN();
+    // the same on the WebAssembly path
+    const m = 32, a2 = new Float64Array(m * m), b2 = rnd(m * m, 3);
+    b2[0] = Infinity;
+    const c1 = new Float64Array(m * m), c2 = new Float64Array(m * m);
+    gemm(a2, 0, b2, 0, c1, 0, m, m, m);
+    gemmJs(a2, 0, b2, 0, c2, 0, m, m, m);
+    expect(Number.isNaN(c1[0]) && Number.isNaN(c2[0])).toBe(true);
+    expect(Array.from(c1)).toEqual(Array.from(c2));
+  });
+});
