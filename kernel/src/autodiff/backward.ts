@@ -4,7 +4,6 @@ import { describe } from "../tensor/shape";
 import type { RuleContext } from "../ops/OpDef";
 import { enableGrad, noGrad } from "./mode";
 import { checkAnomaly, isAnomalyMode, withoutAnomalyChecks } from "./anomaly";
-import { traceMany } from "./trace";
 import { numericAlgebra } from "./numericAlgebra";
 import * as F from "../ops/functions";
 
@@ -18,7 +17,56 @@ import * as F from "../ops/functions";
  * gradients are themselves recorded, so they can be differentiated again.
  */
 export function gradientsById(roots: readonly Tensor[], seeds: readonly Tensor[], createGraph: boolean): Map<number, Tensor> {
-  const entries = traceMany(roots);
+  return reverse(roots, seeds, createGraph).grads;
+}
+
+/**
+ * The tensors that require grad and are reachable from `roots`, every input before its users
+ * (iterative depth-first post-order, as trace() but skipping constants, which get no gradient
+ * and have no inputs of their own).
+ */
+function gradOrder(roots: readonly Tensor[]): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  const stack: Tensor[] = [];
+  const next: number[] = [];
+  for (const r of roots) {
+    if (seen.has(r)) continue;
+    seen.add(r);
+    stack.push(r);
+    next.push(0);
+    while (stack.length > 0) {
+      const top = stack.length - 1;
+      const t = stack[top];
+      const inputs = t.node ? t.node.inputs : NONE;
+      const i = next[top];
+      if (i < inputs.length) {
+        next[top] = i + 1;
+        const c = inputs[i];
+        if (c.requiresGrad && !seen.has(c)) {
+          seen.add(c);
+          stack.push(c);
+          next.push(0);
+        }
+      } else {
+        stack.pop();
+        next.pop();
+        order.push(t);
+      }
+    }
+  }
+  return order;
+}
+const NONE: readonly Tensor[] = [];
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function reverse(roots: readonly Tensor[], seeds: readonly Tensor[], createGraph: boolean): { grads: Map<number, Tensor>; order: Tensor[] } {
+  const order = gradOrder(roots);
   const grads = new Map<number, Tensor>();
   const accumulate = (t: Tensor, g: Tensor) => {
     const prev = grads.get(t.id);
@@ -26,30 +74,44 @@ export function gradientsById(roots: readonly Tensor[], seeds: readonly Tensor[]
   };
   enableGrad(() => {
     roots.forEach((r, i) => accumulate(r, seeds[i]));
-    for (let k = entries.length - 1; k >= 0; k--) {
-      const t = entries[k].tensor;
-      const g = grads.get(t.id);
+    const checking = isAnomalyMode();
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
       const node = t.node;
-      if (!g || !node) continue;
+      if (!node) continue;
+      const g = grads.get(t.id);
+      if (!g) continue;
+      const inputs = node.inputs;
+      const nondiff = node.op.nondiff;
+      // Inputs whose gradient is wanted: rules may skip the others (RuleContext.needs).
+      const needs = new Array<boolean>(inputs.length);
+      let any = false;
+      for (let i = 0; i < inputs.length; i++) {
+        needs[i] = inputs[i].requiresGrad && !(nondiff && nondiff.includes(i));
+        any ||= needs[i];
+      }
+      if (!any) continue;
       const ctx: RuleContext<Tensor> = {
-        inputs: node.inputs,
+        inputs,
         out: t,
         attrs: node.attrs,
-        shapes: node.inputs.map((x) => x.shape),
+        shapes: inputs.map((x) => x.shape),
         outShape: t.shape,
+        needs,
       };
-      const checking = isAnomalyMode();
-      const gi = withoutAnomalyChecks(() => node.op.vjp(g, ctx, numericAlgebra));
-      node.inputs.forEach((x, i) => {
+      const gi = checking ? withoutAnomalyChecks(() => node.op.vjp(g, ctx, numericAlgebra)) : node.op.vjp(g, ctx, numericAlgebra);
+      for (let i = 0; i < inputs.length; i++) {
         const gx = gi[i];
-        if (!gx || !x.requiresGrad || (node.op.nondiff && node.op.nondiff.includes(i))) return;
-        const summed = withoutAnomalyChecks(() => F.sumTo(gx, x.shape.slice()));
-        if (checking) checkAnomaly(node.op.name, "backward", summed.data, [g, ...node.inputs], summed, ` while computing the gradient of input ${i}`);
+        if (!gx || !needs[i]) continue;
+        const x = inputs[i];
+        // Undo broadcasting: the one place gradients are summed back to each input's shape.
+        const summed = sameShape(gx.shape, x.shape) ? gx : withoutAnomalyChecks(() => F.sumTo(gx, x.shape.slice()));
+        if (checking) checkAnomaly(node.op.name, "backward", summed.data, [g, ...inputs], summed, ` while computing the gradient of input ${i}`);
         accumulate(x, summed);
-      });
+      }
     }
   }, createGraph);
-  return grads;
+  return { grads, order };
 }
 
 export function seedFor(op: string, root: Tensor, grad: TensorLike | undefined): Tensor {
@@ -72,10 +134,9 @@ export function backward(root: Tensor, grad?: TensorLike, opts: { retainGraph?: 
   if (!root.requiresGrad)
     throw new ChainlabError("backward", "this tensor does not require grad: no input of its graph was created with { requiresGrad: true }");
   const seed = seedFor("backward", root, grad);
-  const grads = gradientsById([root], [seed], opts.createGraph ?? false);
-  const entries = traceMany([root]);
+  const { grads, order } = reverse([root], [seed], opts.createGraph ?? false);
   noGrad(() => {
-    for (const { tensor: t } of entries) {
+    for (const t of order) {
       t._backwardRan = true;
       const g = grads.get(t.id);
       if (!g || !t.requiresGrad || !t.retainsGrad) continue;
