@@ -4,10 +4,11 @@
  * latex 70, svg 80) never win in JupyterLab. Only registration here; widgets live in renderers/.
  */
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import { MIME_CHAIN, MIME_GRAPH, MIME_HEATMAP } from "../../kernel/src/protocol";
+import { MIME_CHAIN, MIME_GRAPH, MIME_HEATMAP, MIME_PLOT } from "../../kernel/src/protocol";
 import { ChainRenderer } from "./renderers/ChainRenderer";
 import { GraphRenderer } from "./renderers/GraphRenderer";
 import { HeatmapRenderer } from "./renderers/HeatmapRenderer";
+import { PlotRenderer } from "./renderers/PlotRenderer";
 
 /** Below every core renderer (html is 50); json and plotly use 0, so do we. */
 export const RENDERER_RANK = 0;
@@ -32,6 +33,7 @@ const extensions: IRenderMime.IExtension[] = [
   extension("graph", MIME_GRAPH, (o) => new GraphRenderer(o)),
   extension("heatmap", MIME_HEATMAP, (o) => new HeatmapRenderer(o)),
   extension("chain", MIME_CHAIN, (o) => new ChainRenderer(o)),
+  extension("plot", MIME_PLOT, (o) => new PlotRenderer(o)),
 ];
 
 export default extensions;

@@ -4,7 +4,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./browser";
 import { REPO, startLab, type RunningLab } from "./jupyterLab";
-import { FALLBACK_MARKER, savedOutputsNotebook } from "./notebooks";
+import { FALLBACK_MARKER, LIVE_FRAMES, liveNotebook, savedOutputsNotebook } from "./notebooks";
 
 const RESULTS = path.join(REPO, "test-results");
 
@@ -13,7 +13,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   fs.mkdirSync(RESULTS, { recursive: true });
-  lab = await startLab({ "saved.ipynb": savedOutputsNotebook() });
+  lab = await startLab({ "saved.ipynb": savedOutputsNotebook(), "live.ipynb": liveNotebook() });
   browser = await launchBrowser();
 });
 
@@ -123,6 +123,73 @@ describe("saved notebook reopened untrusted", () => {
     await page.screenshot({ path: path.join(RESULTS, "saved-dark.png") });
     await page.locator(".cl-chain-output").scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(RESULTS, "saved-dark-chain.png") });
+    await setTheme(page, "JupyterLab Light");
+  });
+});
+
+describe("live notebook run through the chainlab kernel", () => {
+  let page: Page;
+  beforeAll(async () => {
+    page = await browser.context.newPage();
+    await openNotebook(page, "live.ipynb");
+    await page.waitForSelector(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Toolbar-kernelStatus", { timeout: 90_000 });
+    await page.evaluate(() => (window as any).jupyterapp.commands.execute("notebook:run-all-cells"));
+    // Every code cell has run once its prompt shows a number.
+    await page.waitForFunction(
+      () => {
+        const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputArea-prompt")].map((p) => p.textContent ?? "");
+        return prompts.length > 0 && prompts.every((p) => /\[\d+\]/.test(p));
+      },
+      undefined,
+      { timeout: 180_000, polling: 500 },
+    );
+  });
+
+  it("no cell failed", async () => {
+    const errors = await page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']").allTextContents();
+    expect(errors.join("\n")).toBe("");
+  });
+
+  it("graphs before and after backward() come from our renderer", async () => {
+    const graphs = page.locator(".jp-OutputArea-output.cl-graph");
+    await expect.poll(() => graphs.count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => graphs.nth(1).locator("g.cl-node").count()).toBeGreaterThan(3);
+    expect(await graphs.nth(0).locator(".cl-grad--not-computed").count()).toBeGreaterThan(0);
+    expect(await graphs.nth(1).locator(".cl-grad--computed").count()).toBeGreaterThan(0);
+  });
+
+  it("a live heatmap was updated in place by update_display_data (Plotly.react, one plot)", async () => {
+    const heatmaps = page.locator(".jp-OutputArea-output.cl-heatmap");
+    await expect.poll(() => heatmaps.count(), { timeout: 30_000 }).toBe(2);
+    const live = heatmaps.nth(1);
+    await expect.poll(() => live.locator(".cl-heatmap-plot").getAttribute("data-frame"), { timeout: 30_000 }).toBe(String(LIVE_FRAMES));
+    expect(await live.locator(".cl-heatmap-plot").count()).toBe(1);
+    expect(await live.locator(".heatmaplayer image, g.hm image").count()).toBeGreaterThan(0);
+  });
+
+  it("gradient norms are drawn as a plotly bar chart", async () => {
+    const plot = page.locator(".jp-OutputArea-output.cl-plot .js-plotly-plot");
+    await expect.poll(() => plot.count(), { timeout: 30_000 }).toBe(1);
+    expect(await plot.locator("g.point, .bars path").count()).toBeGreaterThan(0);
+  });
+
+  it("the chain rule is typeset by MathJax", async () => {
+    const chain = page.locator(".jp-OutputArea-output.cl-chain-output");
+    await expect.poll(() => chain.locator("mjx-container").count(), { timeout: 60_000 }).toBeGreaterThan(2);
+    expect(await chain.locator(".cl-pass").count()).toBe(1);
+  });
+
+  it("screenshots of the live notebook in light and dark", async () => {
+    await setTheme(page, "JupyterLab Light");
+    await page.locator(".cl-graph").nth(1).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(RESULTS, "live-light-graph.png") });
+    await page.locator(".cl-plot").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(RESULTS, "live-light-plot.png") });
+    await setTheme(page, "JupyterLab Dark");
+    await page.locator(".cl-heatmap").nth(1).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(RESULTS, "live-dark-heatmap.png") });
+    await page.locator(".cl-chain-output").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(RESULTS, "live-dark-chain.png") });
     await setTheme(page, "JupyterLab Light");
   });
 });

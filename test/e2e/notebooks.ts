@@ -67,3 +67,44 @@ export function savedOutputsNotebook(): string {
     displayCell("show.graph(bad)", MIME_GRAPH, { version: 99, kind: "graph", nodes: [], edges: [], output: "n0" }),
   ]);
 }
+
+function codeCell(source: string) {
+  return { cell_type: "code", execution_count: null, metadata: {}, source: lines(source), outputs: [] };
+}
+
+/** Cells run by the real chainlab kernel: each show.* call must reach our renderers. */
+export const LIVE_FRAMES = 6;
+export function liveNotebook(): string {
+  return notebook([
+    codeCell(
+      [
+        'import { tensor, matmul, add, relu, square, sum, show, optim } from "chainlab";',
+        'const X = tensor([[1, 2, 3], [0.5, -1, 2]], { name: "X" });',
+        'const W = tensor([[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]], { requiresGrad: true, name: "W" });',
+        'const b = tensor([0.1, -0.1], { requiresGrad: true, name: "b" });',
+        "const loss = () => sum(relu(add(matmul(X, W), b)));",
+        "const L = loss();",
+        "show.graph(L);",
+      ].join("\n"),
+    ),
+    codeCell(["L.backward();", "show.graph(L);", "show.heatmap(W);"].join("\n")),
+    codeCell(
+      [
+        "// A training loop redraws one heatmap in place (update_display_data). A squared loss keeps",
+        "// gradients alive (minimising sum(relu(.)) would kill every ReLU within two steps).",
+        "const squared = () => sum(square(add(matmul(X, W), b)));",
+        "const opt = new optim.SGD([W, b], { lr: 0.01 });",
+        "const live = show.heatmap(W, { live: true });",
+        `for (let step = 1; step <= ${LIVE_FRAMES}; step++) {`,
+        "  opt.zeroGrad();",
+        "  squared().backward();",
+        "  opt.step();",
+        "  live.update();",
+        "  await new Promise((ok) => setTimeout(ok, 150));",
+        "}",
+      ].join("\n"),
+    ),
+    codeCell("show.gradNorms([W, b]);"),
+    codeCell(["const L2 = loss();", "L2.backward();", "show.chain(L2, W, { at: [1, 1] });"].join("\n")),
+  ]);
+}

@@ -13,7 +13,7 @@ export interface Fixture {
   data: Record<string, unknown> & { kind: string };
 }
 
-export function fixtures(kind: "graph" | "heatmap" | "chain"): Fixture[] {
+export function fixtures(kind: "graph" | "heatmap" | "chain" | "plot"): Fixture[] {
   return fs
     .readdirSync(DIR)
     .filter((f) => f.endsWith(".json"))

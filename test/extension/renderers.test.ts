@@ -22,9 +22,9 @@ function options(mimeType: string): IRenderMime.IRendererOptions {
 }
 
 describe("extension registration", () => {
-  it("registers safe renderers below the html fallback's rank (50) for graph, heatmap and chain", () => {
+  it("registers safe renderers below the html fallback's rank (50) for graph, heatmap, chain and plot", () => {
     const mimes = extensions.flatMap((e) => e.rendererFactory.mimeTypes);
-    expect(mimes.sort()).toEqual(CHAINLAB_MIME_TYPES.filter((m) => !m.includes("plot.")).sort());
+    expect(mimes.sort()).toEqual([...CHAINLAB_MIME_TYPES].sort());
     for (const e of extensions) {
       expect(e.rank).toBeLessThan(50);
       expect(e.rendererFactory.safe).toBe(true);
