@@ -30,6 +30,8 @@ export type { TraceEntry } from "./autodiff/trace";
 export { grad, valueAndGrad, vjp, jvp, jacobian, hessian } from "./autodiff/functional";
 export { gradcheck } from "./autodiff/gradcheck";
 export type { GradcheckReport, GradcheckOptions, GradcheckInputReport } from "./autodiff/gradcheck";
+export { expandChain } from "./symbolic/expandChain";
+export type { ExpandOptions } from "./symbolic/expandChain";
 export * as nn from "./nn/index";
 export * as optim from "./optim/index";
 export * as protocol from "./protocol/index";

@@ -15,6 +15,23 @@ export interface ChainTerm {
   value: number;
   /** True when a Kronecker delta kills the term. */
   zero: boolean;
+  /** Which use of the parameter the term belongs to, when it is used more than once. */
+  via?: string;
+}
+
+/** The numbers of one step, at one element of the step's input (derive as you go). */
+export interface ChainStepNumeric {
+  /** The element of the step's input (`from`). */
+  at: number[];
+  terms: ChainTerm[];
+  more?: { count: number; sum: number };
+  /** How many terms a Kronecker delta kills. */
+  killed: number;
+  total: number;
+  /** The gradient reverse mode computed for this element (along this path). */
+  autodiff: number;
+  relErrAutodiff: number;
+  pass: boolean;
 }
 
 export interface ChainStep {
@@ -39,6 +56,11 @@ export interface ChainStep {
   einsum?: string;
   /** Present when the input was broadcast: the extra sum over expanded axes and why. */
   broadcast?: Rendered & { axes: number[]; why: string };
+  /** What the upstream symbol stands for: "G := dL/dY = ...". */
+  upstream?: Rendered;
+  /** Derive as you go: the compact form with the previous step's result substituted. */
+  composed?: Rendered;
+  numeric?: ChainStepNumeric;
 }
 
 export interface ChainNumeric {
@@ -48,6 +70,8 @@ export interface ChainNumeric {
   terms: ChainTerm[];
   /** Terms not listed and their sum. */
   more?: { count: number; sum: number };
+  /** How many terms a Kronecker delta kills. */
+  killed?: number;
   total: number;
   autodiff: number;
   finiteDiff: number;
@@ -62,6 +86,12 @@ export interface ChainPath {
   steps: ChainStep[];
   /** All steps composed into one nested sum, for paths of up to about 6 steps. */
   substituted?: Rendered;
+  /** The substituted form after collapsing its deltas, and which indices were renamed. */
+  substitutedCollapsed?: Rendered & { renamed: string[] };
+  /** The tensor the substituted form starts from (its gradient is written out elementwise). */
+  head?: string;
+  /** The whole path in compact (matrix) notation: dL/dx = ... */
+  compact?: Rendered;
   /** For longer paths: how many steps were folded into the summary. */
   folded?: number;
   numeric?: ChainNumeric;
@@ -76,6 +106,10 @@ export interface ChainPayload {
   param: { name: string; shape: number[] };
   /** One entry per path; when more than one, the display says the paths add. */
   paths: ChainPath[];
+  /** Paths beyond the limit that were not expanded (the numbers still include them). */
+  pathsOmitted?: number;
+  /** Jacobian mode: the output element L_K that the steps and numbers are for. */
+  outputAt?: number[];
   /** The result for the chosen element over all paths. */
   numeric: ChainNumeric;
   /** Jacobian mode (non-scalar L): blocks of dL_K/dx_I, 2-D slices for rank 3+. */

@@ -13,6 +13,11 @@ export type IndexExpr =
   | { k: "idx"; name: string }
   /** An element of the op's input `arg` (t = "in") or of its output (t = "out"). */
   | { k: "ref"; t: "in" | "out"; arg: number; idx: IndexExpr[] }
+  /**
+   * An element of a tensor named in the chain-rule display (the upstream gradient G, or any
+   * tensor once an op's local partial is placed in a whole graph); bound through env.syms.
+   */
+  | { k: "sym"; name: string; idx: IndexExpr[] }
   /** Kronecker delta: 1 when both index expressions are equal, else 0. */
   | { k: "delta"; a: IndexExpr; b: IndexExpr }
   | { k: "mul"; xs: IndexExpr[] }
@@ -34,6 +39,7 @@ export const E = {
   idx: (name: string): IndexExpr => ({ k: "idx", name }),
   inp: (arg: number, idx: IndexExpr[]): IndexExpr => ({ k: "ref", t: "in", arg, idx }),
   out: (idx: IndexExpr[]): IndexExpr => ({ k: "ref", t: "out", arg: 0, idx }),
+  sym: (name: string, idx: IndexExpr[]): IndexExpr => ({ k: "sym", name, idx }),
   delta: (a: IndexExpr, b: IndexExpr): IndexExpr => ({ k: "delta", a, b }),
   mul: (...xs: IndexExpr[]): IndexExpr => {
     const flat = xs.flatMap((x) => (x.k === "mul" ? x.xs : [x])).filter((x) => !(x.k === "num" && x.v === 1));
@@ -58,6 +64,8 @@ export interface IndexEnv {
   inputs: { data: ArrayLike<number>; shape: readonly number[] }[];
   out: { data: ArrayLike<number>; shape: readonly number[] };
   idx: Map<string, number>;
+  /** Named tensors referenced by "sym" nodes. */
+  syms?: Map<string, { data: ArrayLike<number>; shape: readonly number[] }>;
 }
 
 /** Evaluates an expression with every free index bound in `env.idx`. */
@@ -70,8 +78,10 @@ export function evalIndexExpr(e: IndexExpr, env: IndexEnv): number {
       if (v === undefined) throw new Error(`index ${e.name} is not bound`);
       return v;
     }
-    case "ref": {
-      const t = e.t === "out" ? env.out : env.inputs[e.arg];
+    case "ref":
+    case "sym": {
+      const t = e.k === "sym" ? env.syms?.get(e.name) : e.t === "out" ? env.out : env.inputs[e.arg];
+      if (!t) throw new Error(`tensor ${e.k === "sym" ? e.name : "reference"} is not bound`);
       if (e.idx.length !== t.shape.length) throw new Error(`reference with ${e.idx.length} indices to a rank-${t.shape.length} tensor`);
       let off = 0;
       for (let a = 0; a < e.idx.length; a++) {

@@ -1,0 +1,152 @@
+/**
+ * SymExpr: a tensor expression tree in matrix notation (X^T G, g x^T, 2 y ⊙ (1 - y ⊙ y)).
+ * It is what an op's derivative rule builds when run with the symbolic algebra; every node
+ * knows its shape, so printing can choose ^T, outer products and explicit reductions, and the
+ * tree can be evaluated with the numeric algebra to prove the printed form is the VJP.
+ */
+import type { Algebra } from "../ops/OpDef";
+import type { Tensor } from "../tensor/Tensor";
+import { broadcastShapes } from "../tensor/shape";
+
+/** The Algebra operations a SymExpr node can apply (all but `scalar`, which is a `num`). */
+export type SymOp = Exclude<keyof Algebra<unknown>, "scalar">;
+
+export type SymExpr =
+  /** A named tensor (an input, the output, or an upstream gradient such as G := dL/dY). */
+  | { k: "sym"; name: string; shape: number[] }
+  /** A constant filling `shape` (a scalar when shape is []). */
+  | { k: "num"; v: number; shape: number[] }
+  | { k: "op"; op: SymOp; args: SymExpr[]; attrs: SymAttrs; shape: number[] };
+
+export interface SymAttrs {
+  perm?: number[];
+  shape?: number[];
+  axes?: number[];
+  keepDims?: boolean;
+  begin?: number[];
+  size?: number[];
+  axis?: number;
+}
+
+export function sym(name: string, shape: readonly number[]): SymExpr {
+  return { k: "sym", name, shape: shape.slice() };
+}
+
+export function num(v: number, shape: readonly number[] = []): SymExpr {
+  return { k: "num", v, shape: shape.slice() };
+}
+
+/** The shape of op(args) under the same rules as the tensor functions. */
+export function shapeOf(op: SymOp, args: SymExpr[], a: SymAttrs): number[] {
+  const s0 = args[0].shape;
+  switch (op) {
+    case "add": case "sub": case "mul": case "div": case "pow": case "greater": case "equal":
+      return broadcastShapes(op, s0, args[1].shape);
+    case "where":
+      return broadcastShapes(op, broadcastShapes(op, s0, args[1].shape), args[2].shape);
+    case "neg": case "square": case "sqrt": case "exp": case "log": case "sin": case "cos": case "sign":
+      return s0.slice();
+    case "matmul": {
+      const s1 = args[1].shape;
+      if (s0.length === 1 && s1.length === 1) return [];
+      if (s0.length === 2 && s1.length === 1) return [s0[0]];
+      if (s0.length === 1 && s1.length === 2) return [s1[1]];
+      const batch = broadcastShapes(op, s0.slice(0, -2), s1.slice(0, -2));
+      return [...batch, s0[s0.length - 2], s1[s1.length - 1]];
+    }
+    case "outer":
+      return [sizeOfShape(s0), sizeOfShape(args[1].shape)];
+    case "transpose":
+      return (a.perm ?? defaultPerm(s0.length)).map((p) => s0[p]);
+    case "reshape": case "broadcastTo": case "sumTo": case "pad": case "scatterAdd":
+      return a.shape!.slice();
+    case "sum": {
+      const axes = a.axes ?? s0.map((_, i) => i);
+      return a.keepDims ? s0.map((d, i) => (axes.includes(i) ? 1 : d)) : s0.filter((_, i) => !axes.includes(i));
+    }
+    case "slice":
+      return a.size!.slice();
+    case "gather":
+      return args[1].shape.slice();
+  }
+}
+
+export function defaultPerm(rank: number): number[] {
+  return Array.from({ length: rank }, (_, i) => rank - 1 - i);
+}
+
+export function sizeOfShape(s: readonly number[]): number {
+  return s.reduce((p, d) => p * d, 1);
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** The axes of `from` that sumTo(·, to) adds up (leading axes and broadcast size-1 axes). */
+export function sumToAxes(from: readonly number[], to: readonly number[]): number[] {
+  const lead = from.length - to.length;
+  const axes: number[] = [];
+  for (let a = 0; a < from.length; a++) if (a < lead || (to[a - lead] === 1 && from[a] !== 1)) axes.push(a);
+  return axes;
+}
+
+/**
+ * Interprets the tree with an algebra (the numeric one in practice): the printed compact form
+ * and the numbers it stands for come from the same tree.
+ */
+export function evalSym<T>(e: SymExpr, bind: (name: string) => T, A: Algebra<T>): T {
+  if (e.k === "sym") return bind(e.name);
+  if (e.k === "num") return e.shape.length === 0 ? A.scalar(e.v) : A.broadcastTo(A.scalar(e.v), e.shape);
+  const x = e.args.map((a) => evalSym(a, bind, A));
+  const t = e.attrs;
+  switch (e.op) {
+    case "add": return A.add(x[0], x[1]);
+    case "sub": return A.sub(x[0], x[1]);
+    case "mul": return A.mul(x[0], x[1]);
+    case "div": return A.div(x[0], x[1]);
+    case "pow": return A.pow(x[0], x[1]);
+    case "greater": return A.greater(x[0], x[1]);
+    case "equal": return A.equal(x[0], x[1]);
+    case "where": return A.where(x[0], x[1], x[2]);
+    case "neg": return A.neg(x[0]);
+    case "square": return A.square(x[0]);
+    case "sqrt": return A.sqrt(x[0]);
+    case "exp": return A.exp(x[0]);
+    case "log": return A.log(x[0]);
+    case "sin": return A.sin(x[0]);
+    case "cos": return A.cos(x[0]);
+    case "sign": return A.sign(x[0]);
+    case "matmul": return A.matmul(x[0], x[1]);
+    case "outer": return A.outer(x[0], x[1]);
+    case "transpose": return A.transpose(x[0], t.perm);
+    case "reshape": return A.reshape(x[0], t.shape!);
+    case "broadcastTo": return A.broadcastTo(x[0], t.shape!);
+    case "sumTo": return A.sumTo(x[0], t.shape!);
+    case "sum": return A.sum(x[0], t.axes, t.keepDims);
+    case "pad": return A.pad(x[0], t.shape!, t.begin!);
+    case "slice": return A.slice(x[0], t.begin!, t.size!);
+    case "scatterAdd": return A.scatterAdd(x[0], x[1], t.axis!, t.shape!);
+    case "gather": return A.gather(x[0], x[1], t.axis!);
+  }
+}
+
+/** Evaluates with tensors bound by name. */
+export function evalSymTensor(e: SymExpr, tensors: Map<string, Tensor>, A: Algebra<Tensor>): Tensor {
+  return evalSym(
+    e,
+    (name) => {
+      const t = tensors.get(name);
+      if (!t) throw new Error(`symbol ${name} is not bound`);
+      return t;
+    },
+    A,
+  );
+}
+
+/** Names of the symbols in printing order (left to right). */
+export function symbolsInOrder(e: SymExpr, out: string[] = []): string[] {
+  if (e.k === "sym") out.push(e.name);
+  else if (e.k === "op") for (const a of e.args) symbolsInOrder(a, out);
+  return out;
+}

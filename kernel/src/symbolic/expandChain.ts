@@ -1,0 +1,360 @@
+/**
+ * expandChain(L, x): the multivariate chain rule for dL/dx written out step by step, the way
+ * docs/chain-rule.md does, for every path from x to L, and proved with numbers: each term of
+ * each sum, the total, reverse mode's value and a central finite difference.
+ */
+import { Tensor } from "../tensor/Tensor";
+import { ChainlabError, fmtShape } from "../errors";
+import { gradientsById } from "../autodiff/backward";
+import { traceMany } from "../autodiff/trace";
+import type { ChainNumeric, ChainPath, ChainPayload, ChainTerm, Rendered } from "../protocol/chain";
+import { E, type IndexExpr } from "./IndexExpr";
+import { type SymExpr, num, sym, symbolsInOrder } from "./SymExpr";
+import { collapseDeltas, factorsOf } from "./simplify";
+import { elementOf, printIndex, printSym, sumsPrefix, nameLatex, type Mode } from "./latex";
+import { Namer, findPaths, indexNames, type Edge, type Path } from "./paths";
+import { centralDifference, indexOf, offsetOf, pathGradients, relErr, replay, replayPath } from "./numeric";
+import { buildStep, frac, orderLike, stepTerms, symbolicVjp, type BuiltStep, type StepEnv } from "./steps";
+import { findHead } from "./substituted";
+
+export interface ExpandOptions {
+  /** The element of x to instantiate (default: the element of largest |gradient|). */
+  at?: number[];
+  /** Jacobian mode (non-scalar L): the output element L_K the steps are for (default: first). */
+  outputAt?: number[];
+  /** How many terms of a long sum to list (the largest); the rest are summed up. Default 8. */
+  maxTerms?: number;
+  /** At most this many paths are expanded (the numbers always include all). Default 8. */
+  maxPaths?: number;
+  /** Paths with more steps than this get a folded summary instead of the substituted form. Default 6. */
+  maxSubstitutedSteps?: number;
+  /** Index letters per tensor name, e.g. { x: "p", W: "ij" } (others are chosen around them). */
+  indexNames?: Record<string, string | string[]>;
+  /** Jacobian mode: at most this many output elements get a block. Default 64. */
+  maxJacobianBlocks?: number;
+}
+
+export const PAYLOAD_VERSION = 1;
+/** Terms composed beyond this many nodes are not printed (softmax chains double in size). */
+const MAX_COMPOSED_NODES = 160;
+
+function nodeCount(e: SymExpr): number {
+  return e.k === "op" ? 1 + e.args.reduce((s, a) => s + nodeCount(a), 0) : 1;
+}
+
+function both(f: (m: Mode) => string): Rendered {
+  return { latex: f("latex"), text: f("text") };
+}
+
+function argmaxAbs(d: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < d.length; i++) if (Math.abs(d[i]) > Math.abs(d[best])) best = i;
+  return best;
+}
+
+function checkIndex(what: string, idx: unknown, shape: readonly number[]): number[] {
+  if (!Array.isArray(idx) || idx.length !== shape.length || idx.some((v, a) => !Number.isInteger(v) || v < 0 || v >= shape[a]))
+    throw new ChainlabError("expandChain", `${what} must be an index into shape ${fmtShape(shape)}, got ${JSON.stringify(idx)}`);
+  return idx.slice();
+}
+
+/**
+ * Expands dL/dx with the multivariate chain rule: the paths from x to L, one step per edge
+ * (general rule, local partial from the op's index rule, delta collapse, compact form,
+ * broadcasting), the substituted form, and numbers at one element checked against reverse
+ * mode and finite differences. Returns plain data (the chain-rule MIME payload).
+ * @example
+ * const x = randn([3], { requiresGrad: true }).named("x");
+ * const y = x.tanh().named("y");
+ * const L = y.square().sum().named("L");
+ * expandChain(L, x).paths[0].compact.latex; // \frac{\partial L}{\partial x} = 2 y \odot (1 - y \odot y)
+ */
+export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): ChainPayload {
+  if (!(L instanceof Tensor) || !(x instanceof Tensor)) throw new ChainlabError("expandChain", "expected two tensors: the output L and a tensor x it was computed from");
+  const maxTerms = opts.maxTerms ?? 8;
+  const entries = traceMany([L]);
+  const namer = new Namer(
+    entries.map((e) => e.tensor),
+    x,
+    L,
+  );
+  const nameOf = (t: Tensor) => namer.name(t);
+  const { paths, total: totalPaths } = findPaths(L, x, opts.maxPaths ?? 8);
+  if (totalPaths === 0)
+    throw new ChainlabError("expandChain", `${nameOf(L)} does not depend on ${nameOf(x)} through any differentiable op (was ${nameOf(x)} created with { requiresGrad: true } and used to compute ${nameOf(L)}?)`);
+
+  // Scalar L: seed 1. Otherwise Jacobian mode: the steps are for one output element L_K.
+  const jacobianMode = L.size !== 1;
+  const outputAt = jacobianMode ? checkIndex("outputAt", opts.outputAt ?? L.shape.map(() => 0), L.shape) : L.shape.map(() => 0);
+  const outOff = offsetOf(outputAt, L.shape);
+  const seedData = new Float64Array(L.size);
+  seedData[outOff] = 1;
+  const seed = new Tensor(seedData, L.shape);
+  const Lname = nameOf(L);
+  const top: Rendered = jacobianMode ? { latex: elementOf(Lname, outputAt.map(String), "latex"), text: elementOf(Lname, outputAt.map(String), "text") } : { latex: nameLatex(Lname), text: Lname };
+
+  const grads = gradientsById([L], [seed], false);
+  const gx = grads.get(x.id);
+  const autodiffX = gx ? gx.data : new Float64Array(x.size);
+  const at = opts.at !== undefined ? checkIndex("at", opts.at, x.shape) : indexOf(argmaxAbs(autodiffX), x.shape);
+  const atOff = offsetOf(at, x.shape);
+  const env: StepEnv = { nameOf, top, maxTerms };
+
+  const chainPaths = paths.map((p) => expandPath(p, { L, x, seed, at, outOff, env, opts, jacobianMode }));
+
+  // The total over every use of x, with reverse mode's full upstream gradient at each use.
+  const numeric = totalNumeric(x, L, paths, chainPaths.map((c) => c.built), grads, { at, atOff, outOff, autodiff: autodiffX[atOff], env });
+
+  const payload: ChainPayload = {
+    version: PAYLOAD_VERSION,
+    kind: "chain",
+    output: { name: Lname, shape: L.shape.slice() },
+    param: { name: nameOf(x), shape: x.shape.slice() },
+    paths: chainPaths.map((c) => c.path),
+    numeric,
+  };
+  if (totalPaths > paths.length) payload.pathsOmitted = totalPaths - paths.length;
+  if (jacobianMode) {
+    payload.outputAt = outputAt;
+    payload.jacobian = jacobianBlocks(L, x, opts.maxJacobianBlocks ?? 64);
+  }
+  return payload;
+}
+
+interface PathCtx {
+  L: Tensor;
+  x: Tensor;
+  seed: Tensor;
+  at: number[];
+  outOff: number;
+  env: StepEnv;
+  opts: ExpandOptions;
+  jacobianMode: boolean;
+}
+
+/** Steps, substituted form and numbers of one path. */
+function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep[] } {
+  const { env, x, L } = c;
+  const nameOf = env.nameOf;
+  const tensors = [x, ...path.map((e) => e.out)];
+  const names = indexNames(tensors, nameOf, c.opts.indexNames);
+
+  // Derive as you go, symbolically: dL/dt in matrix notation for every tensor on the path.
+  const composed = new Map<number, SymExpr | null>();
+  composed.set(L.id, c.jacobianMode ? sym("e_K", L.shape) : num(1, L.shape));
+  for (let k = path.length - 1; k >= 0; k--) {
+    const e = path[k];
+    const g = composed.get(e.out.id) ?? null;
+    const r = g ? symbolicVjp(e.out, e.argnum, g, nameOf) : null;
+    composed.set(e.input.id, r && nodeCount(r.summed) <= MAX_COMPOSED_NODES ? r.summed : null);
+  }
+
+  // Steps from L back to x.
+  const built: BuiltStep[] = [];
+  for (let k = path.length - 1; k >= 0; k--) {
+    const e = path[k];
+    const upstreamIsOne = e.out === L && !c.jacobianMode;
+    built.unshift(buildStep(e, names, env, upstreamIsOne, e.out === L ? null : composed.get(e.out.id) ?? null, composed.get(e.input.id) ?? null));
+  }
+
+  // Numbers, from x outward: each step at the element where the previous one's largest term sits.
+  const pg = pathGradients(path, c.seed);
+  let at = c.at;
+  let contributions: ChainPath["contributions"];
+  let xTerms: ReturnType<typeof stepTerms> = null;
+  for (let k = 0; k < path.length; k++) {
+    const e = path[k];
+    const up = pg.get(e.out.id)!;
+    const autodiff = pg.get(e.input.id)!.data[offsetOf(at, e.input.shape)];
+    const st = stepTerms(built[k], e, up, at, autodiff, env);
+    if (!st) break;
+    built[k].step.numeric = st.numeric;
+    if (k === 0) {
+      xTerms = st;
+      contributions = { intermediate: nameOf(e.out), shape: e.out.shape.slice(), values: st.contributions };
+    }
+    at = st.argmaxJ;
+  }
+
+  const out: ChainPath = { nodes: tensors.map(nameOf), steps: built.slice().reverse().map((b) => b.step) };
+  const cx = composed.get(x.id);
+  if (cx) out.compact = both((m) => `${frac(m === "latex" ? env.top.latex : env.top.text, m === "latex" ? nameLatex(nameOf(x)) : nameOf(x), m)} = ${printSym(cx, m)}`);
+  substitutedForm(out, path, tensors, names, composed, built, c);
+  if (contributions) out.contributions = contributions;
+
+  // The path's own numbers: its x-step sum, reverse mode along this path only, and a finite
+  // difference that perturbs x only where this path uses it.
+  const atOff = offsetOf(c.at, x.shape);
+  const autodiff = pg.get(x.id)!.data[atOff];
+  const fd = centralDifference(x, atOff, (x2) => replayPath(path, x2, c.outOff));
+  const total = xTerms ? xTerms.numeric.total : autodiff;
+  const scale = xTerms ? Math.max(termScale(xTerms.numeric.terms, xTerms.numeric), 0) : 0;
+  const numeric: ChainNumeric = {
+    at: c.at.slice(),
+    terms: xTerms ? xTerms.numeric.terms : [],
+    killed: xTerms ? xTerms.numeric.killed : 0,
+    total,
+    autodiff,
+    finiteDiff: fd,
+    relErrAutodiff: xTerms ? xTerms.numeric.relErrAutodiff : 0,
+    relErrFiniteDiff: relErr(total, fd, Math.max(scale, 1e-6)),
+    pass: false,
+  };
+  if (xTerms?.numeric.more) numeric.more = xTerms.numeric.more;
+  numeric.pass = numeric.relErrAutodiff <= 1e-12 && numeric.relErrFiniteDiff <= 1e-6;
+  out.numeric = numeric;
+  return { path: out, built };
+}
+
+function termScale(terms: ChainTerm[], n: { more?: { sum: number } }): number {
+  return terms.reduce((s, t) => s + Math.abs(t.value), 0) + Math.abs(n.more?.sum ?? 0);
+}
+
+/** All steps at once, starting from the head (for short paths), else a folded summary. */
+function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: Map<number, string[]>, composed: Map<number, SymExpr | null>, built: BuiltStep[], c: PathCtx): void {
+  const head = findHead(tensors, composed, names);
+  const headIndex = head ? head.index : tensors.length - 1;
+  const steps = headIndex;
+  const maxSteps = c.opts.maxSubstitutedSteps ?? 6;
+  if (steps > maxSteps) {
+    out.folded = steps;
+    return;
+  }
+  if (built.slice(0, headIndex).some((b) => !b.local)) return;
+  const nameOf = c.env.nameOf;
+  const headT = tensors[headIndex];
+  out.head = nameOf(headT);
+  let headFactors: IndexExpr[];
+  if (head) headFactors = factorsOf(head.expr);
+  else {
+    // No elementwise gradient anywhere: start from L itself (the one-hot seed in Jacobian mode).
+    const Jl = names.get(c.L.id)!;
+    const outAt = indexOf(c.outOff, c.L.shape);
+    headFactors = c.jacobianMode ? Jl.map((j, a) => E.delta(E.idx(j), E.num(outAt[a]))) : [];
+  }
+  const factors = [...headFactors];
+  for (let k = headIndex - 1; k >= 0; k--) factors.push(...factorsOf(built[k].local!));
+  const sumTensors = tensors.slice(1, headIndex + 1);
+  const sums = sumTensors.flatMap((t) => names.get(t.id)!.map((n, a) => ({ name: n, n: t.shape[a] })));
+  const ranges = new Map<string, number>();
+  for (const t of tensors) names.get(t.id)!.forEach((n, a) => ranges.set(n, t.shape[a]));
+  const xI = names.get(c.x.id)!;
+  const topOf = (m: Mode) => (m === "latex" ? c.env.top.latex : c.env.top.text);
+  const lhs = (m: Mode) => frac(topOf(m), elementOf(nameOf(c.x), xI, m), m);
+  out.substituted = both((m) => `${lhs(m)} = ${sumsPrefix(sums.map((s) => s.name), m)}${printIndex(E.mul(...factors), m)}`);
+  const col = collapseDeltas(sums, factors, ranges);
+  const cx = composed.get(c.x.id);
+  const ordered = cx ? orderLike(col.factors, symbolsInOrder(cx)) : col.factors;
+  out.substitutedCollapsed = {
+    ...both((m) => `${lhs(m)} = ${col.zero ? "0" : `${sumsPrefix(col.sums.map((s) => s.name), m)}${printIndex(E.mul(...ordered), m)}`}`),
+    renamed: col.renamed,
+  };
+}
+
+/** The payload's numbers: every use of x, each with reverse mode's total upstream gradient. */
+function totalNumeric(
+  x: Tensor,
+  L: Tensor,
+  paths: Path[],
+  built: BuiltStep[][],
+  grads: Map<number, Tensor>,
+  c: { at: number[]; atOff: number; outOff: number; autodiff: number; env: StepEnv },
+): ChainNumeric {
+  // One entry per distinct use (op output, argnum) of x; the first path through it gives names.
+  const uses = new Map<string, { e: Edge; b: BuiltStep }>();
+  paths.forEach((p, k) => {
+    const key = `${p[0].out.id}:${p[0].argnum}`;
+    if (!uses.has(key)) uses.set(key, { e: p[0], b: built[k][0] });
+  });
+  const many = uses.size > 1;
+  let terms: ChainTerm[] = [];
+  let total = 0;
+  let scale = 0;
+  let killed = 0;
+  let moreCount = 0;
+  let moreSum = 0;
+  let complete = true;
+  for (const { e, b } of uses.values()) {
+    const G = grads.get(e.out.id) ?? null;
+    const via = many ? `${c.env.nameOf(x)} → ${e.out.node!.op.name} → ${c.env.nameOf(e.out)}${e.out.node!.inputs.filter((t) => t === x).length > 1 ? ` (argument ${e.argnum + 1})` : ""}` : undefined;
+    const st = G ? stepTerms(b, e, G, c.at, NaN, c.env, via) : null;
+    if (!st) {
+      complete = false;
+      continue;
+    }
+    terms = terms.concat(st.numeric.terms);
+    total += st.numeric.total;
+    killed += st.numeric.killed;
+    scale += st.contributions.reduce<number>((s, v) => s + Math.abs(v ?? 0), 0);
+    if (st.numeric.more) {
+      moreCount += st.numeric.more.count;
+      moreSum += st.numeric.more.sum;
+    }
+  }
+  // Keep the k largest over all uses; the others join "more".
+  if (terms.length > c.env.maxTerms && many) {
+    const sorted = terms.slice().sort((a, b) => Math.abs(b.value) - Math.abs(a.value));
+    for (const t of sorted.slice(c.env.maxTerms)) {
+      moreCount++;
+      moreSum += t.value;
+    }
+    terms = sorted.slice(0, c.env.maxTerms);
+  }
+  if (!complete || uses.size < pathsUsesCount(x, L)) total = c.autodiff;
+  const fd = centralDifference(x, c.atOff, (x2) => replay(L, x, x2, c.outOff));
+  const relA = relErr(total, c.autodiff, scale);
+  const relF = relErr(total, fd, Math.max(scale, 1e-6));
+  const n: ChainNumeric = {
+    at: c.at.slice(),
+    terms,
+    killed,
+    total,
+    autodiff: c.autodiff,
+    finiteDiff: fd,
+    relErrAutodiff: relA,
+    relErrFiniteDiff: relF,
+    pass: relA <= 1e-12 && relF <= 1e-6,
+  };
+  if (moreCount > 0) n.more = { count: moreCount, sum: moreSum };
+  return n;
+}
+
+/** Number of distinct differentiable uses of x on the way to L. */
+function pathsUsesCount(x: Tensor, L: Tensor): number {
+  let n = 0;
+  for (const { tensor: t } of traceMany([L])) {
+    if (!t.node) continue;
+    const nd = t.node.op.nondiff ?? [];
+    t.node.inputs.forEach((u, i) => {
+      if (u === x && !nd.includes(i)) n++;
+    });
+  }
+  return n;
+}
+
+/** Blocks of dL_K/dx_I for the Jacobian view: one per output element, 2-D slices of x. */
+function jacobianBlocks(L: Tensor, x: Tensor, maxBlocks: number): NonNullable<ChainPayload["jacobian"]> {
+  const blocks: { index: number[]; values: (number | null)[][] }[] = [];
+  const rows = x.rank >= 2 ? x.shape[x.rank - 2] : 1;
+  const cols = x.rank >= 1 ? x.shape[x.rank - 1] : 1;
+  const lead = x.shape.slice(0, Math.max(0, x.rank - 2));
+  const nLead = lead.reduce((p, d) => p * d, 1);
+  const clean = (v: number) => (Number.isFinite(v) ? v : null);
+  for (let k = 0; k < L.size && blocks.length < maxBlocks; k++) {
+    const s = new Float64Array(L.size);
+    s[k] = 1;
+    const g = gradientsById([L], [new Tensor(s, L.shape)], false).get(x.id);
+    const d = g ? g.data : new Float64Array(x.size);
+    const K = indexOf(k, L.shape);
+    for (let b = 0; b < nLead && blocks.length < maxBlocks; b++) {
+      const values: (number | null)[][] = [];
+      for (let r = 0; r < rows; r++) {
+        const row: (number | null)[] = [];
+        for (let q = 0; q < cols; q++) row.push(clean(d[(b * rows + r) * cols + q]));
+        values.push(row);
+      }
+      blocks.push({ index: [...K, ...indexOf(b, lead)], values });
+    }
+  }
+  return { shape: [...L.shape, ...x.shape], blocks };
+}

@@ -1,0 +1,154 @@
+/**
+ * The numbers behind each sum: the upstream gradient along a path (each op's vjp, as reverse
+ * mode runs it), the terms of an index-form sum evaluated by brute force over every index of
+ * the intermediate, and central finite differences from replaying the recorded graph.
+ */
+import { Tensor } from "../tensor/Tensor";
+import type { RuleContext } from "../ops/OpDef";
+import { numericAlgebra } from "../autodiff/numericAlgebra";
+import { noGrad } from "../autodiff/mode";
+import { traceMany } from "../autodiff/trace";
+import { evalIndexExpr, type IndexExpr, type IndexEnv } from "./IndexExpr";
+import type { Path } from "./paths";
+
+export function offsetOf(idx: readonly number[], shape: readonly number[]): number {
+  let off = 0;
+  for (let a = 0; a < shape.length; a++) off = off * shape[a] + idx[a];
+  return off;
+}
+
+export function indexOf(off: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let a = shape.length - 1; a >= 0; a--) {
+    idx[a] = off % shape[a];
+    off = Math.floor(off / shape[a]);
+  }
+  return idx;
+}
+
+/** The rule's result for one input, summed back to the input's shape (as backward does). */
+export function vjpOne(out: Tensor, argnum: number, g: Tensor): Tensor {
+  const node = out.node!;
+  const ctx: RuleContext<Tensor> = { inputs: node.inputs, out, attrs: node.attrs, shapes: node.inputs.map((t) => t.shape), outShape: out.shape };
+  return noGrad(() => {
+    const gi = node.op.vjp(g, ctx, numericAlgebra)[argnum];
+    if (!gi) throw new Error(`${node.op.name} gives no gradient for input ${argnum}`);
+    return numericAlgebra.sumTo(gi, node.inputs[argnum].shape.slice());
+  });
+}
+
+/**
+ * Gradients along one path only (the other uses of shared tensors left out): the part of
+ * dL/dt that flows through this path, for every tensor t on it, keyed by tensor id.
+ */
+export function pathGradients(path: Path, seed: Tensor): Map<number, Tensor> {
+  const res = new Map<number, Tensor>();
+  let g = seed;
+  res.set(path[path.length - 1].out.id, g);
+  for (let e = path.length - 1; e >= 0; e--) {
+    g = vjpOne(path[e].out, path[e].argnum, g);
+    res.set(path[e].input.id, g);
+  }
+  return res;
+}
+
+function perturbed(x: Tensor, off: number, h: number): Tensor {
+  const d = x.data.slice();
+  d[off] += h;
+  return new Tensor(d as Float64Array, x.shape);
+}
+
+/** L (element `outOff`) recomputed with x replaced everywhere by `x2`. */
+export function replay(L: Tensor, x: Tensor, x2: Tensor, outOff: number): number {
+  const vals = new Map<number, Tensor>();
+  vals.set(x.id, x2);
+  noGrad(() => {
+    for (const { tensor: t } of traceMany([L])) {
+      if (!t.node || t === x) continue;
+      const ins = t.node.inputs.map((u) => vals.get(u.id) ?? u);
+      if (!ins.some((u, i) => u !== t.node!.inputs[i])) continue;
+      const r = t.node.op.forward(ins, t.node.attrs);
+      vals.set(t.id, new Tensor(r.data, r.shape));
+    }
+  });
+  return (vals.get(L.id) ?? L).data[outOff];
+}
+
+/** L recomputed along one path only: each op sees the perturbed value at its on-path input. */
+export function replayPath(path: Path, x2: Tensor, outOff: number): number {
+  let v = x2;
+  noGrad(() => {
+    for (const e of path) {
+      const node = e.out.node!;
+      const ins = node.inputs.map((u, i) => (i === e.argnum ? v : u));
+      const r = node.op.forward(ins, node.attrs);
+      v = new Tensor(r.data, r.shape);
+    }
+  });
+  return v.data[outOff];
+}
+
+/** Central difference of f at x[off] with a step scaled to the value. */
+export function centralDifference(x: Tensor, off: number, f: (x2: Tensor) => number): number {
+  const h = 1e-5 * Math.max(1, Math.abs(x.data[off]));
+  return (f(perturbed(x, off, h)) - f(perturbed(x, off, -h))) / (2 * h);
+}
+
+/** |a - b| relative to the larger of |a|, |b| and `scale` (the size of the summed terms). */
+export function relErr(a: number, b: number, scale = 0): number {
+  const d = Math.abs(a - b);
+  if (d === 0) return 0;
+  return d / Math.max(Math.abs(a), Math.abs(b), scale, Number.MIN_VALUE);
+}
+
+export interface TermValues {
+  /** Value of G_J * local(J, I) for every J (row-major over the intermediate). */
+  values: Float64Array;
+  /** Killed by a delta (structurally zero). */
+  killed: Uint8Array;
+  total: number;
+  sumAbs: number;
+}
+
+/**
+ * Brute force over every index J of the intermediate: the value of each term of
+ * sum_J factors(J, I), with I already bound in env.idx. Delta factors are checked first, so a
+ * killed term never reads out of range.
+ */
+export function termValues(factors: IndexExpr[], Jnames: string[], Jshape: readonly number[], env: IndexEnv): TermValues {
+  const n = Jshape.reduce((p, d) => p * d, 1);
+  const values = new Float64Array(n);
+  const killed = new Uint8Array(n);
+  const deltas = factors.filter((f) => f.k === "delta");
+  const others = factors.filter((f) => f.k !== "delta");
+  const ctr = new Array<number>(Jshape.length).fill(0);
+  Jnames.forEach((j) => env.idx.set(j, 0));
+  let total = 0;
+  let sumAbs = 0;
+  for (let o = 0; o < n; o++) {
+    let dead = false;
+    for (const d of deltas) {
+      if (evalIndexExpr(d, env) === 0) {
+        dead = true;
+        break;
+      }
+    }
+    if (dead) killed[o] = 1;
+    else {
+      let v = 1;
+      for (const f of others) v *= evalIndexExpr(f, env);
+      values[o] = v;
+      total += v;
+      sumAbs += Math.abs(v);
+    }
+    for (let a = Jshape.length - 1; a >= 0; a--) {
+      if (++ctr[a] < Jshape[a]) {
+        env.idx.set(Jnames[a], ctr[a]);
+        break;
+      }
+      ctr[a] = 0;
+      env.idx.set(Jnames[a], 0);
+    }
+  }
+  return { values, killed, total, sumAbs };
+}

@@ -1,0 +1,151 @@
+/**
+ * The paths from a parameter x to an output L through the recorded graph (a tensor used twice
+ * gives two paths, whose contributions add), the display names of tensors, and the index
+ * names of each tensor along a path (i, j for x, then k, l, ... outward, as chain-rule.md).
+ */
+import type { Tensor } from "../tensor/Tensor";
+import { traceMany } from "../autodiff/trace";
+
+/** One edge of the graph walked backwards: `out` = op(inputs), differentiated at `argnum`. */
+export interface Edge {
+  out: Tensor;
+  argnum: number;
+  input: Tensor;
+}
+
+/** A path as edges from x outward: edges[0].input is x, the last edge's out is L. */
+export type Path = Edge[];
+
+/** Tensors of the graph of L that depend differentiably on x. */
+export function dependents(L: Tensor, x: Tensor): Set<number> {
+  const dep = new Set<number>();
+  for (const { tensor: t } of traceMany([L])) {
+    if (t === x) dep.add(t.id);
+    else if (t.node) {
+      const nd = t.node.op.nondiff ?? [];
+      if (t.node.inputs.some((u, i) => !nd.includes(i) && dep.has(u.id))) dep.add(t.id);
+    }
+  }
+  return dep;
+}
+
+/** All paths x -> L (at most `max`; `total` counts them all, saturating at 1e9). */
+export function findPaths(L: Tensor, x: Tensor, max: number): { paths: Path[]; total: number } {
+  const dep = dependents(L, x);
+  if (!dep.has(L.id)) return { paths: [], total: 0 };
+  // Number of paths from each tensor down to x, to report how many were left out.
+  const count = new Map<number, number>();
+  const countPaths = (t: Tensor): number => {
+    if (t === x) return 1;
+    const c = count.get(t.id);
+    if (c !== undefined) return c;
+    let n = 0;
+    const nd = t.node?.op.nondiff ?? [];
+    t.node?.inputs.forEach((u, i) => {
+      if (!nd.includes(i) && dep.has(u.id)) n = Math.min(1e9, n + countPaths(u));
+    });
+    count.set(t.id, n);
+    return n;
+  };
+  // Memoised recursion is fine here: graph depth is bounded by the trace, evaluated once per id.
+  for (const { tensor } of traceMany([L])) if (dep.has(tensor.id)) countPaths(tensor);
+  const total = countPaths(L);
+  const paths: Path[] = [];
+  const stack: Edge[] = [];
+  const walk = (t: Tensor): void => {
+    if (paths.length >= max) return;
+    if (t === x) {
+      paths.push(stack.slice().reverse());
+      return;
+    }
+    const node = t.node;
+    if (!node) return;
+    const nd = node.op.nondiff ?? [];
+    node.inputs.forEach((u, i) => {
+      if (nd.includes(i) || !dep.has(u.id) || paths.length >= max) return;
+      stack.push({ out: t, argnum: i, input: u });
+      walk(u);
+      stack.pop();
+    });
+  };
+  walk(L);
+  return { paths, total };
+}
+
+/** Display names: the user's name, else x / L for the ends, else v1, v2 / c1, c2 in order. */
+export class Namer {
+  private names = new Map<number, string>();
+  private used = new Set<string>();
+  private counters = { v: 0, c: 0 };
+
+  constructor(tensors: Tensor[], x: Tensor, L: Tensor) {
+    for (const t of tensors) if (t.name) this.used.add(t.name);
+    if (!x.name) this.claim(x, this.used.has("x") ? this.fresh("v") : "x");
+    if (!L.name && L !== x) this.claim(L, this.used.has("L") ? this.fresh("v") : "L");
+  }
+
+  private claim(t: Tensor, name: string): void {
+    this.names.set(t.id, name);
+    this.used.add(name);
+  }
+
+  private fresh(prefix: "v" | "c"): string {
+    let n: string;
+    do n = `${prefix}${++this.counters[prefix]}`;
+    while (this.used.has(n));
+    return n;
+  }
+
+  name(t: Tensor): string {
+    if (t.name) return t.name;
+    let n = this.names.get(t.id);
+    if (!n) {
+      n = this.fresh(t.node || t.requiresGrad ? "v" : "c");
+      this.claim(t, n);
+    }
+    return n;
+  }
+}
+
+/** An unnamed constant with one element prints as its value (the 0.5 of 0.5 * s). */
+export function isLiteral(t: Tensor): boolean {
+  return t.node === null && !t.requiresGrad && t.size === 1 && !t.name;
+}
+
+const POOL = "ijklmnpqrstuvwabcdefgh".split("");
+
+/**
+ * Index names for the tensors of a path, x first: x gets i, j, ..., the next tensor the next
+ * free letters, and so on; names are distinct along the path, so all steps can be substituted
+ * into one sum. `fixed` (by tensor display name) overrides, e.g. { x: "p", a: "i" }.
+ */
+export function indexNames(tensors: Tensor[], nameOf: (t: Tensor) => string, fixed: Record<string, string | string[]> = {}): Map<number, string[]> {
+  const res = new Map<number, string[]>();
+  const used = new Set<string>();
+  for (const t of tensors) {
+    const f = fixed[nameOf(t)];
+    if (f !== undefined) {
+      const names = typeof f === "string" ? f.split("") : f.slice();
+      if (names.length !== t.rank) throw new Error(`index names "${names.join("")}" for ${nameOf(t)} need ${t.rank} letters`);
+      res.set(t.id, names);
+      names.forEach((n) => used.add(n));
+    }
+  }
+  let next = 0;
+  const take = (): string => {
+    while (next < POOL.length && used.has(POOL[next])) next++;
+    if (next < POOL.length) {
+      used.add(POOL[next]);
+      return POOL[next++];
+    }
+    let k = 1;
+    while (used.has(`i${k}`)) k++;
+    used.add(`i${k}`);
+    return `i${k}`;
+  };
+  for (const t of tensors) {
+    if (res.has(t.id)) continue;
+    res.set(t.id, Array.from({ length: t.rank }, take));
+  }
+  return res;
+}

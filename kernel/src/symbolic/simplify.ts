@@ -1,0 +1,154 @@
+/**
+ * Delta collapse: in sum_k ... delta_ki ..., the sum over k keeps only the term k = i, so the
+ * sum and the delta disappear and k is renamed i everywhere (sum_l G_kl delta_lj = G_kj).
+ * A collapse is only made when the renaming is exact: the substituted index expression must
+ * stay inside the summed index's range for every value of the free indices.
+ */
+import { E, type IndexExpr } from "./IndexExpr";
+
+export interface SumIndex {
+  name: string;
+  n: number;
+}
+
+export interface Collapsed {
+  sums: SumIndex[];
+  factors: IndexExpr[];
+  /** "l := j" for each collapsed sum. */
+  renamed: string[];
+  /** True when a delta between two constants made the whole product zero. */
+  zero: boolean;
+}
+
+/** The factors of a product (a lone expression is a product of one). */
+export function factorsOf(e: IndexExpr): IndexExpr[] {
+  return e.k === "mul" ? e.xs.slice() : e.k === "num" && e.v === 1 ? [] : [e];
+}
+
+export function substitute(e: IndexExpr, name: string, by: IndexExpr): IndexExpr {
+  switch (e.k) {
+    case "idx":
+      return e.name === name ? by : e;
+    case "num":
+      return e;
+    case "ref":
+      return { ...e, idx: e.idx.map((x) => substitute(x, name, by)) };
+    case "sym":
+      return { ...e, idx: e.idx.map((x) => substitute(x, name, by)) };
+    case "delta":
+      return E.delta(substitute(e.a, name, by), substitute(e.b, name, by));
+    case "mul":
+      return E.mul(...e.xs.map((x) => substitute(x, name, by)));
+    case "add":
+      return E.add(...e.xs.map((x) => substitute(x, name, by)));
+    case "neg":
+      return E.neg(substitute(e.x, name, by));
+    case "div":
+      return E.div(substitute(e.a, name, by), substitute(e.b, name, by));
+    case "pow":
+      return E.pow(substitute(e.a, name, by), substitute(e.b, name, by));
+    case "fn":
+      return E.fn(e.f, substitute(e.x, name, by));
+    case "cmp":
+      return E.cmp(e.op, substitute(e.a, name, by), substitute(e.b, name, by));
+    case "sum":
+      // A bound index shadows the outer one.
+      return e.i === name ? e : E.sum(e.i, e.n, substitute(e.x, name, by));
+  }
+}
+
+export function mentions(e: IndexExpr, name: string): boolean {
+  switch (e.k) {
+    case "idx":
+      return e.name === name;
+    case "num":
+      return false;
+    case "ref":
+    case "sym":
+      return e.idx.some((x) => mentions(x, name));
+    case "delta":
+    case "div":
+    case "pow":
+    case "cmp":
+      return mentions(e.a, name) || mentions(e.b, name);
+    case "mul":
+    case "add":
+      return e.xs.some((x) => mentions(x, name));
+    case "neg":
+    case "fn":
+      return mentions(e.x, name);
+    case "sum":
+      return e.i !== name && mentions(e.x, name);
+  }
+}
+
+/** [lo, hi] of an index expression over all values of its indices, when simple enough. */
+function rangeOf(e: IndexExpr, ranges: Map<string, number>): [number, number] | null {
+  if (e.k === "num") return [e.v, e.v];
+  if (e.k === "idx") {
+    const n = ranges.get(e.name);
+    return n === undefined ? null : [0, n - 1];
+  }
+  if (e.k === "add") {
+    let lo = 0;
+    let hi = 0;
+    for (const x of e.xs) {
+      const r = rangeOf(x, ranges);
+      if (!r) return null;
+      lo += r[0];
+      hi += r[1];
+    }
+    return [lo, hi];
+  }
+  return null;
+}
+
+function sameIndexExpr(a: IndexExpr, b: IndexExpr): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Collapses every delta it can in sum_{sums} prod(factors). `ranges` gives the size of every
+ * index (free and summed).
+ */
+export function collapseDeltas(sums: SumIndex[], factors: IndexExpr[], ranges: Map<string, number>): Collapsed {
+  let fs = factors.slice();
+  let ss = sums.slice();
+  const renamed: string[] = [];
+  let zero = false;
+  for (let guard = 0; guard < 64; guard++) {
+    let changed = false;
+    for (let f = 0; f < fs.length && !changed; f++) {
+      const d = fs[f];
+      if (d.k !== "delta") continue;
+      if (sameIndexExpr(d.a, d.b)) {
+        fs.splice(f, 1);
+        changed = true;
+        break;
+      }
+      if (d.a.k === "num" && d.b.k === "num") {
+        if (d.a.v === d.b.v) fs.splice(f, 1);
+        else zero = true;
+        changed = true;
+        break;
+      }
+      for (const [s, other] of [[d.a, d.b], [d.b, d.a]] as const) {
+        if (s.k !== "idx") continue;
+        const si = ss.findIndex((x) => x.name === s.name);
+        if (si < 0 || mentions(other, s.name)) continue;
+        const r = rangeOf(other, ranges);
+        if (!r || r[0] < 0 || r[1] > ss[si].n - 1) continue;
+        const by = other;
+        fs.splice(f, 1);
+        fs = fs.map((x) => substitute(x, s.name, by));
+        ss = ss.filter((_, k) => k !== si);
+        renamed.push(`${s.name} := ${by.k === "idx" ? by.name : JSON.stringify(by)}`);
+        changed = true;
+        break;
+      }
+    }
+    if (!changed || zero) break;
+  }
+  fs = fs.filter((x) => !(x.k === "num" && x.v === 1));
+  return { sums: ss, factors: fs, renamed, zero };
+}
