@@ -1,0 +1,174 @@
+"""
+Every notebook runs top to bottom through the chainlab kernel, each show.* output carries the
+chainlab MIME type and its static fallbacks, and the HTML a reader without the extension sees
+(nbconvert) contains those fallbacks.
+"""
+import base64
+import json
+import re
+
+import nbformat
+import pytest
+
+from nbrun import (
+    CHAINLAB_MIMES,
+    MIME_CHAIN,
+    MIME_GRAPH,
+    MIME_HEATMAP,
+    MIME_PLOT,
+    NOTEBOOK_BUDGET,
+    NOTEBOOKS,
+    ROOT,
+    render_html,
+    unescape,
+)
+
+# Reading order (the README lists them in this order).
+READING_ORDER = [
+    "01-vectors.ipynb",
+    "02-matrix-param-vector.ipynb",
+    "03-matrix-param-matrix.ipynb",
+    "04-three-step-chain.ipynb",
+    "05-broadcasting-and-batches.ipynb",
+    "06-train-an-mlp.ipynb",
+    "07-debugging-gradients.ipynb",
+    "assignments/backprop-assignment.ipynb",
+]
+RELEASE = "assignments/release/backprop-assignment.ipynb"
+
+# What each notebook must show at least (count of outputs per chainlab payload kind).
+EXPECTED = {
+    "01-vectors.ipynb": {"graph": 1, "chain": 1},
+    "02-matrix-param-vector.ipynb": {"graph": 1, "chain": 1, "heatmap": 2},
+    "03-matrix-param-matrix.ipynb": {"graph": 1, "chain": 2, "heatmap": 3},
+    "04-three-step-chain.ipynb": {"graph": 1, "chain": 2, "heatmap": 2},
+    "05-broadcasting-and-batches.ipynb": {"graph": 1, "chain": 3, "heatmap": 2},
+    "06-train-an-mlp.ipynb": {"graph": 1, "heatmap": 4, "plot": 1},
+    "07-debugging-gradients.ipynb": {"graph": 3, "plot": 3},
+    "assignments/backprop-assignment.ipynb": {"heatmap": 0},
+}
+
+# Fallbacks each chainlab type must carry: every MIME in a tuple-of-alternatives group, one of them.
+FALLBACKS = {
+    MIME_GRAPH: [("image/svg+xml",), ("text/plain",)],
+    MIME_HEATMAP: [("image/svg+xml", "text/html"), ("text/plain",)],
+    MIME_CHAIN: [("text/markdown",), ("text/latex",), ("text/plain",)],
+    MIME_PLOT: [("image/svg+xml", "text/html"), ("text/plain",)],
+}
+
+
+def test_inventory_matches_reading_order():
+    found = sorted(str(p.relative_to(NOTEBOOKS)) for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    assert found == sorted(READING_ORDER + [RELEASE]), "a notebook was added or removed: update READING_ORDER (and the README)"
+    assert set(EXPECTED) == set(READING_ORDER)
+
+
+def test_readme_links_notebooks_in_reading_order():
+    readme = (ROOT / "README.md").read_text()
+    m = re.search(r"^## Notebooks\n(.*?)(?=^## |\Z)", readme, flags=re.M | re.S)
+    assert m, "README.md has no '## Notebooks' section"
+    links = re.findall(r"\]\((notebooks/[^)]+\.ipynb)\)", m.group(1))
+    assert [l for l in links if l != f"notebooks/{RELEASE}"] == [f"notebooks/{n}" for n in READING_ORDER]
+    for link in links:
+        assert (ROOT / link).is_file(), link
+
+
+@pytest.mark.parametrize("name", READING_ORDER + [RELEASE])
+def test_committed_without_outputs(name):
+    path = NOTEBOOKS / name
+    assert path.stat().st_size < 60_000, f"{name} is {path.stat().st_size} bytes; commit it without outputs"
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.kernelspec["name"] == "chainlab"
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{name}: committed with outputs: {cell.source[:80]!r}"
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert re.search(r'from "chainlab"', code), f"{name} does not import chainlab"
+    # Written for a reader: explanations between the code cells.
+    assert sum(c.cell_type == "markdown" for c in nb.cells) >= 4
+
+
+@pytest.mark.parametrize("name", READING_ORDER)
+def test_runs_top_to_bottom(run_notebook, name):
+    run = run_notebook(name)
+    assert run.error is None, f"{name} failed:\n{run.error}"
+    assert not run.errors()
+    for cell in run.code_cells():
+        assert cell.execution_count is not None, f"{name}: cell not executed: {cell.source[:80]!r}"
+    busy = sum(run.cell_seconds)
+    assert busy < NOTEBOOK_BUDGET, f"{name} took {busy:.1f}s of cell time (budget {NOTEBOOK_BUDGET}s): " + ", ".join(
+        f"cell {i}: {s:.1f}s" for i, s in enumerate(run.cell_seconds) if s > 2
+    )
+
+
+@pytest.mark.parametrize("name", READING_ORDER)
+def test_show_outputs_carry_mime_type_and_fallbacks(run_notebook, name):
+    run = run_notebook(name)
+    assert run.error is None, f"{name} failed:\n{run.error}"
+    counts = {kind: 0 for kind in CHAINLAB_MIMES.values()}
+    for i, bundle, _ in run.bundles():
+        for mime, kind in CHAINLAB_MIMES.items():
+            if mime not in bundle:
+                continue
+            counts[kind] += 1
+            payload = bundle[mime] if not isinstance(bundle[mime], str) else json.loads(bundle[mime])
+            assert payload["kind"] == kind and payload["version"] == 1, f"cell {i}: bad {kind} payload header"
+            for group in FALLBACKS[mime]:
+                assert any(m in bundle for m in group), f"{name} cell {i}: {kind} output lacks {' or '.join(group)} (has {sorted(bundle)})"
+            assert bundle["text/plain"].strip(), f"cell {i}: empty text/plain"
+            svg = bundle.get("image/svg+xml")
+            if svg is not None:
+                assert svg.lstrip().startswith("<svg") and svg.rstrip().endswith("</svg>"), f"cell {i}: {kind} SVG fallback is not an SVG document"
+            if kind == "chain":
+                assert "$$" in bundle["text/markdown"] and "\\partial" in bundle["text/markdown"]
+                assert bundle["text/latex"].strip().startswith("$$") and "\\" in bundle["text/latex"]
+    for kind, minimum in EXPECTED[name].items():
+        assert counts[kind] >= minimum, f"{name}: expected at least {minimum} {kind} output(s), found {counts[kind]}"
+
+
+@pytest.mark.parametrize("name", [n for n in READING_ORDER if EXPECTED[n].get("chain")])
+def test_chain_expansions_are_complete_and_agree_with_autodiff(run_notebook, name):
+    run = run_notebook(name)
+    assert run.error is None, f"{name} failed:\n{run.error}"
+    chains = run.of_kind("chain")
+    assert chains
+    for i, p, _, _ in chains:
+        assert p["paths"], f"cell {i}: no path from the parameter to the output"
+        for path in p["paths"]:
+            assert path["steps"], f"cell {i}: empty path"
+            for step in path["steps"]:
+                # index form, delta collapse, compact form: each as LaTeX and text
+                for part in ("general", "local", "indexForm", "collapsed", "compact"):
+                    assert step[part]["latex"].strip() and step[part]["text"].strip(), f"cell {i}: step {step['op']} has no {part}"
+        n = p["numeric"]
+        assert n["terms"], f"cell {i}: no numeric terms"
+        assert n["pass"], f"cell {i}: the chain-rule sum ({n['total']}) disagrees with autodiff ({n['autodiff']})"
+        assert abs(n["total"] - n["autodiff"]) <= 1e-9 * max(1.0, abs(n["autodiff"])), f"cell {i}: sum {n['total']} vs autodiff {n['autodiff']}"
+
+
+@pytest.mark.parametrize("name", READING_ORDER)
+def test_html_render_shows_fallbacks(run_notebook, name):
+    run = run_notebook(name)
+    assert run.error is None, f"{name} failed:\n{run.error}"
+    page = render_html(run.nb)
+    text = unescape(page)
+    shown_svgs = 0
+    for i, b, _ in run.bundles():
+        svg = b.get("image/svg+xml")
+        if svg is None or {"text/html", "text/markdown"} & set(b):
+            continue  # nbconvert prefers html/markdown over svg
+        # nbconvert's lab template embeds SVG as a base64 data: URI (or inline); either way it is the same document
+        encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        assert encoded in page or svg in page, f"{name} cell {i}: SVG fallback missing from the HTML"
+        shown_svgs += 1
+    if sum(EXPECTED[name].get(k, 0) for k in ("graph", "heatmap", "plot")) > 0:
+        assert shown_svgs > 0, f"{name}: no SVG fallback in the HTML"
+    for i, p, b, _ in run.of_kind("chain"):
+        # the LaTeX of every step is in the page for MathJax to typeset
+        for path in p["paths"]:
+            for step in path["steps"]:
+                assert step["compact"]["latex"] in text, f"{name} cell {i}: compact form LaTeX missing from the HTML"
+    # the chainlab JSON itself is not dumped into the page
+    for mime in CHAINLAB_MIMES:
+        assert mime not in page
