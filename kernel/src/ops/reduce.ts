@@ -150,11 +150,12 @@ function extremum<T>(gk: T, x: T, yk: T, c: RuleContext<T>, A: Algebra<T>): T {
   return A.mul(A.div(gk, count), hit);
 }
 function extremumIndex(c: IndexContext, x: IndexExpr, y: IndexExpr): IndexExpr {
-  // [x_I = y_J] / (number of ties): the count is itself a sum over the reduced axes.
+  // [x_I = y_J] / (number of ties): the count is itself a sum over the reduced axes of y_J's
+  // own slice (kept axes read J, so the count is >= 1 even where the delta on them is 0).
   const axes = axesOf(c.attrs);
   const kept = keptIndex(c);
   const fresh = axes.map((a) => `${c.I[a]}'`);
-  let count: IndexExpr = E.cmp("eq", E.inp(0, c.I.map((i, a) => (kept[a] === null ? E.idx(fresh[axes.indexOf(a)]) : E.idx(i)))), y);
+  let count: IndexExpr = E.cmp("eq", E.inp(0, kept.map((j, a) => (j === null ? E.idx(fresh[axes.indexOf(a)]) : E.idx(j)))), y);
   for (let t = axes.length - 1; t >= 0; t--) count = E.sum(fresh[t], c.shapes[0][axes[t]], count);
   return E.div(E.cmp("eq", x, y), count);
 }
