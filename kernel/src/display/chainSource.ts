@@ -18,11 +18,15 @@ type ExpandChain = (L: Tensor, x: Tensor, opts?: ChainOptions) => ChainPayload;
 
 export function expandChainFor(op: string): ExpandChain {
   let mod: { expandChain?: ExpandChain } | undefined;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require("../symbolic") as { expandChain?: ExpandChain };
-  } catch {
-    mod = undefined;
+  // The engine lives in symbolic/expandChain.ts (symbolic/ has no index module).
+  for (const path of ["../symbolic/expandChain", "../symbolic"]) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      mod = require(path) as { expandChain?: ExpandChain };
+    } catch {
+      mod = undefined;
+    }
+    if (mod && typeof mod.expandChain === "function") break;
   }
   if (!mod || typeof mod.expandChain !== "function") throw new ChainlabError(op, "the chain-rule engine (symbolic/expandChain) is not available in this build of chainlab");
   return mod.expandChain;
