@@ -103,7 +103,7 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
   const chainPaths = paths.map((p) => expandPath(p, { L, x, seed, at, outOff, env, opts, jacobianMode }));
 
   // The total over every use of x, with reverse mode's full upstream gradient at each use.
-  const numeric = totalNumeric(x, L, paths, chainPaths.map((c) => c.built), grads, { at, atOff, outOff, autodiff: autodiffX[atOff], env });
+  const numeric = totalNumeric(x, L, paths, chainPaths.map((c) => c.built), grads, { at, atOff, outOff, autodiff: autodiffX[atOff] + 0, env });
 
   const payload: ChainPayload = {
     version: PAYLOAD_VERSION,
@@ -165,7 +165,7 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   for (let k = 0; k < path.length; k++) {
     const e = path[k];
     const up = pg.get(e.out.id)!;
-    const autodiff = pg.get(e.input.id)!.data[offsetOf(at, e.input.shape)];
+    const autodiff = pg.get(e.input.id)!.data[offsetOf(at, e.input.shape)] + 0;
     const st = stepTerms(built[k], e, up, at, autodiff, env);
     if (!st) break;
     built[k].step.numeric = st.numeric;
@@ -185,8 +185,8 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   // The path's own numbers: its x-step sum, reverse mode along this path only, and a finite
   // difference that perturbs x only where this path uses it.
   const atOff = offsetOf(c.at, x.shape);
-  const autodiff = pg.get(x.id)!.data[atOff];
-  const fd = centralDifference(x, atOff, (x2) => replayPath(path, x2, c.outOff));
+  const autodiff = pg.get(x.id)!.data[atOff] + 0;
+  const fd = centralDifference(x, atOff, (x2) => replayPath(path, x2, c.outOff)) + 0;
   const total = xTerms ? xTerms.numeric.total : autodiff;
   const scale = xTerms ? Math.max(termScale(xTerms.numeric.terms, xTerms.numeric), 0) : 0;
   const numeric: ChainNumeric = {
@@ -301,7 +301,7 @@ function totalNumeric(
     terms = sorted.slice(0, c.env.maxTerms);
   }
   if (!complete || uses.size < pathsUsesCount(x, L)) total = c.autodiff;
-  const fd = centralDifference(x, c.atOff, (x2) => replay(L, x, x2, c.outOff));
+  const fd = centralDifference(x, c.atOff, (x2) => replay(L, x, x2, c.outOff)) + 0;
   const relA = relErr(total, c.autodiff, scale);
   const relF = relErr(total, fd, Math.max(scale, 1e-6));
   const n: ChainNumeric = {
@@ -339,7 +339,7 @@ function jacobianBlocks(L: Tensor, x: Tensor, maxBlocks: number): NonNullable<Ch
   const cols = x.rank >= 1 ? x.shape[x.rank - 1] : 1;
   const lead = x.shape.slice(0, Math.max(0, x.rank - 2));
   const nLead = lead.reduce((p, d) => p * d, 1);
-  const clean = (v: number) => (Number.isFinite(v) ? v : null);
+  const clean = (v: number) => (Number.isFinite(v) ? v + 0 : null);
   for (let k = 0; k < L.size && blocks.length < maxBlocks; k++) {
     const s = new Float64Array(L.size);
     s[k] = 1;

@@ -96,7 +96,8 @@ function pIdx(e: IndexExpr, mode: Mode): Printed {
       const parts = e.xs.map((x) => pIdx(x, mode));
       let s = "";
       parts.forEach((p, i) => {
-        const str = paren(p, MUL, mode);
+        // In text a quotient inside a product is bracketed: g (1 / 8), not g 1 / 8.
+        const str = !L && e.xs[i].k === "div" ? `(${p.s})` : paren(p, MUL, mode);
         if (i === 0) s = str;
         else {
           const prevNum = e.xs[i - 1].k === "num";

@@ -137,6 +137,8 @@ export function termValues(factors: IndexExpr[], Jnames: string[], Jshape: reado
     else {
       let v = 1;
       for (const f of others) v *= evalIndexExpr(f, env);
+      // -0 would not survive JSON (the payload must round-trip exactly).
+      v += 0;
       values[o] = v;
       total += v;
       sumAbs += Math.abs(v);

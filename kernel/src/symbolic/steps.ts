@@ -111,8 +111,9 @@ export function orderLike(factors: IndexExpr[], order: string[]): IndexExpr[] {
     return { f, i, key: p >= 0 ? p : last };
   });
   // Numbers lead (2 y_j, not y_j 2); tensors follow the compact form's order.
+  const constant = (f: IndexExpr): boolean => f.k === "num" || (f.k === "div" && constant(f.a) && constant(f.b));
   keyed.forEach((k) => {
-    if (k.f.k === "num") k.key = -2;
+    if (constant(k.f)) k.key = -2;
   });
   keyed.sort((a, b) => a.key - b.key || a.i - b.i);
   return keyed.map((k) => k.f);
@@ -315,7 +316,7 @@ export function stepTerms(b: BuiltStep, e: Edge, upstream: Tensor | null, at: nu
       indices,
       factors: factors.map((f) => {
         const g = bound(f);
-        return { latex: printIndex(g, "latex"), text: printIndex(g, "text"), value: evalIndexExpr(f, ienv) };
+        return { latex: printIndex(g, "latex"), text: printIndex(g, "text"), value: evalIndexExpr(f, ienv) + 0 };
       }),
       value: tv.killed[o] ? 0 : tv.values[o],
       zero: tv.killed[o] === 1,
@@ -338,7 +339,7 @@ export function stepTerms(b: BuiltStep, e: Edge, upstream: Tensor | null, at: nu
     terms,
     killed,
     total: tv.total,
-    autodiff,
+    autodiff: autodiff + 0,
     relErrAutodiff: rel,
     pass: rel <= 1e-12,
   };

@@ -1,0 +1,253 @@
+/**
+ * expandChain on whole graphs: every registry op inside a graph, several paths, broadcasting,
+ * Jacobian mode, long paths, long sums, options and errors. Numbers are checked against reverse
+ * mode and finite differences computed here, not against the engine's own report.
+ */
+import { describe, expect, test } from "vitest";
+import { registry } from "../../kernel/src/ops/registry";
+import { apply } from "../../kernel/src/ops/apply";
+import { Tensor } from "../../kernel/src/tensor/Tensor";
+import { Rng } from "../../kernel/src/tensor/random";
+import { expandChain, randn, manualSeed, tensor, ChainlabError, crossEntropy } from "../../kernel/src/index";
+import type { ChainPayload } from "../../kernel/src/protocol/chain";
+import { checkChainPayload } from "../../kernel/src/protocol/validate";
+
+function weights(shape: readonly number[], seed: number): Tensor {
+  const rng = new Rng(seed);
+  const n = shape.reduce((p, d) => p * d, 1);
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = rng.uniform() * 2 - 1;
+  return new Tensor(d, shape);
+}
+
+/** dL/dx[at] by central differences, recomputing L from scratch with `f`. */
+function fd(f: (x: Tensor) => Tensor, x: Tensor, off: number): number {
+  const h = 1e-6;
+  const a = x.data.slice() as Float64Array;
+  const b = x.data.slice() as Float64Array;
+  a[off] += h;
+  b[off] -= h;
+  return (f(new Tensor(a, x.shape)).item() - f(new Tensor(b, x.shape)).item()) / (2 * h);
+}
+
+function strings(p: ChainPayload): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === "string") out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+  };
+  walk(p);
+  return out;
+}
+
+function expectWellFormed(p: ChainPayload): void {
+  expect(checkChainPayload(p).ok).toBe(true);
+  expect(JSON.parse(JSON.stringify(p))).toEqual(p);
+  for (const s of strings(p)) expect(s).not.toMatch(/undefined|NaN|\[object/);
+  expect(p.numeric.pass, `numeric check failed: ${JSON.stringify({ ...p.numeric, terms: undefined })}`).toBe(true);
+  for (const path of p.paths) {
+    expect(path.numeric!.pass).toBe(true);
+    for (const s of path.steps) if (s.numeric) expect(s.numeric.pass, `${s.op} step ${s.to} -> ${s.from}`).toBe(true);
+  }
+}
+
+describe("every registry op inside a graph", () => {
+  const cases: [string, () => void][] = [];
+  for (const op of registry) {
+    op.samples(3).forEach((sample, s) => {
+      sample.inputs.forEach((x, argnum) => {
+        if (op.nondiff?.includes(argnum) || !x.requiresGrad) return;
+        cases.push([
+          `${op.name} #${s} ${sample.label ?? ""} d/d(input ${argnum})`,
+          () => {
+            const build = (xv: Tensor) => {
+              const ins = sample.inputs.map((t, k) => (k === argnum ? xv : t));
+              const y = apply(op, ins, sample.attrs ?? {});
+              return apply(registry.find((o) => o.name === "sum")!, [apply(registry.find((o) => o.name === "mul")!, [y, weights(y.shape, 5)])], { axes: y.shape.map((_, a) => a), keepDims: false });
+            };
+            const L = build(x);
+            const p = expandChain(L, x);
+            expectWellFormed(p);
+            const off = p.numeric.at.reduce((o, v, a) => o * x.shape[a] + v, 0);
+            if (op.smooth) expect(Math.abs(p.numeric.total - fd(build, x, off))).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(p.numeric.total)));
+            // The steps cover the edges L -> sum -> mul -> op -> x.
+            expect(p.paths[0].steps.map((st) => st.op)).toEqual(["sum", "mul", op.name]);
+          },
+        ]);
+      });
+    });
+  }
+  test.each(cases)("%s", (_name, run) => run());
+});
+
+describe("paths", () => {
+  test("a tensor used twice gives one sum per path, and the paths add", () => {
+    manualSeed(1);
+    const x = randn([3], { requiresGrad: true }).named("x");
+    const L = x.mul(x).sum().named("L");
+    const p = expandChain(L, x);
+    expectWellFormed(p);
+    expect(p.paths).toHaveLength(2);
+    const sum = p.paths[0].numeric!.total + p.paths[1].numeric!.total;
+    expect(Math.abs(sum - p.numeric.total)).toBeLessThan(1e-14);
+    const k = p.numeric.at[0];
+    expect(Math.abs(p.numeric.total - 2 * x.data[k])).toBeLessThan(1e-14);
+    for (const path of p.paths) expect(path.compact!.text).toBe("dL/dx = x");
+  });
+
+  test("shared intermediate: paths through both uses, path-only finite differences", () => {
+    manualSeed(2);
+    const x = randn([2, 2], { requiresGrad: true }).named("x");
+    const h = x.tanh().named("h");
+    const L = h.matmul(h).sum().add(h.sum()).named("L");
+    const p = expandChain(L, x);
+    expectWellFormed(p);
+    expect(p.paths.length).toBe(3);
+    const total = p.paths.reduce((s, q) => s + q.numeric!.total, 0);
+    expect(Math.abs(total - p.numeric.autodiff)).toBeLessThan(1e-12);
+  });
+
+  test("more paths than maxPaths: omitted count reported, numbers still complete", () => {
+    manualSeed(3);
+    const x = randn([2], { requiresGrad: true }).named("x");
+    let t = x;
+    for (let k = 0; k < 4; k++) t = t.mul(t); // 2^4 paths
+    const L = t.sum().named("L");
+    const p = expandChain(L, x, { maxPaths: 3 });
+    expect(p.paths).toHaveLength(3);
+    expect(p.pathsOmitted).toBe(13);
+    expect(p.numeric.pass).toBe(true);
+  });
+});
+
+describe("broadcasting and reductions", () => {
+  test("a bias broadcast over rows: explicit sum over axis 0, and why", () => {
+    manualSeed(4);
+    const X = randn([4, 3]).named("X");
+    const b = randn([3], { requiresGrad: true }).named("b");
+    const Y = X.add(b).named("Y");
+    const L = Y.tanh().sum().named("L");
+    const p = expandChain(L, b);
+    expectWellFormed(p);
+    const step = p.paths[0].steps.find((s) => s.op === "add")!;
+    expect(step.broadcast).toBeDefined();
+    expect(step.broadcast!.axes).toEqual([0]);
+    expect(step.broadcast!.why).toMatch(/broadcast to \[4,3\]/);
+    expect(step.collapsed.text).toBe("dL/db_i = sum_j G_ji");
+    expect(step.compact.text).toBe("dL/db = sum_{axis 0}(G)");
+  });
+});
+
+describe("numbers", () => {
+  test("long sums list the k largest terms and sum up the rest; contributions add to the total", () => {
+    manualSeed(5);
+    const x = randn([20], { requiresGrad: true }).named("x");
+    const A = randn([30, 20]).named("A");
+    const y = A.matmul(x).named("y");
+    const L = y.sin().sum().named("L");
+    const p = expandChain(L, x, { maxTerms: 5 });
+    expectWellFormed(p);
+    const n = p.numeric;
+    expect(n.terms).toHaveLength(5);
+    expect(n.more!.count).toBe(25);
+    const listed = n.terms.reduce((s, t) => s + t.value, 0);
+    expect(Math.abs(listed + n.more!.sum - n.total)).toBeLessThan(1e-12);
+    const mags = n.terms.map((t) => Math.abs(t.value));
+    expect(mags).toEqual(mags.slice().sort((a, b) => b - a));
+    const c = p.paths[0].contributions!;
+    expect(c.shape).toEqual([30]);
+    expect(Math.abs(c.values.reduce<number>((s, v) => s + (v ?? 0), 0) - n.total)).toBeLessThan(1e-12);
+  });
+
+  test("terms killed by a delta are marked zero", () => {
+    manualSeed(6);
+    const x = randn([4], { requiresGrad: true }).named("x");
+    const L = x.exp().sum().named("L");
+    const p = expandChain(L, x, { at: [2] });
+    expectWellFormed(p);
+    expect(p.numeric.at).toEqual([2]);
+    expect(p.numeric.killed).toBe(3);
+    const zeros = p.numeric.terms.filter((t) => t.zero);
+    expect(zeros).toHaveLength(3);
+    for (const z of zeros) expect(z.value).toBe(0);
+    expect(Math.abs(p.numeric.total - Math.exp(x.data[2]))).toBeLessThan(1e-14);
+  });
+
+  test("default element: largest |gradient|", () => {
+    const x = tensor([0.1, -3, 0.5], { requiresGrad: true }).named("x");
+    const L = x.square().sum().named("L");
+    expect(expandChain(L, x).numeric.at).toEqual([1]);
+  });
+});
+
+describe("Jacobian mode", () => {
+  test("non-scalar L: blocks of dL_K/dx_I, 2-D slices for a rank-3 x", () => {
+    manualSeed(7);
+    const x = randn([2, 2, 3], { requiresGrad: true }).named("x");
+    const W = randn([3, 2]).named("W");
+    const L = x.matmul(W).tanh().named("L"); // [2,2,2]
+    const p = expandChain(L, x, { outputAt: [1, 0, 1] });
+    expectWellFormed(p);
+    expect(p.outputAt).toEqual([1, 0, 1]);
+    expect(p.jacobian!.shape).toEqual([2, 2, 2, 2, 2, 3]);
+    const blocks = p.jacobian!.blocks;
+    expect(blocks).toHaveLength(8 * 2);
+    for (const b of blocks) {
+      expect(b.values).toHaveLength(2);
+      expect(b.values[0]).toHaveLength(3);
+      // Check the block against finite differences of L_K.
+      const K = b.index.slice(0, 3);
+      const lead = b.index[3];
+      const kOff = (K[0] * 2 + K[1]) * 2 + K[2];
+      for (let r = 0; r < 2; r++)
+        for (let q = 0; q < 3; q++) {
+          const off = (lead * 2 + r) * 3 + q;
+          const f = (xv: Tensor) => tensor(xv.matmul(W).tanh().data[kOff]);
+          expect(Math.abs(b.values[r][q]! - fd(f, x, off))).toBeLessThan(1e-8);
+        }
+    }
+    expect(p.paths[0].steps[0].general.latex).toContain("L_{101}");
+  });
+});
+
+describe("long paths, options, errors", () => {
+  test("more than 6 steps: folded summary instead of the substituted form", () => {
+    manualSeed(8);
+    const x = randn([3], { requiresGrad: true }).named("x");
+    const W = randn([3, 3]).named("W");
+    let h = x;
+    for (let k = 0; k < 4; k++) h = W.matmul(h).tanh();
+    const L = h.sum().named("L");
+    const p = expandChain(L, x);
+    expectWellFormed(p);
+    expect(p.paths[0].substituted).toBeUndefined();
+    expect(p.paths[0].folded).toBe(7);
+  });
+
+  test("errors name the problem", () => {
+    const x = randn([3], { requiresGrad: true }).named("x");
+    const z = randn([3], { requiresGrad: true }).named("z");
+    const L = x.sum();
+    expect(() => expandChain(L, z)).toThrow(ChainlabError);
+    expect(() => expandChain(L, z)).toThrow(/does not depend on z/);
+    expect(() => expandChain(L, x, { at: [3] })).toThrow(/at must be an index into shape \[3\]/);
+  });
+
+  test("3-layer MLP with cross-entropy: every step checks out", () => {
+    manualSeed(9);
+    const X = randn([8, 5]).named("X");
+    const labels = tensor([0, 1, 2, 1, 0, 2, 1, 0]);
+    const W1 = randn([5, 6], { requiresGrad: true }).named("W1");
+    const b1 = randn([6], { requiresGrad: true }).named("b1");
+    const W2 = randn([6, 6], { requiresGrad: true }).named("W2");
+    const W3 = randn([6, 3], { requiresGrad: true }).named("W3");
+    const h1 = X.matmul(W1).add(b1).relu().named("h1");
+    const h2 = h1.matmul(W2).tanh().named("h2");
+    const L = crossEntropy(h2.matmul(W3), labels).named("L");
+    for (const w of [W1, b1, W2, W3]) {
+      const p = expandChain(L, w);
+      expectWellFormed(p);
+    }
+  });
+});
