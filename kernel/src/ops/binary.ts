@@ -5,7 +5,7 @@
 import type { Algebra, OpDef, RuleContext } from "./OpDef";
 import { Tensor } from "../tensor/Tensor";
 import { alloc, expandTo, resultDType } from "../tensor/storage";
-import { broadcastShapes } from "../tensor/shape";
+import { broadcastShapes, sizeOf } from "../tensor/shape";
 import { E, type IndexExpr } from "../symbolic/IndexExpr";
 import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { BINARY_SHAPES, rngOf, uniform } from "./samples";
@@ -13,21 +13,74 @@ import type { IndexContext } from "./OpDef";
 
 const enum K { Add, Sub, Mul, Div, Pow, Max, Min, Gt, Eq }
 
-// One loop per kernel (no per-element closure), over operands already expanded to one shape.
-function run(k: K, a: ArrayLike<number>, b: ArrayLike<number>, o: Float64Array | Float32Array): void {
-  const n = o.length;
+// One loop per kernel (no per-element closure). Operand indices advance by sa / sb per
+// element: 1 walks an array, 0 repeats one value (a scalar or one broadcast row entry).
+function run(k: K, a: ArrayLike<number>, ia: number, sa: number, b: ArrayLike<number>, ib: number, sb: number, o: Float64Array | Float32Array, io: number, n: number): void {
+  const end = io + n;
   switch (k) {
-    case K.Add: for (let i = 0; i < n; i++) o[i] = a[i] + b[i]; break;
-    case K.Sub: for (let i = 0; i < n; i++) o[i] = a[i] - b[i]; break;
-    case K.Mul: for (let i = 0; i < n; i++) o[i] = a[i] * b[i]; break;
-    case K.Div: for (let i = 0; i < n; i++) o[i] = a[i] / b[i]; break;
-    case K.Pow: for (let i = 0; i < n; i++) o[i] = Math.pow(a[i], b[i]); break;
+    case K.Add: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] + b[ib]; break;
+    case K.Sub: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] - b[ib]; break;
+    case K.Mul: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] * b[ib]; break;
+    case K.Div: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] / b[ib]; break;
+    case K.Pow: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = Math.pow(a[ia], b[ib]); break;
     // NaN propagates from either side, as numpy.maximum does.
-    case K.Max: for (let i = 0; i < n; i++) o[i] = a[i] > b[i] || a[i] !== a[i] ? a[i] : b[i]; break;
-    case K.Min: for (let i = 0; i < n; i++) o[i] = a[i] < b[i] || a[i] !== a[i] ? a[i] : b[i]; break;
-    case K.Gt: for (let i = 0; i < n; i++) o[i] = a[i] > b[i] ? 1 : 0; break;
-    case K.Eq: for (let i = 0; i < n; i++) o[i] = a[i] === b[i] ? 1 : 0; break;
+    case K.Max: for (let i = io; i < end; i++, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; o[i] = x > y || x !== x ? x : y; } break;
+    case K.Min: for (let i = io; i < end; i++, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; o[i] = x < y || x !== x ? x : y; } break;
+    case K.Gt: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] > b[ib] ? 1 : 0; break;
+    case K.Eq: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] === b[ib] ? 1 : 0; break;
   }
+}
+
+/**
+ * When `small` broadcasts against `shape` only by repetition of whole trailing blocks (a
+ * scalar, a bias row [n] against [m, n], a [1, n] against [k, m, n]), the length of the block;
+ * otherwise 0. Those cases need no expanded copy.
+ */
+function trailingBlock(small: readonly number[], shape: readonly number[]): number {
+  const lead = shape.length - small.length;
+  let block = 1;
+  let i = small.length - 1;
+  for (; i >= 0 && small[i] === shape[i + lead]; i--) block *= small[i];
+  for (; i >= 0; i--) if (small[i] !== 1) return 0;
+  return block;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** a (op) b with broadcasting into a new array; fast paths avoid expanding either operand. */
+function broadcastRun(name: string, k: K, a: Tensor, b: Tensor): { data: Float64Array | Float32Array; shape: number[] } {
+  const ad = a.data, bd = b.data;
+  if (sameShape(a.shape, b.shape)) {
+    const out = alloc(ad.length, resultDType([a, b]));
+    run(k, ad, 0, 1, bd, 0, 1, out, 0, ad.length);
+    return { data: out, shape: a.shape.slice() };
+  }
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  const out = alloc(sizeOf(shape), resultDType([a, b]));
+  const n = out.length;
+  if (ad.length === n && n > 0) {
+    const L = trailingBlock(b.shape, shape);
+    if (L > 0) {
+      if (L === 1) run(k, ad, 0, 1, bd, 0, 0, out, 0, n);
+      else for (let o = 0; o < n; o += L) run(k, ad, o, 1, bd, 0, 1, out, o, L);
+      return { data: out, shape };
+    }
+  } else if (bd.length === n && n > 0) {
+    const L = trailingBlock(a.shape, shape);
+    if (L > 0) {
+      if (L === 1) run(k, ad, 0, 0, bd, 0, 1, out, 0, n);
+      else for (let o = 0; o < n; o += L) run(k, ad, 0, 1, bd, o, 1, out, o, L);
+      return { data: out, shape };
+    }
+  }
+  const ae = expandTo(ad, a.shape, shape);
+  const be = expandTo(bd, b.shape, shape);
+  run(k, ae, 0, 1, be, 0, 1, out, 0, n);
+  return { data: out, shape };
 }
 
 interface BinarySpec {
@@ -50,12 +103,7 @@ function binary(s: BinarySpec): OpDef {
     smooth: s.smooth ?? true,
     nondiff: s.nondiff,
     forward([a, b]: readonly Tensor[]) {
-      const shape = broadcastShapes(s.name, a.shape, b.shape);
-      const ad = expandTo(a.data, a.shape, shape);
-      const bd = expandTo(b.data, b.shape, shape);
-      const out = alloc(ad.length > bd.length ? ad.length : bd.length, resultDType([a, b]));
-      run(s.kernel, ad, bd, out);
-      return { data: out, shape };
+      return broadcastRun(s.name, s.kernel, a, b);
     },
     vjp<T>(g: T, c: RuleContext<T>, A: Algebra<T>) {
       return s.vjp(g, c.inputs[0], c.inputs[1], c.out, A);

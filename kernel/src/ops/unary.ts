@@ -10,9 +10,17 @@ import { E, type IndexExpr } from "../symbolic/IndexExpr";
 import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { UNARY_SHAPES, rngOf, uniform } from "./samples";
 
+type Loop = (x: ArrayLike<number>, out: Float64Array | Float32Array) => void;
+
 interface UnarySpec {
   name: string;
   f: (x: number) => number;
+  /**
+   * The same function as a whole-array loop. Written out per op (not built from `f` by a
+   * helper) so each loop is its own function the JIT can specialise and inline `f` into; one
+   * shared loop calling `f` per element would see every op's `f` and inline none.
+   */
+  loop: Loop;
   vjp: <T>(g: T, x: T, y: T, A: Algebra<T>) => T;
   d: (x: IndexExpr, y: IndexExpr) => IndexExpr;
   latex: (a: string) => string;
@@ -25,16 +33,15 @@ interface UnarySpec {
 }
 
 function unary(s: UnarySpec): OpDef {
-  const f = s.f;
+  const loop = s.loop;
   return {
     name: s.name,
     family: "unary",
     smooth: s.smooth ?? true,
     nondiff: s.nondiff ? [0] : undefined,
     forward([x]: readonly Tensor[]) {
-      const xd = x.data;
-      const out = alloc(xd.length, x.dtype);
-      for (let i = 0; i < xd.length; i++) out[i] = f(xd[i]);
+      const out = alloc(x.data.length, x.dtype);
+      loop(x.data, out);
       return { data: out, shape: x.shape.slice() };
     },
     vjp<T>(g: T, c: RuleContext<T>, A: Algebra<T>) {
@@ -56,74 +63,86 @@ const fnL = (cmd: string) => (a: string) => `${cmd}\\left(${a}\\right)`;
 const fnT = (name: string) => (a: string) => `${name}(${a})`;
 
 export const neg = unary({
-  name: "neg", f: (x) => -x,
+  name: "neg",
+  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = -x[i]; }, f: (x) => -x,
   vjp: (g, _x, _y, A) => A.neg(g),
   d: () => E.num(-1),
   latex: (a) => `-${a}`, text: (a) => `-${a}`,
 });
 export const square = unary({
-  name: "square", f: (x) => x * x,
+  name: "square",
+  loop: (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v * v; } }, f: (x) => x * x,
   vjp: (g, x, _y, A) => A.mul(g, A.mul(A.scalar(2), x)),
   d: (x) => E.mul(E.num(2), x),
   latex: (a) => `${a}^{2}`, text: (a) => `${a}^2`,
 });
 export const sqrt = unary({
-  name: "sqrt", f: Math.sqrt,
+  name: "sqrt",
+  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]); }, f: Math.sqrt,
   vjp: (g, _x, y, A) => A.div(g, A.mul(A.scalar(2), y)),
   d: (_x, y) => E.div(one, E.mul(E.num(2), y)),
   latex: (a) => `\\sqrt{${a}}`, text: fnT("sqrt"), domain: [0.2, 3, 0],
 });
 export const abs = unary({
-  name: "abs", f: Math.abs,
+  name: "abs",
+  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.abs(x[i]); }, f: Math.abs,
   vjp: (g, x, _y, A) => A.mul(g, A.sign(x)),
   d: (x) => E.fn("sign", x),
   latex: (a) => `\\left|${a}\\right|`, text: (a) => `|${a}|`, domain: [-2, 2, 0.1], smooth: false,
 });
 export const exp = unary({
-  name: "exp", f: Math.exp,
+  name: "exp",
+  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.exp(x[i]); }, f: Math.exp,
   vjp: (g, _x, y, A) => A.mul(g, y),
   d: (_x, y) => y,
   latex: (a) => `e^{${a}}`, text: fnT("exp"),
 });
 export const log = unary({
-  name: "log", f: Math.log,
+  name: "log",
+  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.log(x[i]); }, f: Math.log,
   vjp: (g, x, _y, A) => A.div(g, x),
   d: (x) => E.div(one, x),
   latex: fnL("\\log"), text: fnT("log"), domain: [0.2, 3, 0],
 });
 export const sin = unary({
-  name: "sin", f: Math.sin,
+  name: "sin",
+  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.sin(x[i]); }, f: Math.sin,
   vjp: (g, x, _y, A) => A.mul(g, A.cos(x)),
   d: (x) => E.fn("cos", x),
   latex: fnL("\\sin"), text: fnT("sin"),
 });
 export const cos = unary({
-  name: "cos", f: Math.cos,
+  name: "cos",
+  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.cos(x[i]); }, f: Math.cos,
   vjp: (g, x, _y, A) => A.neg(A.mul(g, A.sin(x))),
   d: (x) => E.neg(E.fn("sin", x)),
   latex: fnL("\\cos"), text: fnT("cos"),
 });
 export const tanh = unary({
-  name: "tanh", f: Math.tanh,
+  name: "tanh",
+  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.tanh(x[i]); }, f: Math.tanh,
   vjp: (g, _x, y, A) => A.mul(g, A.sub(A.scalar(1), A.square(y))),
   d: (_x, y) => E.sub(one, E.pow(y, E.num(2))),
   latex: fnL("\\tanh"), text: fnT("tanh"),
 });
 export const sigmoid = unary({
   name: "sigmoid",
+  loop: (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)); }; },
   f: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   vjp: (g, _x, y, A) => A.mul(g, A.mul(y, A.sub(A.scalar(1), y))),
   d: (_x, y) => E.mul(y, E.sub(one, y)),
   latex: fnL("\\sigma"), text: fnT("sigmoid"),
 });
 export const relu = unary({
-  name: "relu", f: (x) => (x > 0 ? x : 0),
+  name: "relu",
+  loop: (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v > 0 ? v : 0; } }, f: (x) => (x > 0 ? x : 0),
   vjp: (g, x, _y, A) => A.mul(g, A.greater(x, A.scalar(0))),
   d: (x) => E.cmp("gt", x, E.num(0)),
   latex: fnL("\\operatorname{relu}"), text: fnT("relu"), domain: [-2, 2, 0.1], smooth: false,
 });
 export const sign = unary({
-  name: "sign", f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+  name: "sign",
+  loop: (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v > 0 ? 1 : v < 0 ? -1 : 0; } }, f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   vjp: (g, _x, _y, A) => A.mul(g, A.scalar(0)),
   d: () => E.num(0),
   latex: fnL("\\operatorname{sign}"), text: fnT("sign"), domain: [-2, 2, 0.1], nondiff: true,
