@@ -9,12 +9,13 @@ import { gradientsById } from "../autodiff/backward";
 import { traceMany } from "../autodiff/trace";
 import type { ChainNumeric, ChainPath, ChainPayload, ChainTerm, Rendered } from "../protocol/chain";
 import { E, type IndexExpr } from "./IndexExpr";
-import { type SymExpr, num, sym, symbolsInOrder } from "./SymExpr";
+import { type SymExpr, num, sym } from "./SymExpr";
 import { collapseDeltas, factorsOf } from "./simplify";
 import { elementOf, printIndex, printSym, sumsPrefix, nameLatex, type Mode } from "./latex";
-import { Namer, findPaths, indexNames, type Edge, type Path } from "./paths";
+import { Namer, findPaths, indexNames, isLiteral, type Edge, type Path } from "./paths";
+import { composePath, inlineAuto } from "./compose";
 import { centralDifference, indexOf, offsetOf, pathGradients, relErr, replay, replayPath } from "./numeric";
-import { buildStep, frac, orderLike, stepTerms, symbolicVjp, type BuiltStep, type StepEnv } from "./steps";
+import { buildStep, frac, stepTerms, type BuiltStep, type StepEnv } from "./steps";
 import { findHead } from "./substituted";
 
 export interface ExpandOptions {
@@ -35,11 +36,31 @@ export interface ExpandOptions {
 }
 
 export const PAYLOAD_VERSION = 1;
-/** Terms composed beyond this many nodes are not printed (softmax chains double in size). */
-const MAX_COMPOSED_NODES = 160;
 
-function nodeCount(e: SymExpr): number {
-  return e.k === "op" ? 1 + e.args.reduce((s, a) => s + nodeCount(a), 0) : 1;
+/** Composed gradients as displayed: unnamed intermediates written out by their definitions. */
+function displayer(tensors: Tensor[], namer: Namer): (e: SymExpr) => SymExpr {
+  const byName = new Map<string, Tensor>();
+  for (const t of tensors) if (!isLiteral(t)) byName.set(namer.name(t), t);
+  return (e) => inlineAuto(e, byName, (n) => namer.isAuto(n), (t) => namer.name(t));
+}
+
+/**
+ * The compact form of dL/dx along each path (as printed in `paths[k].compact`), with the
+ * tensors its symbols stand for: evaluating it with the numeric algebra gives the gradient.
+ */
+export function compactForms(L: Tensor, x: Tensor, opts: Pick<ExpandOptions, "maxPaths"> = {}): { forms: (SymExpr | null)[]; tensors: Map<string, Tensor> } {
+  const entries = traceMany([L]);
+  const namer = new Namer(entries.map((e) => e.tensor), x, L);
+  for (const { tensor } of entries) if (!isLiteral(tensor)) namer.name(tensor);
+  const display = displayer(entries.map((e) => e.tensor), namer);
+  const { paths } = findPaths(L, x, opts.maxPaths ?? 8);
+  const tensors = new Map<string, Tensor>();
+  for (const { tensor } of entries) if (!isLiteral(tensor)) tensors.set(namer.name(tensor), tensor);
+  const forms = paths.map((p) => {
+    const e = composePath(p, L, num(1, L.shape), (t) => namer.name(t)).get(x.id);
+    return e ? display(e) : null;
+  });
+  return { forms, tensors };
 }
 
 function both(f: (m: Mode) => string): Rendered {
@@ -79,6 +100,8 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
     L,
   );
   const nameOf = (t: Tensor) => namer.name(t);
+  // Auto names (v1, v2, ...) follow the graph's topological order.
+  for (const { tensor } of entries) if (!isLiteral(tensor)) nameOf(tensor);
   const { paths, total: totalPaths } = findPaths(L, x, opts.maxPaths ?? 8);
   if (totalPaths === 0)
     throw new ChainlabError("expandChain", `${nameOf(L)} does not depend on ${nameOf(x)} through any differentiable op (was ${nameOf(x)} created with { requiresGrad: true } and used to compute ${nameOf(L)}?)`);
@@ -100,7 +123,8 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
   const atOff = offsetOf(at, x.shape);
   const env: StepEnv = { nameOf, top, maxTerms };
 
-  const chainPaths = paths.map((p) => expandPath(p, { L, x, seed, at, outOff, env, opts, jacobianMode }));
+  const display = displayer(entries.map((e) => e.tensor), namer);
+  const chainPaths = paths.map((p) => expandPath(p, { L, x, seed, at, outOff, env, opts, jacobianMode, display }));
 
   // The total over every use of x, with reverse mode's full upstream gradient at each use.
   const numeric = totalNumeric(x, L, paths, chainPaths.map((c) => c.built), grads, { at, atOff, outOff, autodiff: autodiffX[atOff] + 0, env });
@@ -130,6 +154,8 @@ interface PathCtx {
   env: StepEnv;
   opts: ExpandOptions;
   jacobianMode: boolean;
+  /** A composed gradient as displayed (unnamed intermediates inlined). */
+  display(e: SymExpr): SymExpr;
 }
 
 /** Steps, substituted form and numbers of one path. */
@@ -139,15 +165,11 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   const tensors = [x, ...path.map((e) => e.out)];
   const names = indexNames(tensors, nameOf, c.opts.indexNames);
 
-  // Derive as you go, symbolically: dL/dt in matrix notation for every tensor on the path.
+  // Derive as you go, symbolically: dL/dt in matrix notation for every tensor on the path
+  // (unnamed intermediates written out for display: y - t rather than v1).
+  const raw = composePath(path, L, c.jacobianMode ? sym("e_K", L.shape) : num(1, L.shape), nameOf);
   const composed = new Map<number, SymExpr | null>();
-  composed.set(L.id, c.jacobianMode ? sym("e_K", L.shape) : num(1, L.shape));
-  for (let k = path.length - 1; k >= 0; k--) {
-    const e = path[k];
-    const g = composed.get(e.out.id) ?? null;
-    const r = g ? symbolicVjp(e.out, e.argnum, g, nameOf) : null;
-    composed.set(e.input.id, r && nodeCount(r.summed) <= MAX_COMPOSED_NODES ? r.summed : null);
-  }
+  for (const [id, e] of raw) composed.set(id, e ? c.display(e) : null);
 
   // Steps from L back to x.
   const built: BuiltStep[] = [];
@@ -188,7 +210,7 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   const autodiff = pg.get(x.id)!.data[atOff] + 0;
   const fd = centralDifference(x, atOff, (x2) => replayPath(path, x2, c.outOff)) + 0;
   const total = xTerms ? xTerms.numeric.total : autodiff;
-  const scale = xTerms ? Math.max(termScale(xTerms.numeric.terms, xTerms.numeric), 0) : 0;
+  const scale = xTerms ? xTerms.contributions.reduce<number>((t, v) => t + Math.abs(v ?? 0), 0) : 0;
   const numeric: ChainNumeric = {
     at: c.at.slice(),
     terms: xTerms ? xTerms.numeric.terms : [],
@@ -204,10 +226,6 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   numeric.pass = numeric.relErrAutodiff <= 1e-12 && numeric.relErrFiniteDiff <= 1e-6;
   out.numeric = numeric;
   return { path: out, built };
-}
-
-function termScale(terms: ChainTerm[], n: { more?: { sum: number } }): number {
-  return terms.reduce((s, t) => s + Math.abs(t.value), 0) + Math.abs(n.more?.sum ?? 0);
 }
 
 /** All steps at once, starting from the head (for short paths), else a folded summary. */
@@ -243,8 +261,7 @@ function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: M
   const lhs = (m: Mode) => frac(topOf(m), elementOf(nameOf(c.x), xI, m), m);
   out.substituted = both((m) => `${lhs(m)} = ${sumsPrefix(sums.map((s) => s.name), m)}${printIndex(E.mul(...factors), m)}`);
   const col = collapseDeltas(sums, factors, ranges);
-  const cx = composed.get(c.x.id);
-  const ordered = cx ? orderLike(col.factors, symbolsInOrder(cx)) : col.factors;
+  const ordered = col.factors;
   out.substitutedCollapsed = {
     ...both((m) => `${lhs(m)} = ${col.zero ? "0" : `${sumsPrefix(col.sums.map((s) => s.name), m)}${printIndex(E.mul(...ordered), m)}`}`),
     renamed: col.renamed,

@@ -77,6 +77,7 @@ export class Namer {
   private names = new Map<number, string>();
   private used = new Set<string>();
   private counters = { v: 0, c: 0 };
+  private auto = new Set<string>();
 
   constructor(tensors: Tensor[], x: Tensor, L: Tensor) {
     for (const t of tensors) if (t.name) this.used.add(t.name);
@@ -93,7 +94,13 @@ export class Namer {
     let n: string;
     do n = `${prefix}${++this.counters[prefix]}`;
     while (this.used.has(n));
+    this.auto.add(n);
     return n;
+  }
+
+  /** True for names made up here for unnamed tensors (v1, c1). */
+  isAuto(name: string): boolean {
+    return this.auto.has(name);
   }
 
   name(t: Tensor): string {
