@@ -17,13 +17,17 @@ export function median(xs) {
 /**
  * Interleaved timing: each round runs every contender (rotating the order, so neither side
  * always runs right after the other's garbage), `reps` timed calls each after `warm` untimed
- * ones in the first round. Returns per-contender samples in ms. The machine is shared, so
+ * ones before the first round. Returns per-contender samples in ms. The machine is shared, so
  * only medians over many short samples are meaningful.
  */
-export function interleave(contenders, { rounds = 7, reps = 5, warm = 3 } = {}) {
+export function interleave(contenders, { rounds = 7, reps = 5, warm = 3, warmMs = 400 } = {}) {
   const names = Object.keys(contenders);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
-  for (const n of names) for (let i = 0; i < warm; i++) contenders[n]();
+  // Warm-up: at least `warm` calls and `warmMs` per contender, so the JIT has optimised both.
+  for (const n of names) {
+    const t0 = now();
+    for (let i = 0; i < warm || now() - t0 < warmMs; i++) contenders[n]();
+  }
   for (let r = 0; r < rounds; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
     for (const n of order) {

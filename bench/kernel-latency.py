@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""
+W5: the chainlab kernel against plain tslab 1.0.22 in the same run: kernel start time (until
+kernel_info answers), cell round trip (execute_request sent -> idle status received, what a
+frontend waits for) for a trivial cell, a TypeScript declaration and a small chainlab
+computation, and resident memory per kernel. Runs are interleaved (A, B, A, B, ...) so machine
+load hits both alike. Both kernelspecs are written to a temporary JUPYTER_PATH.
+
+Usage: .venv/bin/python bench/kernel-latency.py [--rounds N] [--starts N]
+Writes .bench/kernel-latency.json. Not part of the tests. Target (issue 4): chainlab <= 1.1x.
+"""
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+CELLS = {
+    "trivial (1 + 1)": "1 + 1",
+    "declaration": "let v{i} = {i} * 2;",
+    "chainlab op": "const t{i} = tensor([[1, 2], [3, 4]], {{ requiresGrad: true }}); t{i}.matmul(t{i}).sum().backward(); 0",
+}
+SETUP = 'import { tensor } from "chainlab";'
+
+
+def write_specs(tmp: pathlib.Path):
+    kernels = tmp / "share" / "jupyter" / "kernels"
+    subprocess.run(["node", str(ROOT / "kernel/bin/chainlab.js"), "kernel", "install", "--prefix", str(tmp)], check=True, stdout=subprocess.DEVNULL)
+    (kernels / "plain-tslab").mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [subprocess.check_output(["node", "-p", "process.execPath"], text=True).strip(),
+                 str(ROOT / "node_modules/tslab/bin/tslab"), "kernel", "--config-path", "{connection_file}"],
+        "display_name": "TypeScript (plain tslab)", "language": "typescript", "interrupt_mode": "signal",
+    }
+    (kernels / "plain-tslab" / "kernel.json").write_text(json.dumps(spec))
+    os.environ["JUPYTER_PATH"] = str(tmp / "share" / "jupyter")
+
+
+def run_cell(kc, code, timeout=60):
+    start = time.perf_counter()
+    msg_id = kc.execute(code)
+    status = None
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    elapsed = time.perf_counter() - start
+    while status is None:
+        reply = kc.get_shell_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            status = reply["content"]["status"]
+    if status != "ok":
+        raise RuntimeError(f"cell failed: {code!r}")
+    return elapsed
+
+
+def rss_mb(pid):
+    try:
+        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def start(name):
+    from jupyter_client.manager import start_new_kernel
+    t = time.perf_counter()
+    km, kc = start_new_kernel(kernel_name=name, startup_timeout=120, cwd=str(ROOT / "notebooks"))
+    return km, kc, time.perf_counter() - t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=40)
+    ap.add_argument("--starts", type=int, default=3)
+    args = ap.parse_args()
+    names = ["plain-tslab", "chainlab"]
+    with tempfile.TemporaryDirectory() as tmp:
+        write_specs(pathlib.Path(tmp))
+        starts = {n: [] for n in names}
+        for _ in range(args.starts):
+            for n in names:
+                km, kc, dt = start(n)
+                starts[n].append(dt)
+                kc.stop_channels()
+                km.shutdown_kernel(now=True)
+        kernels = {n: start(n)[:2] for n in names}
+        for n, (km, kc) in kernels.items():
+            run_cell(kc, SETUP)
+            for code in CELLS.values():  # warm-up: first compile of each kind of cell
+                run_cell(kc, code.format(i=99999))
+        times = {n: {c: [] for c in CELLS} for n in names}
+        for i in range(args.rounds):
+            for c, code in CELLS.items():
+                order = names if i % 2 == 0 else names[::-1]
+                for n in order:
+                    times[n][c].append(run_cell(kernels[n][1], code.format(i=i)))
+        memory = {n: rss_mb(km.provisioner.process.pid) for n, (km, _) in kernels.items()}
+        for km, kc in kernels.values():
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+
+    result = {"rounds": args.rounds, "starts": args.starts, "start_s": {}, "cell_ms": {}, "ratio": {}, "rss_mb": memory}
+    print(f"kernel start (median of {args.starts}): " + ", ".join(f"{n} {statistics.median(v):.2f} s" for n, v in starts.items()))
+    for n, v in starts.items():
+        result["start_s"][n] = statistics.median(v)
+    print(f"{'cell round trip (median ms)':34} {'plain tslab':>12} {'chainlab':>12} {'ratio':>7}")
+    for c in CELLS:
+        a = statistics.median(times["plain-tslab"][c]) * 1000
+        b = statistics.median(times["chainlab"][c]) * 1000
+        result["cell_ms"][c] = {"plain-tslab": a, "chainlab": b}
+        result["ratio"][c] = b / a
+        print(f"{c:34} {a:12.1f} {b:12.1f} {b / a:7.2f}x")
+    print("resident memory after the run: " + ", ".join(f"{n} {m:.0f} MB" for n, m in memory.items() if m))
+    out = ROOT / ".bench" / "kernel-latency.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
+    print(f"written {out.relative_to(ROOT)}")
+    worst = max(result["ratio"].values())
+    print(f"worst ratio {worst:.2f}x (target <= 1.10x)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
