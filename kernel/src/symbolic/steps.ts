@@ -198,7 +198,9 @@ export function buildStep(
     indexForm = both((m) => `${frac(topOf(m), uI(m), m)} = ${sumJ(m)}${printIndex(E.mul(...factors), m)}`);
     const c = collapseDeltas(J.map((j, a) => ({ name: j, n: y.shape[a] })), factors, ranges);
     renamed = c.renamed;
-    const ordered = orderLike(c.factors, compactOrder);
+    // After a collapse, the factors follow the compact form (sum_k X_ki G_kj for X^T G);
+    // with nothing collapsed the index form's order stays.
+    const ordered = c.renamed.length > 0 ? orderLike(c.factors, compactOrder) : c.factors;
     const body = (m: Mode) => (c.zero ? "0" : printIndex(E.mul(...ordered), m));
     collapsedR = both((m) => `${frac(topOf(m), uI(m), m)} = ${sumsPrefix(c.sums.map((s) => s.name), m)}${body(m)}`);
     if (!c.zero) einsum = einsumOf(ordered, I, c.sums);
