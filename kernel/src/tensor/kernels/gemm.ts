@@ -54,15 +54,23 @@ function gemmWasm(w: NonNullable<ReturnType<typeof wasmGemm>>, a: ArrayLike<numb
       } else for (let k = 0, d = base + r; k < n; k++, d += 4) v[d] = 0;
     }
   }
-  // B: panels of 4 columns, k-major within a panel; columns past p are zero.
-  for (let k = 0; k < n; k++) {
-    const src = bo + k * p;
-    for (let j = 0; j < pw; j++) v[bAt + ((j >> 2) * n + k) * 4 + (j & 3)] = j < p ? b[src + j] : 0;
+  // B: panels of 4 columns, k-major within a panel; columns past p are zero. Written panel by
+  // panel so the stores are sequential (row by row they would jump 32n bytes per value).
+  const full = p >> 2;
+  for (let jp = 0; jp < full; jp++) {
+    let d = bAt + jp * n * 4;
+    for (let k = 0, s = bo + jp * 4; k < n; k++, s += p, d += 4) {
+      v[d] = b[s];
+      v[d + 1] = b[s + 1];
+      v[d + 2] = b[s + 2];
+      v[d + 3] = b[s + 3];
+    }
+  }
+  if (full < pP) {
+    let d = bAt + full * n * 4;
+    for (let k = 0; k < n; k++, d += 4) for (let c4 = 0, j = full * 4; c4 < 4; c4++, j++) v[d + c4] = j < p ? b[bo + k * p + j] : 0;
   }
   w.gemm(aAt * 8, bAt * 8, cAt * 8, mP, pP, n);
-  for (let i = 0; i < m; i++) {
-    const s = cAt + i * pw;
-    const d = co + i * p;
-    for (let j = 0; j < p; j++) c[d + j] = v[s + j];
-  }
+  if (pw === p) c.set(v.subarray(cAt, cAt + m * p), co);
+  else for (let i = 0; i < m; i++) c.set(v.subarray(cAt + i * pw, cAt + i * pw + p), co + i * p);
 }
