@@ -61,7 +61,7 @@ export function scalar(v: number, dtype: DType = "float64"): Tensor {
   return new Tensor(d, []);
 }
 
-export function full(shape: number[], value: number, opts?: TensorOptions): Tensor {
+export function full(shape: readonly number[], value: number, opts?: TensorOptions): Tensor {
   const o = checkOpts("full", opts);
   const s = checkShape("full", shape);
   if (typeof value !== "number") fail("full", `fill value must be a number, got ${describe(value)}`);
@@ -69,10 +69,10 @@ export function full(shape: number[], value: number, opts?: TensorOptions): Tens
   d.fill(value);
   return new Tensor(d, s, { requiresGrad: o.requiresGrad ?? false, name: o.name });
 }
-export function zeros(shape: number[], opts?: TensorOptions): Tensor {
+export function zeros(shape: readonly number[], opts?: TensorOptions): Tensor {
   return full(shape, 0, opts);
 }
-export function ones(shape: number[], opts?: TensorOptions): Tensor {
+export function ones(shape: readonly number[], opts?: TensorOptions): Tensor {
   return full(shape, 1, opts);
 }
 /** n x m identity (m defaults to n). */
@@ -100,7 +100,7 @@ export function linspace(start: number, stop: number, num: number, opts?: Tensor
   return make(d, [num], checkOpts("linspace", opts));
 }
 /** Uniform in [0, 1). */
-export function rand(shape: number[], opts?: RandomOptions): Tensor {
+export function rand(shape: readonly number[], opts?: RandomOptions): Tensor {
   const o = checkOpts("rand", opts);
   const s = checkShape("rand", shape);
   const rng = rngFor(o.seed);
@@ -109,7 +109,7 @@ export function rand(shape: number[], opts?: RandomOptions): Tensor {
   return new Tensor(d, s, { requiresGrad: o.requiresGrad ?? false, name: o.name });
 }
 /** Standard normal. @example randn([3, 4], { requiresGrad: true, name: "W", seed: 0 }) */
-export function randn(shape: number[], opts?: RandomOptions): Tensor {
+export function randn(shape: readonly number[], opts?: RandomOptions): Tensor {
   const o = checkOpts("randn", opts);
   const s = checkShape("randn", shape);
   const rng = rngFor(o.seed);
