@@ -11,6 +11,7 @@ import { Rng } from "../../kernel/src/tensor/random";
 import { expandChain, randn, manualSeed, tensor, ChainlabError, crossEntropy } from "../../kernel/src/index";
 import type { ChainPayload } from "../../kernel/src/protocol/chain";
 import { checkChainPayload } from "../../kernel/src/protocol/validate";
+import { defineOp } from "../../kernel/src/ops/custom";
 
 function weights(shape: readonly number[], seed: number): Tensor {
   const rng = new Rng(seed);
@@ -136,6 +137,43 @@ describe("broadcasting and reductions", () => {
     expect(step.broadcast!.why).toMatch(/broadcast to \[4,3\]/);
     expect(step.collapsed.text).toBe("dL/db_i = sum_j G_ji");
     expect(step.compact.text).toBe("dL/db = sum_{axis 0}(G)");
+  });
+});
+
+describe("rank 3 and up", () => {
+  test("batched matmul: einsum form, and the sum over the broadcast batch axis", () => {
+    manualSeed(10);
+    const X = randn([2, 3, 4]).named("X");
+    const W = randn([4, 5], { requiresGrad: true }).named("W");
+    const L = X.matmul(W).named("Y").sin().sum().named("L");
+    const p = expandChain(L, W);
+    expectWellFormed(p);
+    const s = p.paths[0].steps.find((q) => q.op === "matmul")!;
+    expect(s.indexForm.text).toBe("dL/dW_ij = sum_k sum_l sum_m G_klm X_kli δ_mj");
+    expect(s.collapsed.text).toBe("dL/dW_ij = sum_k sum_l X_kli G_klj");
+    expect(s.einsum).toBe('einsum("kli,klj->ij", X, G)');
+    expect(s.compact.latex).toBe('\\frac{\\partial L}{\\partial W} = \\operatorname{einsum}(\\texttt{"kli,klj->ij"}, X, G)');
+    expect(s.broadcast!.axes).toEqual([0]);
+    expect(s.broadcast!.text).toBe("dL/dW = sum_{axis 0}(X^T G)");
+  });
+});
+
+describe("user ops (defineOp)", () => {
+  test("without an index rule: a step that says so, numbers from reverse mode checked by finite differences", () => {
+    manualSeed(11);
+    const cube = defineOp({ name: "cube", forward: (x) => x.pow(3), backward: (g, [x]) => [g.mul(x.square()).mul(3)] });
+    const x = randn([3], { requiresGrad: true }).named("x");
+    const L = cube(x).named("c").sin().sum().named("L");
+    const p = expandChain(L, x);
+    expect(p.numeric.pass).toBe(true);
+    expect(p.numeric.note).toMatch(/cube has no index rule/);
+    const steps = p.paths[0].steps;
+    expect(steps.map((s) => s.op)).toEqual(["sum", "sin", "cube"]);
+    expect(steps[2].local.text).toBe("dc_j/dx_i: cube has no index rule");
+    expect(steps[2].numeric).toBeUndefined();
+    expect(steps[1].numeric!.pass).toBe(true);
+    const k = p.numeric.at[0];
+    expect(Math.abs(p.numeric.total - Math.cos(x.data[k] ** 3) * 3 * x.data[k] ** 2)).toBeLessThan(1e-12);
   });
 });
 

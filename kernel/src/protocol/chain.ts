@@ -78,6 +78,8 @@ export interface ChainNumeric {
   relErrAutodiff: number;
   relErrFiniteDiff: number;
   pass: boolean;
+  /** Why some numbers could not be written out as terms (e.g. a user op without index rule). */
+  note?: string;
 }
 
 export interface ChainPath {

@@ -189,7 +189,11 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
     const up = pg.get(e.out.id)!;
     const autodiff = pg.get(e.input.id)!.data[offsetOf(at, e.input.shape)] + 0;
     const st = stepTerms(built[k], e, up, at, autodiff, env);
-    if (!st) break;
+    if (!st) {
+      // No index rule (a user op): carry on where the upstream gradient is largest.
+      at = indexOf(argmaxAbs(up.data), e.out.shape);
+      continue;
+    }
     built[k].step.numeric = st.numeric;
     if (k === 0) {
       xTerms = st;
@@ -224,6 +228,7 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   };
   if (xTerms?.numeric.more) numeric.more = xTerms.numeric.more;
   numeric.pass = numeric.relErrAutodiff <= 1e-12 && numeric.relErrFiniteDiff <= 1e-6;
+  if (!xTerms) numeric.note = noIndexNote(path[0]);
   out.numeric = numeric;
   return { path: out, built };
 }
@@ -317,7 +322,11 @@ function totalNumeric(
     }
     terms = sorted.slice(0, c.env.maxTerms);
   }
-  if (!complete || uses.size < pathsUsesCount(x, L)) total = c.autodiff;
+  let note: string | undefined;
+  if (!complete || uses.size < pathsUsesCount(x, L)) {
+    total = c.autodiff;
+    note = complete ? "some uses of the parameter lie on paths beyond maxPaths: the total is reverse mode's value" : noIndexNote([...uses.values()].find((u) => !u.b.local)!.e);
+  }
   const fd = centralDifference(x, c.atOff, (x2) => replay(L, x, x2, c.outOff)) + 0;
   const relA = relErr(total, c.autodiff, scale);
   const relF = relErr(total, fd, Math.max(scale, 1e-6));
@@ -333,7 +342,12 @@ function totalNumeric(
     pass: relA <= 1e-12 && relF <= 1e-6,
   };
   if (moreCount > 0) n.more = { count: moreCount, sum: moreSum };
+  if (note) n.note = note;
   return n;
+}
+
+function noIndexNote(e: Edge): string {
+  return `${e.out.node!.op.name} has no index rule, so its sum cannot be written out: the total is reverse mode's value, checked against finite differences only`;
 }
 
 /** Number of distinct differentiable uses of x on the way to L. */
