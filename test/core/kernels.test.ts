@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { gemm, gemmJs } from "../../kernel/src/tensor/kernels/gemm";
 import { wasmGemm } from "../../kernel/src/tensor/kernels/wasmGemm";
-import { matmul, tensor } from "../../kernel/src";
+import { Tensor, broadcastTo, matmul, sub, sum, tensor } from "../../kernel/src";
 
 function rnd(n: number, seed: number): Float64Array {
   const a = new Float64Array(n);
@@ -43,5 +43,35 @@ describe("gemm kernels", () => {
     gemmJs(a2, 0, b2, 0, c2, 0, m, m, m);
     expect(Number.isNaN(c1[0]) && Number.isNaN(c2[0])).toBe(true);
     expect(Array.from(c1)).toEqual(Array.from(c2));
+  });
+});
+
+describe("reduction and elementwise fast paths", () => {
+  const shape = [2, 3, 4];
+  const x = new Tensor(rnd(24, 9), shape);
+  const at = (i: number, j: number, k: number) => x.data[i * 12 + j * 4 + k];
+  const subsets = [[], [0], [1], [2], [0, 1], [1, 2], [0, 2], [0, 1, 2]];
+  it.each(subsets)("sum over axes %j equals the naive sum (bit for bit)", (...axes: number[]) => {
+    const got = sum(x, axes, true);
+    const kept = shape.map((d, a) => (axes.includes(a) ? 1 : d));
+    const want = new Float64Array(kept[0] * kept[1] * kept[2]);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 3; j++)
+        for (let k = 0; k < 4; k++) {
+          const o = (axes.includes(0) ? 0 : i) * kept[1] * kept[2] + (axes.includes(1) ? 0 : j) * kept[2] + (axes.includes(2) ? 0 : k);
+          want[o] += at(i, j, k);
+        }
+    expect(Array.from(got.data)).toEqual(Array.from(want));
+    expect(got.shape).toEqual(kept);
+  });
+  const pairs: [number[], number[]][] = [[[2, 3, 4], [4]], [[2, 3, 4], [3, 1]], [[2, 3, 4], [1, 3, 4]], [[2, 3, 4], []], [[], [2, 3, 4]], [[4], [2, 3, 4]], [[3, 1], [1, 4]], [[1, 1], [4]], [[2, 1, 4], [3, 1]]];
+  it.each(pairs)("broadcast %j with %j matches the expanded computation", (sa, sb) => {
+    const a = new Tensor(rnd(sa.reduce((p, d) => p * d, 1), 4), sa);
+    const b = new Tensor(rnd(sb.reduce((p, d) => p * d, 1), 5), sb);
+    const y = sub(a, b);
+    const s = y.shape;
+    const ae = broadcastTo(a, s), be = broadcastTo(b, s);
+    const want = Array.from(ae.data, (v, i) => v - be.data[i]);
+    expect(Array.from(y.data)).toEqual(want);
   });
 });

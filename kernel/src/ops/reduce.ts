@@ -21,11 +21,39 @@ function outShapeOf(shape: readonly number[], axes: number[], keepDims: boolean)
   return keepDims ? keptShape(shape, axes) : shape.filter((_, a) => !axes.includes(a));
 }
 
+/**
+ * When the reduced axes are one contiguous run, the input is [outer, mid, inner] with mid
+ * reduced: the sum needs no index map (covers all axes, leading axes as in sumTo of a bias
+ * gradient, trailing axes, any single axis). Elements are visited in the same row-major order
+ * as through the map, so results are identical.
+ */
+function contiguousRun(shape: readonly number[], axes: number[]): { outer: number; mid: number; inner: number } | null {
+  if (axes.length === 0) return null;
+  for (let t = 1; t < axes.length; t++) if (axes[t] !== axes[t - 1] + 1) return null;
+  let outer = 1, mid = 1, inner = 1;
+  for (let a = 0; a < shape.length; a++) {
+    if (a < axes[0]) outer *= shape[a];
+    else if (a <= axes[axes.length - 1]) mid *= shape[a];
+    else inner *= shape[a];
+  }
+  return { outer, mid, inner };
+}
+
 function reduceData(kind: R, x: Tensor, axes: number[]): Float64Array | Float32Array {
-  const map = reducedIndex(x.shape, axes);
   const n = sizeOf(keptShape(x.shape, axes));
-  const out = alloc(n, x.dtype);
   const d = x.data;
+  const run = kind === R.Sum ? contiguousRun(x.shape, axes) : null;
+  if (run) {
+    const { outer, mid, inner } = run;
+    const out = alloc(n, x.dtype);
+    for (let o = 0, src = 0; o < outer; o++) {
+      const base = o * inner;
+      for (let m = 0; m < mid; m++) for (let i = 0; i < inner; i++, src++) out[base + i] += d[src];
+    }
+    return out;
+  }
+  const map = reducedIndex(x.shape, axes);
+  const out = alloc(n, x.dtype);
   switch (kind) {
     case R.Sum:
       for (let i = 0; i < d.length; i++) out[map[i]] += d[i];

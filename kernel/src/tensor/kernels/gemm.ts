@@ -18,6 +18,15 @@ export function gemm(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo:
 
 /** The plain-JS product: i-k-j order, so the inner loop streams rows of B and C. */
 export function gemmJs(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, c: Out, co: number, m: number, n: number, p: number): void {
+  if (p === 1) {
+    // matrix-vector: one dot product per row (the general loop's inner j-loop has length 1)
+    for (let i = 0; i < m; i++) {
+      let s = 0;
+      for (let k = 0, ai = ao + i * n; k < n; k++) s += a[ai + k] * b[bo + k];
+      c[co + i] = s;
+    }
+    return;
+  }
   for (let i = 0; i < m; i++) {
     const ci = co + i * p;
     for (let j = 0; j < p; j++) c[ci + j] = 0;
