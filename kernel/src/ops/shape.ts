@@ -25,8 +25,16 @@ export const transpose: OpDef = {
     const shape = perm.map((p) => x.shape[p]);
     const out = alloc(x.size, x.dtype);
     if (r === 2 && perm[0] === 1) {
+      // In 32x32 tiles, so both the reads and the strided writes stay within a few cache lines.
       const [m, n] = x.shape;
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j * m + i] = x.data[i * n + j];
+      const d = x.data;
+      for (let i0 = 0; i0 < m; i0 += 32) {
+        const i1 = Math.min(m, i0 + 32);
+        for (let j0 = 0; j0 < n; j0 += 32) {
+          const j1 = Math.min(n, j0 + 32);
+          for (let i = i0; i < i1; i++) for (let j = j0, src = i * n + j0; j < j1; j++, src++) out[j * m + i] = d[src];
+        }
+      }
       return { data: out, shape };
     }
     const inStr = stridesOf(x.shape);
