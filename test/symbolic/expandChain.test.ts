@@ -259,8 +259,10 @@ describe("long paths, options, errors", () => {
     const L = h.sum().named("L");
     const p = expandChain(L, x);
     expectWellFormed(p);
-    expect(p.paths[0].substituted).toBeUndefined();
-    expect(p.paths[0].folded).toBe(7);
+    // 9 steps; the substituted form keeps the 6 nearest x, the 3 above fold into g := dL/dh3.
+    expect(p.paths[0].folded).toBe(3);
+    expect(p.paths[0].substituted!.text).toMatch(/^dL\/dx_i = sum_j sum_k sum_l sum_m sum_n sum_p g_p /);
+    expect(p.paths[0].substituted!.text).toMatch(/, where g := dL\/dv\d+ \(the 3 steps from L down to v\d+ folded into g\)$/);
   });
 
   test("errors name the problem", () => {
@@ -287,5 +289,25 @@ describe("long paths, options, errors", () => {
       const p = expandChain(L, w);
       expectWellFormed(p);
     }
+  });
+});
+
+describe("parameters that are data", () => {
+  test("dL/dX for an X that does not require grad (saliency): reverse mode's value from the uses of X", () => {
+    manualSeed(12);
+    const X = randn([3, 4]).named("X");
+    const W = randn([4, 2], { requiresGrad: true }).named("W");
+    const build = (Xv: Tensor) => Xv.matmul(W).tanh().sum();
+    const L = build(X).named("L");
+    const p = expandChain(L, X);
+    expectWellFormed(p);
+    const off = p.numeric.at[0] * 4 + p.numeric.at[1];
+    expect(Math.abs(p.numeric.autodiff - fd(build, X, off))).toBeLessThan(1e-8);
+  });
+
+  test("x must not be L itself", () => {
+    const x = randn([2], { requiresGrad: true });
+    const L = x.sum();
+    expect(() => expandChain(L, L)).toThrow(/x is L itself/);
   });
 });

@@ -14,7 +14,7 @@ import { collapseDeltas, factorsOf } from "./simplify";
 import { elementOf, printIndex, printSym, sumsPrefix, nameLatex, type Mode } from "./latex";
 import { Namer, findPaths, indexNames, isLiteral, type Edge, type Path } from "./paths";
 import { composePath, inlineAuto } from "./compose";
-import { centralDifference, indexOf, offsetOf, pathGradients, relErr, replay, replayPath } from "./numeric";
+import { centralDifference, indexOf, offsetOf, pathGradients, relErr, replay, replayPath, vjpOne } from "./numeric";
 import { buildStep, frac, stepTerms, type BuiltStep, type StepEnv } from "./steps";
 import { findHead } from "./substituted";
 
@@ -36,6 +36,8 @@ export interface ExpandOptions {
 }
 
 export const PAYLOAD_VERSION = 1;
+/** Steps other than the one into x get numbers only when their intermediate is at most this big. */
+const MAX_STEP_TERMS = 1 << 16;
 
 /** Composed gradients as displayed: unnamed intermediates written out by their definitions. */
 function displayer(tensors: Tensor[], namer: Namer): (e: SymExpr) => SymExpr {
@@ -92,7 +94,9 @@ function checkIndex(what: string, idx: unknown, shape: readonly number[]): numbe
  */
 export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): ChainPayload {
   if (!(L instanceof Tensor) || !(x instanceof Tensor)) throw new ChainlabError("expandChain", "expected two tensors: the output L and a tensor x it was computed from");
+  if (L === x) throw new ChainlabError("expandChain", "x is L itself (dL/dL = 1): pass a tensor that L was computed from");
   const maxTerms = opts.maxTerms ?? 8;
+  if (!Number.isInteger(maxTerms) || maxTerms < 1) throw new ChainlabError("expandChain", `maxTerms must be a positive integer, got ${JSON.stringify(opts.maxTerms)}`);
   const entries = traceMany([L]);
   const namer = new Namer(
     entries.map((e) => e.tensor),
@@ -117,8 +121,7 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
   const top: Rendered = jacobianMode ? { latex: elementOf(Lname, outputAt.map(String), "latex"), text: elementOf(Lname, outputAt.map(String), "text") } : { latex: nameLatex(Lname), text: Lname };
 
   const grads = gradientsById([L], [seed], false);
-  const gx = grads.get(x.id);
-  const autodiffX = gx ? gx.data : new Float64Array(x.size);
+  const autodiffX = reverseModeAt(x, L, grads);
   const at = opts.at !== undefined ? checkIndex("at", opts.at, x.shape) : indexOf(argmaxAbs(autodiffX), x.shape);
   const atOff = offsetOf(at, x.shape);
   const env: StepEnv = { nameOf, top, maxTerms };
@@ -143,6 +146,27 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
     payload.jacobian = jacobianBlocks(L, x, opts.maxJacobianBlocks ?? 64);
   }
   return payload;
+}
+
+/**
+ * Reverse mode's dL/dx. Backward skips tensors that do not require grad (data such as X), so
+ * for those the rule of each use is applied to the upstream gradient backward computed there.
+ */
+function reverseModeAt(x: Tensor, L: Tensor, grads: Map<number, Tensor>): ArrayLike<number> {
+  const gx = grads.get(x.id);
+  if (gx) return gx.data;
+  const acc = new Float64Array(x.size);
+  for (const { tensor: t } of traceMany([L])) {
+    const g = grads.get(t.id);
+    if (!t.node || !g) continue;
+    const nd = t.node.op.nondiff ?? [];
+    t.node.inputs.forEach((u, i) => {
+      if (u !== x || nd.includes(i)) return;
+      const d = vjpOne(t, i, g).data;
+      for (let k = 0; k < acc.length; k++) acc[k] += d[k];
+    });
+  }
+  return acc;
 }
 
 interface PathCtx {
@@ -187,6 +211,8 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   for (let k = 0; k < path.length; k++) {
     const e = path[k];
     const up = pg.get(e.out.id)!;
+    // Steps above x are extra detail: brute force over a huge intermediate is skipped there.
+    if (k > 0 && e.out.size > MAX_STEP_TERMS) break;
     const autodiff = pg.get(e.input.id)!.data[offsetOf(at, e.input.shape)] + 0;
     const st = stepTerms(built[k], e, up, at, autodiff, env);
     if (!st) {
@@ -236,19 +262,32 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
 /** All steps at once, starting from the head (for short paths), else a folded summary. */
 function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: Map<number, string[]>, composed: Map<number, SymExpr | null>, built: BuiltStep[], c: PathCtx): void {
   const head = findHead(tensors, composed, names);
-  const headIndex = head ? head.index : tensors.length - 1;
-  const steps = headIndex;
   const maxSteps = c.opts.maxSubstitutedSteps ?? 6;
-  if (steps > maxSteps) {
-    out.folded = steps;
+  let headIndex = head ? head.index : tensors.length - 1;
+  // A long path: the steps above the last `maxSteps` fold into one symbol, G := dL/dt.
+  if (headIndex > maxSteps) headIndex = maxSteps;
+  const folded = headIndex < (head ? head.index : tensors.length - 1) ? tensors.length - 1 - headIndex : 0;
+  if (built.slice(0, headIndex).some((b) => !b.local)) {
+    if (folded) out.folded = folded;
     return;
   }
-  if (built.slice(0, headIndex).some((b) => !b.local)) return;
   const nameOf = c.env.nameOf;
   const headT = tensors[headIndex];
   out.head = nameOf(headT);
   let headFactors: IndexExpr[];
-  if (head) headFactors = factorsOf(head.expr);
+  let gDef: ((m: Mode) => string) | null = null;
+  const topOf = (m: Mode) => (m === "latex" ? c.env.top.latex : c.env.top.text);
+  if (folded) {
+    out.folded = folded;
+    const taken = new Set(tensors.map(nameOf));
+    const g = headT.rank >= 2 ? (taken.has("G") ? "Gamma" : "G") : taken.has("g") ? "gamma" : "g";
+    headFactors = [E.sym(g, names.get(headT.id)!.map((n) => E.idx(n)))];
+    gDef = (m) => {
+      const def = `${m === "latex" ? nameLatex(g) : g} := ${frac(topOf(m), m === "latex" ? nameLatex(nameOf(headT)) : nameOf(headT), m)}`;
+      const why = `the ${folded} step${folded > 1 ? "s" : ""} from ${topOf("text")} down to ${nameOf(headT)} folded into ${g}`;
+      return m === "latex" ? `,\quad ${def} \text{ (${why})}` : `, where ${def} (${why})`;
+    };
+  } else if (head) headFactors = factorsOf(head.expr);
   else {
     // No elementwise gradient anywhere: start from L itself (the one-hot seed in Jacobian mode).
     const Jl = names.get(c.L.id)!;
@@ -262,13 +301,12 @@ function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: M
   const ranges = new Map<string, number>();
   for (const t of tensors) names.get(t.id)!.forEach((n, a) => ranges.set(n, t.shape[a]));
   const xI = names.get(c.x.id)!;
-  const topOf = (m: Mode) => (m === "latex" ? c.env.top.latex : c.env.top.text);
   const lhs = (m: Mode) => frac(topOf(m), elementOf(nameOf(c.x), xI, m), m);
-  out.substituted = both((m) => `${lhs(m)} = ${sumsPrefix(sums.map((s) => s.name), m)}${printIndex(E.mul(...factors), m)}`);
+  const tail = (m: Mode) => (gDef ? gDef(m) : "");
+  out.substituted = both((m) => `${lhs(m)} = ${sumsPrefix(sums.map((s) => s.name), m)}${printIndex(E.mul(...factors), m)}${tail(m)}`);
   const col = collapseDeltas(sums, factors, ranges);
-  const ordered = col.factors;
   out.substitutedCollapsed = {
-    ...both((m) => `${lhs(m)} = ${col.zero ? "0" : `${sumsPrefix(col.sums.map((s) => s.name), m)}${printIndex(E.mul(...ordered), m)}`}`),
+    ...both((m) => `${lhs(m)} = ${col.zero ? "0" : `${sumsPrefix(col.sums.map((s) => s.name), m)}${printIndex(E.mul(...col.factors), m)}`}${tail(m)}`),
     renamed: col.renamed,
   };
 }
