@@ -172,3 +172,54 @@ def test_html_render_shows_fallbacks(run_notebook, name):
     # the chainlab JSON itself is not dumped into the page
     for mime in CHAINLAB_MIMES:
         assert mime not in page
+
+
+# Notebook-specific stories: the outputs show what the text around them says.
+
+
+def _stdout(run):
+    return "".join(o.get("text", "") for _, o in run.outputs() if o["output_type"] == "stream")
+
+
+def test_05_broadcast_and_einsum_steps(run_notebook):
+    run = run_notebook("05-broadcasting-and-batches.ipynb")
+    assert run.error is None, run.error
+    chains = {p["param"]["name"]: p for _, p, _, _ in run.of_kind("chain")}
+    steps_b = [s for path in chains["b"]["paths"] for s in path["steps"]]
+    assert any(s.get("broadcast") and 0 in s["broadcast"]["axes"] for s in steps_b), "the bias step does not undo the broadcast over the batch axis"
+    steps_v = [s for path in chains["V"]["paths"] for s in path["steps"]]
+    matmul = [s for s in steps_v if s["op"] == "matmul"]
+    assert matmul and any(s.get("einsum") for s in matmul), "the rank-3 matmul step has no einsum form"
+    einsum = next(s["einsum"] for s in matmul if s.get("einsum"))
+    m = re.search(r"([a-z]+),([a-z]+)->([a-z]+)", einsum)
+    assert m, f"no einsum subscripts in {einsum!r}"
+    a, g, out = m.groups()
+    assert len(a) == 3 and len(g) == 3 and len(out) == 2 and a[:2] == g[:2], f"unexpected einsum {einsum!r}"
+    jac = [p for _, p, _, _ in run.of_kind("heatmap") if p["shape"] == [2, 2, 3, 2]]
+    assert jac and len(jac[0]["slices"]) == 4, "the rank-4 Jacobian is not shown as 4 slices"
+
+
+def test_06_live_displays_updated_during_training(run_notebook):
+    run = run_notebook("06-train-an-mlp.ipynb")
+    assert run.error is None, run.error
+    live = [p for _, p, _, _ in run.of_kind("heatmap") if p.get("show") == "grad" and p.get("frame", 0) > 0]
+    assert len(live) >= 3, "expected one live gradient heatmap per weight matrix, updated during training"
+    assert all(p["gradState"] == "computed" for p in live)
+    lines = [p for _, p, _, _ in run.of_kind("plot") if p["chart"] == "line"]
+    assert lines, "no loss curve"
+    loss = lines[0]["series"][0]["y"]
+    assert len(loss) >= 100 and lines[0].get("frame", 0) > 0, "the loss plot was not updated live"
+    assert loss[-1] < loss[0] / 10, f"loss curve does not fall: {loss[0]} -> {loss[-1]}"
+
+
+def test_07_anomaly_and_shape_error(run_notebook):
+    run = run_notebook("07-debugging-gradients.ipynb")
+    assert run.error is None, run.error
+    marked = [n for _, p, _, _ in run.of_kind("graph") for n in p["nodes"] if n.get("anomaly")]
+    assert marked and marked[0]["op"] == "log", f"the anomaly graph should mark the log op, marked: {marked}"
+    out = _stdout(run)
+    assert re.search(r"matmul\b.*\[5,\s*3\].*\[2,\s*3\]", out), "the shape error message does not name matmul and both shapes"
+    bars = [p for _, p, _, _ in run.of_kind("plot") if p["chart"] == "bar"]
+    assert len(bars) >= 3
+    sig = bars[0]["series"][0]["y"]
+    assert bars[0]["yScale"] == "log" and sig[0] < sig[-1] / 1000, "sigmoid net: gradient norms should vanish towards the input"
