@@ -8,7 +8,7 @@ import { registry } from "../../kernel/src/ops/registry";
 import { apply } from "../../kernel/src/ops/apply";
 import { Tensor } from "../../kernel/src/tensor/Tensor";
 import { Rng } from "../../kernel/src/tensor/random";
-import { expandChain, randn, manualSeed, tensor, ChainlabError, crossEntropy } from "../../kernel/src/index";
+import { expandChain, randn, manualSeed, tensor, ChainlabError, crossEntropy, scatterAdd } from "../../kernel/src/index";
 import type { ChainPayload } from "../../kernel/src/protocol/chain";
 import { checkChainPayload } from "../../kernel/src/protocol/validate";
 import { defineOp } from "../../kernel/src/ops/custom";
@@ -42,8 +42,33 @@ function strings(p: ChainPayload): string[] {
   return out;
 }
 
+/** Every LaTeX string: balanced braces and \\left/\\right pairs, no doubled superscripts. */
+function latexStrings(p: ChainPayload): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, key: string) => {
+    if (typeof v === "string" && key === "latex") out.push(v);
+    else if (Array.isArray(v)) v.forEach((x) => walk(x, key));
+    else if (v && typeof v === "object") Object.entries(v).forEach(([k, x]) => walk(x, k));
+  };
+  walk(p, "");
+  return out;
+}
+
+function expectLatexBalanced(s: string): void {
+  let depth = 0;
+  for (const ch of s.replace(/\\[{}]/g, "")) {
+    if (ch === "{") depth++;
+    if (ch === "}") depth--;
+    expect(depth, s).toBeGreaterThanOrEqual(0);
+  }
+  expect(depth, s).toBe(0);
+  expect((s.match(/\\left/g) ?? []).length, s).toBe((s.match(/\\right/g) ?? []).length);
+  expect(s, "double superscript").not.toMatch(/\^\{[^{}]*\}\^/);
+}
+
 function expectWellFormed(p: ChainPayload): void {
   expect(checkChainPayload(p).ok).toBe(true);
+  for (const s of latexStrings(p)) expectLatexBalanced(s);
   expect(JSON.parse(JSON.stringify(p))).toEqual(p);
   for (const s of strings(p)) expect(s).not.toMatch(/undefined|NaN|\[object/);
   expect(p.numeric.pass, `numeric check failed: ${JSON.stringify({ ...p.numeric, terms: undefined })}`).toBe(true);
@@ -155,6 +180,20 @@ describe("rank 3 and up", () => {
     expect(s.compact.latex).toBe('\\frac{\\partial L}{\\partial W} = \\operatorname{einsum}(\\texttt{"kli,klj->ij"}, X, G)');
     expect(s.broadcast!.axes).toEqual([0]);
     expect(s.broadcast!.text).toBe("dL/dW = sum_{axis 0}(X^T G)");
+  });
+});
+
+describe("deltas against index tensors", () => {
+  test("scatterAdd: the sum over l collapses onto the indices (l := b_ij), which is gather", () => {
+    const g = randn([3, 1], { requiresGrad: true }).named("v");
+    const b = tensor([[2], [0], [3]]).named("b");
+    const L = scatterAdd(g, b, 1, [3, 4]).named("S").sin().sum().named("L");
+    const p = expandChain(L, g);
+    expectWellFormed(p);
+    const s = p.paths[0].steps.find((q) => q.op === "scatterAdd")!;
+    expect(s.renamed).toEqual(["k := i", "l := b_ij"]);
+    expect(s.collapsed.text).toBe("dL/dv_ij = G_{i,b_ij}");
+    expect(s.compact.text).toBe("dL/dv = gather(G, b, axis=1)");
   });
 });
 

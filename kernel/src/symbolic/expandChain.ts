@@ -11,11 +11,11 @@ import type { ChainNumeric, ChainPath, ChainPayload, ChainTerm, Rendered } from 
 import { E, type IndexExpr } from "./IndexExpr";
 import { type SymExpr, num, sym } from "./SymExpr";
 import { collapseDeltas, factorsOf } from "./simplify";
-import { elementOf, printIndex, printSym, sumsPrefix, nameLatex, type Mode } from "./latex";
+import { elementOf, printSum, printSym, nameLatex, type Mode } from "./latex";
 import { Namer, findPaths, indexNames, isLiteral, type Edge, type Path } from "./paths";
 import { composePath, inlineAuto } from "./compose";
 import { centralDifference, indexOf, offsetOf, pathGradients, relErr, replay, replayPath, vjpOne } from "./numeric";
-import { buildStep, frac, stepTerms, type BuiltStep, type StepEnv } from "./steps";
+import { buildStep, frac, integerRange, stepTerms, type BuiltStep, type StepEnv } from "./steps";
 import { findHead } from "./substituted";
 
 export interface ExpandOptions {
@@ -303,10 +303,15 @@ function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: M
   const xI = names.get(c.x.id)!;
   const lhs = (m: Mode) => frac(topOf(m), elementOf(nameOf(c.x), xI, m), m);
   const tail = (m: Mode) => (gDef ? gDef(m) : "");
-  out.substituted = both((m) => `${lhs(m)} = ${sumsPrefix(sums.map((s) => s.name), m)}${printIndex(E.mul(...factors), m)}${tail(m)}`);
-  const col = collapseDeltas(sums, factors, ranges);
+  out.substituted = both((m) => `${lhs(m)} = ${printSum(sums.map((s) => s.name), E.mul(...factors), m)}${tail(m)}`);
+  const byName = new Map<string, Tensor>();
+  for (const e of path) for (const t of e.out.node!.inputs) byName.set(nameOf(t), t);
+  const col = collapseDeltas(sums, factors, ranges, (n) => {
+    const t = byName.get(n);
+    return t ? integerRange(t) : null;
+  });
   out.substitutedCollapsed = {
-    ...both((m) => `${lhs(m)} = ${col.zero ? "0" : `${sumsPrefix(col.sums.map((s) => s.name), m)}${printIndex(E.mul(...col.factors), m)}`}${tail(m)}`),
+    ...both((m) => `${lhs(m)} = ${col.zero ? "0" : printSum(col.sums.map((s) => s.name), E.mul(...col.factors), m)}${tail(m)}`),
     renamed: col.renamed,
   };
 }

@@ -93,6 +93,25 @@ function pIdx(e: IndexExpr, mode: Mode): Printed {
       return { s: L ? `\\delta_{${sub}}` : `δ_${sub.length > 2 ? `{${sub}}` : sub}`, prec: ATOM };
     }
     case "mul": {
+      // Constant factors and signs lead the product: -2 g_i x_i, not g_i (-1) 2 x_i.
+      let coef = 1;
+      const rest: IndexExpr[] = [];
+      for (const x of e.xs) {
+        if (x.k === "num") coef *= x.v;
+        else if (x.k === "neg") {
+          coef = -coef;
+          rest.push(x.x);
+        } else rest.push(x);
+      }
+      if (coef !== 1 || rest.length !== e.xs.length) {
+        if (coef === 0) return { s: "0", prec: ATOM };
+        const body = rest.length === 0 ? null : rest.length === 1 ? rest[0] : ({ k: "mul", xs: rest } as IndexExpr);
+        if (!body) return { s: fmtNum(coef), prec: coef < 0 ? NEG : ATOM };
+        const pb = pIdx(body, mode);
+        if (coef === 1) return pb;
+        if (coef === -1) return { s: `-${paren(pb, MUL, mode)}`, prec: NEG };
+        return { s: `${fmtNum(coef)} ${paren(pb, MUL, mode)}`, prec: coef < 0 ? NEG : MUL };
+      }
       const parts = e.xs.map((x) => pIdx(x, mode));
       let s = "";
       parts.forEach((p, i) => {
@@ -149,6 +168,13 @@ function pIdx(e: IndexExpr, mode: Mode): Printed {
       return { s: L ? `\\sum_{${e.i}} ${body}` : `sum_${e.i} ${body}`, prec: MUL };
     }
   }
+}
+
+/** sum_{names} e, with a leading minus sign pulled in front of the sums. */
+export function printSum(names: string[], e: IndexExpr, mode: Mode): string {
+  const p = pIdx(e, mode);
+  if (names.length > 0 && p.prec === NEG && p.s.startsWith("-")) return `-${sumsPrefix(names, mode)}${p.s.slice(1)}`;
+  return `${sumsPrefix(names, mode)}${names.length > 0 ? paren(p, MUL, mode) : p.s}`;
 }
 
 /** "\sum_{k}\sum_{l} " (or "sum_k sum_l ") for a list of summed index names. */
@@ -282,6 +308,11 @@ function pSym(e: SymExpr, mode: Mode): Printed {
       return reduction(sumToAxes(a.shape, e.attrs.shape!), pSym(a, mode), mode);
     case "sum":
       return reduction(e.attrs.axes!, pSym(a, mode), mode);
+    case "scatterAdd": {
+      // The registry's notation leaves out the indices; here they matter (G_{i,b_ij} collapses to it).
+      const [g, idx] = e.args.map((x) => pSym(x, mode).s);
+      return { s: L ? `\\operatorname{scatterAdd}_{${e.attrs.axis}}(${g}, ${idx})` : `scatterAdd(${g}, ${idx}, axis=${e.attrs.axis})`, prec: ATOM };
+    }
     default: {
       // Function-like ops print through the registry's own notation for them.
       const args = e.args.map((x) => pSym(x, mode));

@@ -5,6 +5,7 @@
  * stay inside the summed index's range for every value of the free indices.
  */
 import { E, type IndexExpr } from "./IndexExpr";
+import { printIndex } from "./latex";
 
 export interface SumIndex {
   name: string;
@@ -82,9 +83,13 @@ export function mentions(e: IndexExpr, name: string): boolean {
   }
 }
 
+/** Value range of a tensor used as indices (gather's labels), when it holds integers. */
+export type SymRange = (name: string) => [number, number] | null;
+
 /** [lo, hi] of an index expression over all values of its indices, when simple enough. */
-function rangeOf(e: IndexExpr, ranges: Map<string, number>): [number, number] | null {
+function rangeOf(e: IndexExpr, ranges: Map<string, number>, symRange?: SymRange): [number, number] | null {
   if (e.k === "num") return [e.v, e.v];
+  if (e.k === "sym") return symRange ? symRange(e.name) : null;
   if (e.k === "idx") {
     const n = ranges.get(e.name);
     return n === undefined ? null : [0, n - 1];
@@ -93,7 +98,7 @@ function rangeOf(e: IndexExpr, ranges: Map<string, number>): [number, number] | 
     let lo = 0;
     let hi = 0;
     for (const x of e.xs) {
-      const r = rangeOf(x, ranges);
+      const r = rangeOf(x, ranges, symRange);
       if (!r) return null;
       lo += r[0];
       hi += r[1];
@@ -111,7 +116,7 @@ function sameIndexExpr(a: IndexExpr, b: IndexExpr): boolean {
  * Collapses every delta it can in sum_{sums} prod(factors). `ranges` gives the size of every
  * index (free and summed).
  */
-export function collapseDeltas(sums: SumIndex[], factors: IndexExpr[], ranges: Map<string, number>): Collapsed {
+export function collapseDeltas(sums: SumIndex[], factors: IndexExpr[], ranges: Map<string, number>, symRange?: SymRange): Collapsed {
   let fs = factors.slice();
   let ss = sums.slice();
   const renamed: string[] = [];
@@ -136,13 +141,13 @@ export function collapseDeltas(sums: SumIndex[], factors: IndexExpr[], ranges: M
         if (s.k !== "idx") continue;
         const si = ss.findIndex((x) => x.name === s.name);
         if (si < 0 || mentions(other, s.name)) continue;
-        const r = rangeOf(other, ranges);
+        const r = rangeOf(other, ranges, symRange);
         if (!r || r[0] < 0 || r[1] > ss[si].n - 1) continue;
         const by = other;
         fs.splice(f, 1);
         fs = fs.map((x) => substitute(x, s.name, by));
         ss = ss.filter((_, k) => k !== si);
-        renamed.push(`${s.name} := ${by.k === "idx" ? by.name : JSON.stringify(by)}`);
+        renamed.push(`${s.name} := ${printIndex(by, "text")}`);
         changed = true;
         break;
       }

@@ -11,7 +11,7 @@ import { E, type IndexExpr, type IndexEnv, evalIndexExpr } from "./IndexExpr";
 import { type SymExpr, num, sym, sameShape, sumToAxes, symbolsInOrder } from "./SymExpr";
 import { symbolicAlgebra } from "./symbolicAlgebra";
 import { collapseDeltas, factorsOf, substitute, type SumIndex } from "./simplify";
-import { elementOf, nameLatex, printIndex, printSym, sumsPrefix, type Mode } from "./latex";
+import { elementOf, nameLatex, printIndex, printSum, printSym, sumsPrefix, type Mode } from "./latex";
 import { isLiteral, type Edge } from "./paths";
 import { relErr, termValues, indexOf } from "./numeric";
 
@@ -137,6 +137,20 @@ export function einsumOf(factors: IndexExpr[], I: string[], sumsLeft: SumIndex[]
   return { spec: `${subs.join(",")}->${I.join("")}`, operands };
 }
 
+/** [min, max] of a constant tensor of integers (indices, labels), else null. */
+export function integerRange(t: Tensor): [number, number] | null {
+  if (t.requiresGrad || t.size === 0) return null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < t.size; i++) {
+    const v = t.data[i];
+    if (!Number.isInteger(v)) return null;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 export interface BuiltStep {
   step: ChainStep;
   /** The local partial (display names), null without an index rule. */
@@ -195,14 +209,18 @@ export function buildStep(
   if (local) {
     const factors = [...(gName ? [E.sym(gName, J.map((j) => E.idx(j)))] : []), ...factorsOf(local)];
     localR = both((m) => `${frac(yJ(m), uI(m), m)} = ${printIndex(local, m)}`);
-    indexForm = both((m) => `${frac(topOf(m), uI(m), m)} = ${sumJ(m)}${printIndex(E.mul(...factors), m)}`);
-    const c = collapseDeltas(J.map((j, a) => ({ name: j, n: y.shape[a] })), factors, ranges);
+    indexForm = both((m) => `${frac(topOf(m), uI(m), m)} = ${printSum(J, E.mul(...factors), m)}`);
+    const byName = new Map(y.node!.inputs.map((t) => [nm(t), t] as const));
+    const c = collapseDeltas(J.map((j, a) => ({ name: j, n: y.shape[a] })), factors, ranges, (n) => {
+      const t = byName.get(n);
+      return t ? integerRange(t) : null;
+    });
     renamed = c.renamed;
     // After a collapse, the factors follow the compact form (sum_k X_ki G_kj for X^T G);
     // with nothing collapsed the index form's order stays.
     const ordered = c.renamed.length > 0 ? orderLike(c.factors, compactOrder) : c.factors;
-    const body = (m: Mode) => (c.zero ? "0" : printIndex(E.mul(...ordered), m));
-    collapsedR = both((m) => `${frac(topOf(m), uI(m), m)} = ${sumsPrefix(c.sums.map((s) => s.name), m)}${body(m)}`);
+    const body = (m: Mode) => (c.zero ? "0" : printSum(c.sums.map((s) => s.name), E.mul(...ordered), m));
+    collapsedR = both((m) => `${frac(topOf(m), uI(m), m)} = ${body(m)}`);
     if (!c.zero) einsum = einsumOf(ordered, I, c.sums);
   } else {
     const none = both((m) => `${frac(yJ(m), uI(m), m)}: ${m === "latex" ? `\\text{${op.name} has no index rule}` : `${op.name} has no index rule`}`);
@@ -211,7 +229,13 @@ export function buildStep(
     collapsedR = none;
   }
 
+  // einsum is the compact form for rank 3 and up when something is contracted or permuted
+  // (an elementwise product stays G ⊙ y).
   const highRank = [u, y, ...y.node!.inputs].some((t) => t.rank >= 3);
+  if (einsum) {
+    const [ins, out] = einsum.spec.split("->");
+    if (ins.split(",").every((sub) => sub === out)) einsum = null;
+  }
   let compact: Rendered;
   if (highRank && einsum) {
     const ein = einsum;
