@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { interleave, median, fmt } from "./stats.mjs";
+import { interleave, pairedRatio, median, fmt } from "./stats.mjs";
 import * as C from "./chainlab.mjs";
 import * as T from "./tfjs.mjs";
 import { w4 } from "./w4.mjs";
@@ -19,7 +19,13 @@ const only = (args.find((a) => a.startsWith("--only=")) ?? "").slice(7).split(",
 const want = (w) => only.length === 0 || only.includes(w);
 const R = (rounds, reps) => (quick ? { rounds: Math.max(2, Math.ceil(rounds / 3)), reps, warm: 2 } : { rounds, reps, warm: 3 });
 
-const results = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, metrics: {}, targets: {} };
+let commit = null;
+try {
+  commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+} catch {
+  /* not a git checkout */
+}
+const results = { date: new Date().toISOString(), commit, node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, metrics: {}, targets: {} };
 const M = results.metrics;
 const lines = [];
 const say = (s = "") => {
@@ -76,12 +82,17 @@ if (want("w2")) {
   const p = C.mlpParams();
   const fc = C.w2(p), fm = C.w2Manual(p), fw = T.w2("wasm"), fcpu = T.w2("cpu");
   checkW2(fc(), fm(), fw(), fcpu());
-  const s = interleave({ chainlab: fc, "chainlab-nograph": fm, "tf-cpu": fcpu, "tf-wasm": fw }, R(9, 3));
+  const s = interleave({ chainlab: fc, "tf-cpu": fcpu, "tf-wasm": fw }, R(9, 3));
   const m = row("time (median)", s);
-  M.w2 = m;
   const r = m.chainlab / m["tf-wasm"];
   target("W2-wasm", "time chainlab / TF.js wasm <= 0.8", r, r <= 0.8, `${r.toFixed(2)}x`);
-  const over = m.chainlab / m["chainlab-nograph"] - 1;
+  // The price of the graph: the same step with the graph (recording, trace, generic rules,
+  // sumTo, accumulation) and without (noGrad forward, hand-derived backward, same kernels).
+  // Two chainlab variants a few percent apart: the median ratio over adjacent pairs, CPU time.
+  const g = pairedRatio(fc, fm, { pairs: quick ? 30 : 80 });
+  say(`${"graph cost (CPU, paired)".padEnd(28)} recorded ${fmt(g.a)} ms   no-graph ${fmt(g.b)} ms   median pair ratio ${g.ratio.toFixed(3)}`);
+  M.w2 = { ...m, recordedCpu: g.a, noGraphCpu: g.b, pairRatio: g.ratio };
+  const over = g.ratio - 1;
   target("graph-cost", "recorded graph + generic backward over the hand-derived no-graph step <= 10%", over, over <= 0.1, `${(100 * over).toFixed(1)}%`);
 }
 
@@ -127,7 +138,7 @@ say(`\nresults written to ${path.relative(root, file)}`);
 if (prev) {
   const old = JSON.parse(fs.readFileSync(path.join(dir, prev), "utf8"));
   say(`change against ${prev} (chainlab medians; negative = faster):`);
-  const pick = (r) => ({ W1: r.metrics.w1?.chainlab, W2: r.metrics.w2?.chainlab, "W2 no-graph": r.metrics.w2?.["chainlab-nograph"], "W3 per op µs": r.metrics.w3?.perOpUs?.chainlab, W4: r.metrics.w4?.chainlab, "peak RSS MB": r.metrics.memory?.peakRssMB });
+  const pick = (r) => ({ W1: r.metrics.w1?.chainlab, W2: r.metrics.w2?.chainlab, "W2 graph cost %": r.targets?.["graph-cost"] ? 100 * r.targets["graph-cost"].value : undefined, "W3 per op µs": r.metrics.w3?.perOpUs?.chainlab, W4: r.metrics.w4?.chainlab, "peak RSS MB": r.metrics.memory?.peakRssMB });
   const a = pick(old), b = pick(results);
   for (const k of Object.keys(b)) if (a[k] != null && b[k] != null) say(`  ${k.padEnd(14)} ${fmt(a[k])} -> ${fmt(b[k])}  (${(100 * (b[k] / a[k] - 1)).toFixed(1)}%)`);
   for (const [id, t] of Object.entries(results.targets)) {

@@ -6,6 +6,10 @@
 import { performance } from "node:perf_hooks";
 
 export const now = () => performance.now();
+const cpuNow = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
 
 export function median(xs) {
   const s = xs.slice().sort((a, b) => a - b);
@@ -20,7 +24,10 @@ export function median(xs) {
  * ones before the first round. Returns per-contender samples in ms. The machine is shared, so
  * only medians over many short samples are meaningful.
  */
-export function interleave(contenders, { rounds = 7, reps = 5, warm = 3, warmMs = 400 } = {}) {
+export function interleave(contenders, { rounds = 7, reps = 5, warm = 3, warmMs = 400, clock = "wall" } = {}) {
+  // "cpu": this process's CPU time, which leaves out time spent descheduled by other load on a
+  // shared machine (used for small differences between two chainlab variants).
+  const tick = clock === "cpu" ? cpuNow : now;
   const names = Object.keys(contenders);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
   // Warm-up: at least `warm` calls and `warmMs` per contender, so the JIT has optimised both.
@@ -33,9 +40,9 @@ export function interleave(contenders, { rounds = 7, reps = 5, warm = 3, warmMs 
     for (const n of order) {
       const f = contenders[n];
       for (let i = 0; i < reps; i++) {
-        const t0 = now();
+        const t0 = tick();
         f();
-        samples[n].push(now() - t0);
+        samples[n].push(tick() - t0);
       }
     }
   }
@@ -43,3 +50,35 @@ export function interleave(contenders, { rounds = 7, reps = 5, warm = 3, warmMs 
 }
 
 export const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
+
+/**
+ * Median over many adjacent pairs of the ratio time(a) / time(b), in CPU time, alternating
+ * which runs first. Each pair shares the background load of its moment, so the ratio is far
+ * steadier than a ratio of two medians taken over a noisy minute.
+ */
+export function pairedRatio(a, b, { pairs = 60, calls = 2, warmMs = 400 } = {}) {
+  for (const f of [a, b]) {
+    const t0 = now();
+    while (now() - t0 < warmMs) f();
+  }
+  const time = (f) => {
+    const t0 = cpuNow();
+    for (let i = 0; i < calls; i++) f();
+    return (cpuNow() - t0) / calls;
+  };
+  const ratios = [], ta = [], tb = [];
+  for (let i = 0; i < pairs; i++) {
+    let x, y;
+    if (i % 2) {
+      x = time(a);
+      y = time(b);
+    } else {
+      y = time(b);
+      x = time(a);
+    }
+    ratios.push(x / y);
+    ta.push(x);
+    tb.push(y);
+  }
+  return { ratio: median(ratios), a: median(ta), b: median(tb) };
+}
