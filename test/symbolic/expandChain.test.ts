@@ -288,6 +288,23 @@ describe("Jacobian mode", () => {
   });
 });
 
+describe("Jacobian mode, index forms", () => {
+  test("the one-hot seed e_K becomes deltas, which collapse onto K", () => {
+    manualSeed(13);
+    const x = randn([3], { requiresGrad: true }).named("x");
+    const W = randn([2, 3]).named("W");
+    const L = W.matmul(x).tanh().named("L");
+    const p = expandChain(L, x, { outputAt: [1] });
+    expectWellFormed(p);
+    expect(p.paths[0].steps[0].upstream!.text).toBe("g := dL_1/dL = e_1");
+    expect(p.paths[0].substituted!.text).toBe("dL_1/dx_i = sum_j δ_j1 (1 - L_j^2) W_ji");
+    expect(p.paths[0].substitutedCollapsed!.text).toBe("dL_1/dx_i = (1 - L_1^2) W_1i");
+    const k = p.numeric.at[0];
+    const pre = W.data[3] * x.data[0] + W.data[4] * x.data[1] + W.data[5] * x.data[2];
+    expect(Math.abs(p.numeric.total - (1 - Math.tanh(pre) ** 2) * W.data[3 + k])).toBeLessThan(1e-14);
+  });
+});
+
 describe("long paths, options, errors", () => {
   test("more than 6 steps: folded summary instead of the substituted form", () => {
     manualSeed(8);

@@ -10,7 +10,7 @@ import { traceMany } from "../autodiff/trace";
 import type { ChainNumeric, ChainPath, ChainPayload, ChainTerm, Rendered } from "../protocol/chain";
 import { E, type IndexExpr } from "./IndexExpr";
 import { type SymExpr, num, sym } from "./SymExpr";
-import { collapseDeltas, factorsOf } from "./simplify";
+import { collapseDeltas, factorsOf, replaceSym } from "./simplify";
 import { elementOf, printSum, printSym, nameLatex, type Mode } from "./latex";
 import { Namer, findPaths, indexNames, isLiteral, type Edge, type Path } from "./paths";
 import { composePath, inlineAuto } from "./compose";
@@ -191,7 +191,9 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
 
   // Derive as you go, symbolically: dL/dt in matrix notation for every tensor on the path
   // (unnamed intermediates written out for display: y - t rather than v1).
-  const raw = composePath(path, L, c.jacobianMode ? sym("e_K", L.shape) : num(1, L.shape), nameOf);
+  // Jacobian mode seeds with the one-hot e_K (dL_K/dL), written as deltas in index forms.
+  const seedName = `e_${indexOf(c.outOff, L.shape).join("")}`;
+  const raw = composePath(path, L, c.jacobianMode ? sym(seedName, L.shape) : num(1, L.shape), nameOf);
   const composed = new Map<number, SymExpr | null>();
   for (const [id, e] of raw) composed.set(id, e ? c.display(e) : null);
 
@@ -200,7 +202,7 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   for (let k = path.length - 1; k >= 0; k--) {
     const e = path[k];
     const upstreamIsOne = e.out === L && !c.jacobianMode;
-    built.unshift(buildStep(e, names, env, upstreamIsOne, e.out === L ? null : composed.get(e.out.id) ?? null, composed.get(e.input.id) ?? null));
+    built.unshift(buildStep(e, names, env, upstreamIsOne, e.out === L && !c.jacobianMode ? null : composed.get(e.out.id) ?? null, composed.get(e.input.id) ?? null));
   }
 
   // Numbers, from x outward: each step at the element where the previous one's largest term sits.
@@ -231,7 +233,7 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   const out: ChainPath = { nodes: tensors.map(nameOf), steps: built.slice().reverse().map((b) => b.step) };
   const cx = composed.get(x.id);
   if (cx) out.compact = both((m) => `${frac(m === "latex" ? env.top.latex : env.top.text, m === "latex" ? nameLatex(nameOf(x)) : nameOf(x), m)} = ${printSym(cx, m)}`);
-  substitutedForm(out, path, tensors, names, composed, built, c);
+  substitutedForm(out, path, tensors, names, composed, built, c, seedName);
   if (contributions) out.contributions = contributions;
 
   // The path's own numbers: its x-step sum, reverse mode along this path only, and a finite
@@ -260,7 +262,7 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
 }
 
 /** All steps at once, starting from the head (for short paths), else a folded summary. */
-function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: Map<number, string[]>, composed: Map<number, SymExpr | null>, built: BuiltStep[], c: PathCtx): void {
+function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: Map<number, string[]>, composed: Map<number, SymExpr | null>, built: BuiltStep[], c: PathCtx, seedName: string): void {
   const head = findHead(tensors, composed, names);
   const maxSteps = c.opts.maxSubstitutedSteps ?? 6;
   let headIndex = head ? head.index : tensors.length - 1;
@@ -287,7 +289,10 @@ function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: M
       const why = `the ${folded} step${folded > 1 ? "s" : ""} from ${topOf("text")} down to ${nameOf(headT)} folded into ${g}`;
       return m === "latex" ? `,\quad ${def} \text{ (${why})}` : `, where ${def} (${why})`;
     };
-  } else if (head) headFactors = factorsOf(head.expr);
+  } else if (head) {
+    const K = indexOf(c.outOff, c.L.shape);
+    headFactors = factorsOf(c.jacobianMode ? replaceSym(head.expr, seedName, (idx) => E.mul(...idx.map((i, a) => E.delta(i, E.num(K[a]))))) : head.expr);
+  }
   else {
     // No elementwise gradient anywhere: start from L itself (the one-hot seed in Jacobian mode).
     const Jl = names.get(c.L.id)!;

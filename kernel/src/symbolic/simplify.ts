@@ -58,6 +58,38 @@ export function substitute(e: IndexExpr, name: string, by: IndexExpr): IndexExpr
   }
 }
 
+/** Replaces every element of tensor `name` by f(its indices). */
+export function replaceSym(e: IndexExpr, name: string, f: (idx: IndexExpr[]) => IndexExpr): IndexExpr {
+  const r = (x: IndexExpr) => replaceSym(x, name, f);
+  switch (e.k) {
+    case "sym":
+      return e.name === name ? f(e.idx) : { ...e, idx: e.idx.map(r) };
+    case "ref":
+      return { ...e, idx: e.idx.map(r) };
+    case "idx":
+    case "num":
+      return e;
+    case "delta":
+      return E.delta(r(e.a), r(e.b));
+    case "mul":
+      return E.mul(...e.xs.map(r));
+    case "add":
+      return E.add(...e.xs.map(r));
+    case "neg":
+      return E.neg(r(e.x));
+    case "div":
+      return E.div(r(e.a), r(e.b));
+    case "pow":
+      return E.pow(r(e.a), r(e.b));
+    case "fn":
+      return E.fn(e.f, r(e.x));
+    case "cmp":
+      return E.cmp(e.op, r(e.a), r(e.b));
+    case "sum":
+      return E.sum(e.i, e.n, r(e.x));
+  }
+}
+
 export function mentions(e: IndexExpr, name: string): boolean {
   switch (e.k) {
     case "idx":
