@@ -1,8 +1,4 @@
-/**
- * bench/: `npm run bench`, chainlab side by side with TensorFlow.js (and NumPy) in one process.
- * Timing helpers, workloads, result files. Nothing here is imported by the library or tests;
- * no timed assertions anywhere: speed is measured and reported, never asserted.
- */
+// Timing helpers: interleaved medians, paired CPU-time ratios.
 import { performance } from "node:perf_hooks";
 
 export const now = () => performance.now();
