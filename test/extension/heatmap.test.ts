@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkHeatmapPayload, type HeatmapPayload } from "../../kernel/src/protocol";
-import { contributionFor, heatmapFigure, heatmapNotes, maxAbs, panels, sourceIndex } from "../../extension/src/draw/heatmapFigure";
+import { axisIndices, clickedIndex, contributionFor, heatmapFigure, heatmapNotes, maxAbs, panels } from "../../extension/src/draw/heatmapFigure";
 import { fixture, fixtures } from "./payloadFixtures";
 
 const theme = { font: "#000", grid: "#ccc" };
@@ -45,20 +45,25 @@ describe("heatmapFigure", () => {
   });
   it("hover names the element, its value and dL/dW_ij", () => {
     const fig = heatmapFigure(payload, 0, theme);
-    const custom = fig.data[0].customdata as string[][][];
-    expect(custom[2][1]).toEqual(["W[2, 1]", "0.2", "1.5"]);
-    expect(fig.data[0].hovertemplate).toContain("dL/dW");
+    // The value trace carries the gradient as customdata and vice versa.
+    expect(fig.data[0].customdata).toEqual(payload.slices[0].grad);
+    expect(fig.data[1].customdata).toEqual(payload.slices[0].value);
+    expect(fig.data[0].hovertemplate).toBe("W[%{y}, %{x}]<br>value %{z:.4g}<br>dL/dW %{customdata:.4g}<extra></extra>");
+    expect(fig.data[1].hovertemplate).toBe("W[%{y}, %{x}]<br>value %{customdata:.4g}<br>dL/dW %{z:.4g}<extra></extra>");
   });
-  it("shows only the value when the gradient is missing", () => {
+  it("shows only the value when the gradient is missing, with the slice's leading index", () => {
     const r3 = heatmap("handmade-heatmap-rank3.json");
     expect(panels(r3, r3.slices[0])).toEqual(["value"]);
     const fig = heatmapFigure(r3, 1, theme);
-    expect((fig.data[0].customdata as string[][][])[0][0][0]).toBe("T[1, 0, 0]");
-    expect((fig.data[0].customdata as string[][][])[0][0][2]).toBe("not computed");
+    expect(fig.data).toHaveLength(1);
+    expect(fig.data[0].hovertemplate).toBe("T[1, %{y}, %{x}]<br>value %{z:.4g}<br>dL/dT not computed<extra></extra>");
   });
-  it("maps downsampled cells back to tensor indices", () => {
+  it("labels downsampled cells with the tensor's own indices", () => {
     const big: HeatmapPayload = { ...payload, shape: [100, 100], downsampled: { sliceCount: 1, shownSlices: 1, rowStride: 4, colStride: 5 } };
-    expect(sourceIndex(big, big.slices[0], 2, 3)).toEqual([8, 15]);
+    const fig = heatmapFigure(big, 0, theme);
+    expect(fig.data[0].x).toEqual(axisIndices(2, 5));
+    expect(fig.data[0].y).toEqual([0, 4, 8]);
+    expect(clickedIndex(big, big.slices[0], 15, 8)).toEqual([8, 15]);
   });
   it("notes say what was omitted and why a gradient is missing", () => {
     const notes = heatmapNotes(heatmap("handmade-heatmap-rank3.json")).join("\n");

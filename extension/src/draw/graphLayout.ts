@@ -73,8 +73,11 @@ export function elkOptions(nodeCount: number): Record<string, string> {
     "elk.padding": "[top=12,left=12,bottom=12,right=12]",
   };
   if (nodeCount > LARGE_GRAPH) {
+    // Measured on a 500-node residual MLP (bench/): 690 ms -> 250 ms cold, 190 -> 150 ms warm.
     options["elk.layered.thoroughness"] = "1";
     options["elk.layered.nodePlacement.strategy"] = "BRANDES_KOEPF";
+    options["elk.layered.layering.strategy"] = "LONGEST_PATH";
+    options["elk.layered.crossingMinimization.greedySwitch.type"] = "OFF";
   }
   return options;
 }

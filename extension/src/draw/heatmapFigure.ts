@@ -1,5 +1,5 @@
 import type { HeatmapPayload, HeatmapSlice } from "../../../kernel/src/protocol";
-import { formatNumber, indexText, shapeText } from "./format";
+import { indexText, shapeText } from "./format";
 
 /**
  * Plotly figure specs for a heatmap payload: value and gradient side by side, each on a
@@ -48,31 +48,39 @@ export function panels(payload: HeatmapPayload, slice: HeatmapSlice): ("value" |
   return ["value"];
 }
 
-/** Original tensor index of cell (r, c) of a slice, undoing the downsampling strides. */
-export function sourceIndex(payload: HeatmapPayload, slice: HeatmapSlice, r: number, c: number): number[] {
-  const rs = payload.downsampled?.rowStride ?? 1;
-  const cs = payload.downsampled?.colStride ?? 1;
+/** The tensor index of a clicked cell: plot axes already carry tensor indices (see axisIndices). */
+export function clickedIndex(payload: HeatmapPayload, slice: HeatmapSlice, x: number, y: number): number[] {
   const rank = payload.shape.length;
   if (rank === 0) return [];
-  if (rank === 1) return [c * cs];
-  return [...slice.index, r * rs, c * cs];
+  if (rank === 1) return [x];
+  return [...slice.index, y, x];
 }
 
-function hoverLabels(payload: HeatmapPayload, slice: HeatmapSlice): string[][][] {
-  const { value, grad } = slice;
-  return value.map((row, r) =>
-    row.map((_, c) => [
-      indexText(payload.name, sourceIndex(payload, slice, r, c)),
-      formatNumber(value[r]?.[c] ?? null),
-      grad ? formatNumber(grad[r]?.[c] ?? null) : "not computed",
-    ]),
-  );
+/**
+ * Tick positions carrying the tensor's own indices, so hover shows W[i, j] of the original
+ * tensor even when the payload was downsampled (cell k of a row stands for index k * stride).
+ */
+export function axisIndices(count: number, stride: number): number[] {
+  return Array.from({ length: count }, (_, k) => k * stride);
+}
+
+/** "W[3, " for the leading indices of a slice, so the template only appends %{y}, %{x}. */
+function indexPrefix(payload: HeatmapPayload, slice: HeatmapSlice): string {
+  return `${payload.name}[${slice.index.map((i) => `${i}, `).join("")}`;
 }
 
 export function heatmapFigure(payload: HeatmapPayload, sliceIndex: number, theme: ThemeColors): PlotFigure {
   const slice = payload.slices[Math.min(Math.max(0, sliceIndex), payload.slices.length - 1)];
   const which = panels(payload, slice);
-  const labels = hoverLabels(payload, slice);
+  const rows = slice.value.length;
+  const cols = slice.value[0]?.length ?? 0;
+  const rank = payload.shape.length;
+  const x = axisIndices(cols, payload.downsampled?.colStride ?? 1);
+  const y = axisIndices(rows, payload.downsampled?.rowStride ?? 1);
+  // Hover: the element's index, its value and dL/dW_ij. The other matrix rides along as
+  // numeric customdata (no per-cell strings: a 256x256 payload would build 130k of them).
+  const index = rank === 0 ? payload.name : rank === 1 ? `${payload.name}[%{x}]` : `${indexPrefix(payload, slice)}%{y}, %{x}]`;
+  const gradLabel = `dL/d${payload.name}`;
   const gap = which.length === 2 ? 0.12 : 0;
   const width = (1 - gap) / which.length;
   const data: Record<string, unknown>[] = [];
@@ -83,17 +91,18 @@ export function heatmapFigure(payload: HeatmapPayload, sliceIndex: number, theme
     font: { color: theme.font, size: 12 },
     annotations: [] as Record<string, unknown>[],
     uirevision: payload.name,
-    height: Math.min(520, Math.max(200, 60 + 22 * slice.value.length)),
+    height: Math.min(520, Math.max(200, 60 + 22 * rows)),
   };
   which.forEach((kind, i) => {
     const z = kind === "value" ? slice.value : (slice.grad as (number | null)[][]);
+    const other = kind === "value" ? slice.grad : slice.value;
     const m = maxAbs(z) || 1;
     const suffix = i === 0 ? "" : String(i + 1);
     const x0 = i * (width + gap);
     layout[`xaxis${suffix}`] = { domain: [x0, x0 + width], side: "bottom", gridcolor: theme.grid, zeroline: false, constrain: "domain" };
     layout[`yaxis${suffix}`] = { autorange: "reversed", gridcolor: theme.grid, zeroline: false, anchor: `x${suffix}` };
     (layout.annotations as Record<string, unknown>[]).push({
-      text: kind === "value" ? payload.name : `dL/d${payload.name}`,
+      text: kind === "value" ? payload.name : gradLabel,
       xref: "paper",
       yref: "paper",
       x: x0 + width / 2,
@@ -103,16 +112,20 @@ export function heatmapFigure(payload: HeatmapPayload, sliceIndex: number, theme
       showarrow: false,
       font: { color: theme.font, size: 13 },
     });
+    const valueText = kind === "value" ? "%{z:.4g}" : "%{customdata:.4g}";
+    const gradText = other === null ? "not computed" : kind === "grad" ? "%{z:.4g}" : "%{customdata:.4g}";
     data.push({
       type: "heatmap",
       name: kind,
+      x,
+      y,
       z,
       zmid: 0,
       zmin: -m,
       zmax: m,
       colorscale: DIVERGING_SCALE,
-      customdata: labels,
-      hovertemplate: `%{customdata[0]}<br>value %{customdata[1]}<br>dL/d${payload.name} %{customdata[2]}<extra></extra>`,
+      customdata: other ?? undefined,
+      hovertemplate: `${index}<br>value ${valueText}<br>${gradLabel} ${gradText}<extra></extra>`,
       xaxis: `x${suffix}`,
       yaxis: `y${suffix}`,
       hoverongaps: false,

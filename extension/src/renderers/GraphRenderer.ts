@@ -30,6 +30,10 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     super(options, "cl-graph");
   }
 
+  protected override async loadLibraries(): Promise<void> {
+    await loadElk();
+  }
+
   protected check(data: unknown): Checked<GraphPayload> {
     return checkGraphPayload(data);
   }
@@ -48,14 +52,19 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     const key = JSON.stringify([visible.nodes.map((n) => [n.id, n.title, n.subtitle]), visible.edges.map((e) => [e.from, e.to])]);
     let layout = this.graphLayout;
     if (!layout || key !== this.layoutKey) {
-      layout = await layoutGraph(await loadElk(), visible);
+      const elk = await loadElk();
+      const start = performance.now();
+      layout = await layoutGraph(elk, visible);
+      performance.measure("chainlab:layout:graph", { start, end: performance.now() });
       if (!isCurrent()) return;
       fit = fit || key !== this.layoutKey;
     }
     this.visible = visible;
     this.graphLayout = layout;
     this.layoutKey = key;
+    const start = performance.now();
     this.draw(payload, visible, layout, fit);
+    performance.measure("chainlab:draw:graph", { start, end: performance.now() });
   }
 
   private draw(payload: GraphPayload, visible: VisibleGraph, layout: GraphLayout, fit: boolean): void {

@@ -2,7 +2,7 @@ import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import type { Message } from "@lumino/messaging";
 import { Widget } from "@lumino/widgets";
 import { checkHeatmapPayload, type Checked, type HeatmapPayload } from "../../../kernel/src/protocol";
-import { contributionFigure, contributionFor, heatmapFigure, heatmapNotes, sourceIndex } from "../draw/heatmapFigure";
+import { contributionFigure, contributionFor, heatmapFigure, heatmapNotes, clickedIndex } from "../draw/heatmapFigure";
 import { ChainlabRenderer } from "./ChainlabRenderer";
 import { loadPlotly, type PlotlyLike } from "./plotly";
 import { themeColors, watchTheme } from "./theme";
@@ -41,6 +41,10 @@ export class HeatmapRenderer extends ChainlabRenderer<HeatmapPayload> {
       void this.draw();
     });
     this.stopWatchingTheme = watchTheme(() => void this.draw());
+  }
+
+  protected override async loadLibraries(): Promise<void> {
+    this.plotly = await loadPlotly();
   }
 
   protected check(data: unknown): Checked<HeatmapPayload> {
@@ -101,7 +105,7 @@ export class HeatmapRenderer extends ChainlabRenderer<HeatmapPayload> {
     const payload = this.payload;
     if (!p || !payload?.contributions?.length) return;
     const slice = payload.slices[this.sliceIndex];
-    this.contributionAt = sourceIndex(payload, slice, Number(p.y), Number(p.x));
+    this.contributionAt = clickedIndex(payload, slice, Number(p.x), Number(p.y));
     void this.drawContribution();
   }
 

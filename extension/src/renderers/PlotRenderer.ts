@@ -22,6 +22,10 @@ export class PlotRenderer extends ChainlabRenderer<PlotPayload> {
     this.stopWatchingTheme = watchTheme(() => void this.draw());
   }
 
+  protected override async loadLibraries(): Promise<void> {
+    this.plotly = await loadPlotly();
+  }
+
   protected check(data: unknown): Checked<PlotPayload> {
     return checkPlotPayload(data);
   }
