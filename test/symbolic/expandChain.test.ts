@@ -12,6 +12,11 @@ import { expandChain, randn, manualSeed, tensor, ChainlabError, crossEntropy, sc
 import type { ChainPayload } from "../../kernel/src/protocol/chain";
 import { checkChainPayload } from "../../kernel/src/protocol/validate";
 import { defineOp } from "../../kernel/src/ops/custom";
+import { compactForms } from "../../kernel/src/symbolic/expandChain";
+import { evalSymTensor } from "../../kernel/src/symbolic/SymExpr";
+import { numericAlgebra } from "../../kernel/src/autodiff/numericAlgebra";
+import { noGrad } from "../../kernel/src/autodiff/mode";
+import { gradientsById } from "../../kernel/src/autodiff/backward";
 
 function weights(shape: readonly number[], seed: number): Tensor {
   const rng = new Rng(seed);
@@ -97,6 +102,11 @@ describe("every registry op inside a graph", () => {
             expectWellFormed(p);
             const off = p.numeric.at.reduce((o, v, a) => o * x.shape[a] + v, 0);
             if (op.smooth) expect(Math.abs(p.numeric.total - fd(build, x, off))).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(p.numeric.total)));
+            // The printed compact dL/dx (composed rules, unnamed tensors inlined) is the gradient.
+            const { forms, tensors } = compactForms(L, x);
+            const g = noGrad(() => evalSymTensor(forms[0]!, tensors, numericAlgebra));
+            const want = gradientsById([L], [tensor(1)], false).get(x.id)!;
+            for (let i = 0; i < x.size; i++) expect(Math.abs(g.data[i] - want.data[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want.data[i])));
             // The steps cover the edges L -> sum -> mul -> op -> x.
             expect(p.paths[0].steps.map((st) => st.op)).toEqual(["sum", "mul", op.name]);
           },
