@@ -338,6 +338,11 @@ describe("long paths, options, errors", () => {
     expect(() => expandChain(L, z)).toThrow(ChainlabError);
     expect(() => expandChain(L, z)).toThrow(/does not depend on z/);
     expect(() => expandChain(L, x, { at: [3] })).toThrow(/at must be an index into shape \[3\]/);
+    const y = x.tanh().named("y");
+    const M = y.sum().named("M");
+    expect(() => expandChain(M, x, { indexNames: { x: "ij" } })).toThrow(/has 1 axis, so it needs 1 index letter,/);
+    expect(() => expandChain(M, x, { indexNames: { x: "p", y: "p" } })).toThrow(/letter p is given twice/);
+    expect(expandChain(M, x, { indexNames: { x: "p", y: "q" } }).paths[0].substituted!.text).toBe("dM/dx_p = sum_q δ_qp (1 - y_q^2)");
   });
 
   test("3-layer MLP with cross-entropy: every step checks out", () => {

@@ -5,6 +5,7 @@
  */
 import type { Tensor } from "../tensor/Tensor";
 import { traceMany } from "../autodiff/trace";
+import { ChainlabError } from "../errors";
 
 /** One edge of the graph walked backwards: `out` = op(inputs), differentiated at `argnum`. */
 export interface Edge {
@@ -133,7 +134,9 @@ export function indexNames(tensors: Tensor[], nameOf: (t: Tensor) => string, fix
     const f = fixed[nameOf(t)];
     if (f !== undefined) {
       const names = typeof f === "string" ? f.split("") : f.slice();
-      if (names.length !== t.rank) throw new Error(`index names "${names.join("")}" for ${nameOf(t)} need ${t.rank} letters`);
+      if (names.length !== t.rank) throw new ChainlabError("expandChain", `indexNames: ${nameOf(t)} has ${t.rank} ax${t.rank === 1 ? "is" : "es"}, so it needs ${t.rank} index letter${t.rank === 1 ? "" : "s"}, got "${names.join("")}"`);
+      for (const n of names)
+        if (used.has(n)) throw new ChainlabError("expandChain", `indexNames: the letter ${n} is given twice along the path; every tensor on it needs its own letters so the steps can be substituted into one sum`);
       res.set(t.id, names);
       names.forEach((n) => used.add(n));
     }
