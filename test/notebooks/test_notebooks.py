@@ -154,14 +154,20 @@ def test_html_render_shows_fallbacks(run_notebook, name):
     page = render_html(run.nb)
     text = unescape(page)
     shown_svgs = 0
-    for i, b, _ in run.bundles():
-        svg = b.get("image/svg+xml")
-        if svg is None or {"text/html", "text/markdown"} & set(b):
-            continue  # nbconvert prefers html/markdown over svg
-        # nbconvert's lab template embeds SVG as a base64 data: URI (or inline); either way it is the same document
-        encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-        assert encoded in page or svg in page, f"{name} cell {i}: SVG fallback missing from the HTML"
-        shown_svgs += 1
+    for kind in ("graph", "heatmap", "plot"):
+        for i, _, b, _ in run.of_kind(kind):
+            if kind != "graph" and "text/html" in b:
+                # an HTML fallback (allowed for heatmaps and plots) is what nbconvert shows
+                assert b["text/html"].strip() and b["text/html"].strip()[:200] in page, f"{name} cell {i}: the {kind} HTML fallback is missing from the HTML"
+                shown_svgs += 1
+                continue
+            assert "text/markdown" not in b, f"{name} cell {i}: markdown would hide the {kind} SVG in nbconvert"
+            svg = b.get("image/svg+xml")
+            assert svg, f"{name} cell {i}: {kind} output has no SVG fallback"
+            # nbconvert's lab template embeds SVG as a base64 data: URI (or inline); either way the same document
+            encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+            assert encoded in page or svg in page, f"{name} cell {i}: the {kind} SVG fallback is missing from the HTML"
+            shown_svgs += 1
     if sum(EXPECTED[name].get(k, 0) for k in ("graph", "heatmap", "plot")) > 0:
         assert shown_svgs > 0, f"{name}: no SVG fallback in the HTML"
     for i, p, b, _ in run.of_kind("chain"):
