@@ -382,3 +382,16 @@ describe("parameters that are data", () => {
     expect(() => expandChain(L, L)).toThrow(/x is L itself/);
   });
 });
+
+describe("float32 graphs", () => {
+  test("checked to float32's precision, and say so", () => {
+    manualSeed(14);
+    const x = randn([5], { requiresGrad: true, dtype: "float32" }).named("x");
+    const W = randn([4, 5], { dtype: "float32" }).named("W");
+    const L = W.matmul(x).tanh().sum().named("L");
+    const p = expandChain(L, x);
+    expect(p.numeric.pass).toBe(true);
+    expect(p.numeric.note).toMatch(/float32 graph/);
+    expect(p.numeric.relErrFiniteDiff).toBeLessThan(1e-2);
+  });
+});

@@ -15,7 +15,7 @@ import { elementOf, printSum, printSym, nameLatex, type Mode } from "./latex";
 import { Namer, findPaths, indexNames, isLiteral, type Edge, type Path } from "./paths";
 import { composePath, inlineAuto } from "./compose";
 import { centralDifference, indexOf, offsetOf, pathGradients, relErr, replay, replayPath, vjpOne } from "./numeric";
-import { buildStep, frac, integerRange, stepTerms, type BuiltStep, type StepEnv } from "./steps";
+import { FLOAT32_TOL, FLOAT64_TOL, buildStep, frac, integerRange, stepTerms, type BuiltStep, type StepEnv } from "./steps";
 import { findHead } from "./substituted";
 
 export interface ExpandOptions {
@@ -124,7 +124,8 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
   const autodiffX = reverseModeAt(x, L, grads);
   const at = opts.at !== undefined ? checkIndex("at", opts.at, x.shape) : indexOf(argmaxAbs(autodiffX), x.shape);
   const atOff = offsetOf(at, x.shape);
-  const env: StepEnv = { nameOf, top, maxTerms };
+  const float32 = entries.some((e) => e.tensor.dtype === "float32");
+  const env: StepEnv = { nameOf, top, maxTerms, tol: float32 ? FLOAT32_TOL : FLOAT64_TOL };
 
   const display = displayer(entries.map((e) => e.tensor), namer);
   const chainPaths = paths.map((p) => expandPath(p, { L, x, seed, at, outOff, env, opts, jacobianMode, display }));
@@ -240,7 +241,8 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   // difference that perturbs x only where this path uses it.
   const atOff = offsetOf(c.at, x.shape);
   const autodiff = pg.get(x.id)!.data[atOff] + 0;
-  const fd = centralDifference(x, atOff, (x2) => replayPath(path, x2, c.outOff)) + 0;
+  const tol = env.tol;
+  const fd = centralDifference(x, atOff, (x2) => replayPath(path, x2, c.outOff), tol.step) + 0;
   const total = xTerms ? xTerms.numeric.total : autodiff;
   const scale = xTerms ? xTerms.contributions.reduce<number>((t, v) => t + Math.abs(v ?? 0), 0) : 0;
   const numeric: ChainNumeric = {
@@ -255,7 +257,7 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
     pass: false,
   };
   if (xTerms?.numeric.more) numeric.more = xTerms.numeric.more;
-  numeric.pass = numeric.relErrAutodiff <= 1e-12 && numeric.relErrFiniteDiff <= 1e-6;
+  numeric.pass = numeric.relErrAutodiff <= tol.autodiff && numeric.relErrFiniteDiff <= tol.finiteDiff;
   if (!xTerms) numeric.note = noIndexNote(path[0]);
   out.numeric = numeric;
   return { path: out, built };
@@ -375,7 +377,8 @@ function totalNumeric(
     total = c.autodiff;
     note = complete ? "some uses of the parameter lie on paths beyond maxPaths: the total is reverse mode's value" : noIndexNote([...uses.values()].find((u) => !u.b.local)!.e);
   }
-  const fd = centralDifference(x, c.atOff, (x2) => replay(L, x, x2, c.outOff)) + 0;
+  const tol = c.env.tol;
+  const fd = centralDifference(x, c.atOff, (x2) => replay(L, x, x2, c.outOff), tol.step) + 0;
   const relA = relErr(total, c.autodiff, scale);
   const relF = relErr(total, fd, Math.max(scale, 1e-6));
   const n: ChainNumeric = {
@@ -387,9 +390,10 @@ function totalNumeric(
     finiteDiff: fd,
     relErrAutodiff: relA,
     relErrFiniteDiff: relF,
-    pass: relA <= 1e-12 && relF <= 1e-6,
+    pass: relA <= tol.autodiff && relF <= tol.finiteDiff,
   };
   if (moreCount > 0) n.more = { count: moreCount, sum: moreSum };
+  if (tol === FLOAT32_TOL) note = `${note ? `${note}; ` : ""}float32 graph: checked to ${tol.autodiff} (terms vs reverse mode) and ${tol.finiteDiff} (vs finite differences)`;
   if (note) n.note = note;
   return n;
 }

@@ -89,8 +89,8 @@ export function replayPath(path: Path, x2: Tensor, outOff: number): number {
 }
 
 /** Central difference of f at x[off] with a step scaled to the value. */
-export function centralDifference(x: Tensor, off: number, f: (x2: Tensor) => number): number {
-  const h = 1e-5 * Math.max(1, Math.abs(x.data[off]));
+export function centralDifference(x: Tensor, off: number, f: (x2: Tensor) => number, step = 1e-5): number {
+  const h = step * Math.max(1, Math.abs(x.data[off]));
   return (f(perturbed(x, off, h)) - f(perturbed(x, off, -h))) / (2 * h);
 }
 

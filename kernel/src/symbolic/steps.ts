@@ -21,7 +21,22 @@ export interface StepEnv {
   /** The output as it appears on top of every fraction: L, or L_{01} in Jacobian mode. */
   top: Rendered;
   maxTerms: number;
+  tol: Tolerances;
 }
+
+/**
+ * When numbers agree: float64 as the issue asks (sum of terms vs reverse mode 1e-12 relative to
+ * the size of the terms, vs finite differences 1e-6); a float32 graph cannot meet those, so
+ * its limits follow float32's precision (and its finite-difference step is larger).
+ */
+export interface Tolerances {
+  autodiff: number;
+  finiteDiff: number;
+  /** Finite-difference step relative to max(1, |x_I|). */
+  step: number;
+}
+export const FLOAT64_TOL: Tolerances = { autodiff: 1e-12, finiteDiff: 1e-6, step: 1e-5 };
+export const FLOAT32_TOL: Tolerances = { autodiff: 1e-4, finiteDiff: 1e-2, step: 1e-2 };
 
 /** An op's index rule with its in/out references replaced by the tensors' display names. */
 export function localPartial(op: OpDef, y: Tensor, argnum: number, J: string[], I: string[], nameOf: (t: Tensor) => string): IndexExpr | null {
@@ -367,7 +382,7 @@ export function stepTerms(b: BuiltStep, e: Edge, upstream: Tensor | null, at: nu
     total: tv.total,
     autodiff: autodiff + 0,
     relErrAutodiff: rel,
-    pass: rel <= 1e-12,
+    pass: rel <= env.tol.autodiff,
   };
   if (moreCount > 0) numeric.more = { count: moreCount, sum: moreSum };
   const contributions: (number | null)[] = Array.from(tv.values, (v, o) => (tv.killed[o] ? null : v));
