@@ -130,6 +130,7 @@ describe("paths", () => {
     const k = p.numeric.at[0];
     expect(Math.abs(p.numeric.total - 2 * x.data[k])).toBeLessThan(1e-14);
     for (const path of p.paths) expect(path.compact!.text).toBe("dL/dx = x");
+    expect(p.compact!.text).toBe("dL/dx = x + x");
   });
 
   test("shared intermediate: paths through both uses, path-only finite differences", () => {

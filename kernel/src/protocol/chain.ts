@@ -108,6 +108,8 @@ export interface ChainPayload {
   param: { name: string; shape: number[] };
   /** One entry per path; when more than one, the display says the paths add. */
   paths: ChainPath[];
+  /** dL/dx in compact notation, the paths' gradients added (when every path has one). */
+  compact?: Rendered;
   /** Paths beyond the limit that were not expanded (the numbers still include them). */
   pathsOmitted?: number;
   /** Jacobian mode: the output element L_K that the steps and numbers are for. */

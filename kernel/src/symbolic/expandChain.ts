@@ -11,6 +11,7 @@ import type { ChainNumeric, ChainPath, ChainPayload, ChainTerm, Rendered } from 
 import { E, type IndexExpr } from "./IndexExpr";
 import { type SymExpr, num, sym } from "./SymExpr";
 import { collapseDeltas, factorsOf, replaceSym } from "./simplify";
+import { symbolicAlgebra } from "./symbolicAlgebra";
 import { elementOf, printSum, printSym, nameLatex, type Mode } from "./latex";
 import { Namer, findPaths, indexNames, isLiteral, type Edge, type Path } from "./paths";
 import { composePath, inlineAuto } from "./compose";
@@ -142,6 +143,11 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
     numeric,
   };
   if (totalPaths > paths.length) payload.pathsOmitted = totalPaths - paths.length;
+  else if (chainPaths.every((c) => c.compact)) {
+    // The total derivative: the paths' gradients add (x + x for x * x).
+    const sum = chainPaths.map((c) => c.compact!).reduce((a, b) => symbolicAlgebra.add(a, b));
+    payload.compact = both((m) => `${frac(m === "latex" ? top.latex : top.text, m === "latex" ? nameLatex(nameOf(x)) : nameOf(x), m)} = ${printSym(sum, m)}`);
+  }
   if (jacobianMode) {
     payload.outputAt = outputAt;
     payload.jacobian = jacobianBlocks(L, x, opts.maxJacobianBlocks ?? 64);
@@ -184,7 +190,7 @@ interface PathCtx {
 }
 
 /** Steps, substituted form and numbers of one path. */
-function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep[] } {
+function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep[]; compact: SymExpr | null } {
   const { env, x, L } = c;
   const nameOf = env.nameOf;
   const tensors = [x, ...path.map((e) => e.out)];
@@ -260,7 +266,7 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   numeric.pass = numeric.relErrAutodiff <= tol.autodiff && numeric.relErrFiniteDiff <= tol.finiteDiff;
   if (!xTerms) numeric.note = noIndexNote(path[0]);
   out.numeric = numeric;
-  return { path: out, built };
+  return { path: out, built, compact: cx ?? null };
 }
 
 /** All steps at once, starting from the head (for short paths), else a folded summary. */
