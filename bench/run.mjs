@@ -51,24 +51,30 @@ const tfInfo = await T.initTf();
 results.tfjs = tfInfo;
 say(`chainlab bench  node ${process.version}  ${os.cpus().length} cpus  tfjs-core ${tfInfo.version}  (wasm threads ${tfInfo.wasmThreads}, simd ${tfInfo.wasmSimd})${quick ? "  [quick]" : ""}`);
 
-// ---- NumPy (separate process, one BLAS thread) ----
+// ---- NumPy (separate process, one BLAS thread), run right before and right after W1 ----
 let numpyMs = null;
+const numpySamples = [];
 const py = process.env.CHAINLAB_BENCH_PYTHON;
-if (want("w1") && py) {
+function runNumpy() {
+  if (!want("w1") || !py) return;
   try {
     const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
-    const out = JSON.parse(execFileSync(py, [path.join(here, "numpy_matmul.py"), quick ? "80" : "300"], { env, encoding: "utf8" }));
-    numpyMs = median(out.samples);
+    const out = JSON.parse(execFileSync(py, [path.join(here, "numpy_matmul.py"), quick ? "80" : "200"], { env, encoding: "utf8" }));
+    numpySamples.push(...out.samples);
+    numpyMs = median(numpySamples);
     results.numpy = out.numpy;
   } catch (e) {
     say(`NumPy: not run (${String(e.message).split("\n")[0]})`);
   }
-} else if (want("w1")) say("NumPy: python3 with numpy not found; W1 NumPy target not measured");
+}
+if (want("w1") && !py) say("NumPy: python3 with numpy not found; W1 NumPy target not measured");
 
 // ---- W1 ----
 if (want("w1")) {
   say("\nW1 matmul 256x256 forward + backward (dA and dB), 3 x 2n^3 flop");
+  runNumpy();
   const s = interleave({ chainlab: C.w1(), "tf-cpu": T.w1("cpu"), "tf-wasm": T.w1("wasm") }, R(9, 3));
+  runNumpy();
   const m = row("time (median)", s);
   const gf = (ms) => (6 * 256 ** 3) / ms / 1e6;
   say(`${"GFLOP/s".padEnd(28)} chainlab ${gf(m.chainlab).toFixed(2)}   tf-cpu ${gf(m["tf-cpu"]).toFixed(2)}   tf-wasm ${gf(m["tf-wasm"]).toFixed(2)}${numpyMs ? `   numpy ${gf(numpyMs).toFixed(1)} (${fmt(numpyMs)} ms)` : ""}`);
