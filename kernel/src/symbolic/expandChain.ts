@@ -8,6 +8,7 @@ import { ChainlabError, fmtShape } from "../errors";
 import { gradientsById } from "../autodiff/backward";
 import { traceMany } from "../autodiff/trace";
 import type { ChainNumeric, ChainPath, ChainPayload, ChainTerm, Rendered } from "../protocol/chain";
+import { PROTOCOL_VERSION } from "../protocol/mime";
 import { E, type IndexExpr } from "./IndexExpr";
 import { type SymExpr, num, sym } from "./SymExpr";
 import { collapseDeltas, factorsOf, replaceSym } from "./simplify";
@@ -28,7 +29,10 @@ export interface ExpandOptions {
   maxTerms?: number;
   /** At most this many paths are expanded (the numbers always include all). Default 8. */
   maxPaths?: number;
-  /** Paths with more steps than this get a folded summary instead of the substituted form. Default 6. */
+  /**
+   * The substituted form covers at most this many steps (default 6); on longer paths the steps
+   * above fold into one symbol g := dL/dt, and `folded` says how many.
+   */
   maxSubstitutedSteps?: number;
   /** Index letters per tensor name, e.g. { x: "p", W: "ij" } (others are chosen around them). */
   indexNames?: Record<string, string | string[]>;
@@ -36,7 +40,6 @@ export interface ExpandOptions {
   maxJacobianBlocks?: number;
 }
 
-export const PAYLOAD_VERSION = 1;
 /** Steps other than the one into x get numbers only when their intermediate is at most this big. */
 const MAX_STEP_TERMS = 1 << 16;
 
@@ -135,7 +138,7 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
   const numeric = totalNumeric(x, L, paths, chainPaths.map((c) => c.built), grads, { at, atOff, outOff, autodiff: autodiffX[atOff] + 0, env });
 
   const payload: ChainPayload = {
-    version: PAYLOAD_VERSION,
+    version: PROTOCOL_VERSION,
     kind: "chain",
     output: { name: Lname, shape: L.shape.slice() },
     param: { name: nameOf(x), shape: x.shape.slice() },

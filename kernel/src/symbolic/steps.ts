@@ -183,8 +183,9 @@ function upstreamName(y: Tensor, taken: Set<string>): string {
 }
 
 /**
- * Builds a step. `gIn` is the upstream in matrix notation as the composed (derive-as-you-go)
- * expression, or null; `composedOut` the composed result for u.
+ * Builds a step. `composedIn` is dL/dy in matrix notation as composed so far (derive as you
+ * go; what the upstream symbol g stands for), or null; `composedOut` the composed dL/du.
+ * `upstreamIsOne` for the step out of a scalar L (dL/dL = 1: no upstream symbol).
  */
 export function buildStep(
   e: Edge,
