@@ -143,21 +143,37 @@ if (want("mem")) {
 // ---- results file and comparison ----
 const dir = path.join(root, ".bench");
 fs.mkdirSync(dir, { recursive: true });
-const prev = fs.readdirSync(dir).filter((f) => /^results-.*\.json$/.test(f)).sort().pop();
+const earlier = fs.readdirSync(dir).filter((f) => /^results-.*\.json$/.test(f)).sort();
 const file = path.join(dir, `results-${results.date.replace(/[:.]/g, "-")}.json`);
+results.quick = quick;
 fs.writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
 say(`\nresults written to ${path.relative(root, file)}`);
-if (prev) {
-  const old = JSON.parse(fs.readFileSync(path.join(dir, prev), "utf8"));
-  say(`change against ${prev} (chainlab medians; negative = faster):`);
-  const pick = (r) => ({ W1: r.metrics.w1?.chainlab, W2: r.metrics.w2?.chainlab, "W2 graph cost %": r.targets?.["graph-cost"] ? 100 * r.targets["graph-cost"].value : undefined, "W3 per op µs": r.metrics.w3?.perOpUs?.chainlab, W4: r.metrics.w4?.chainlab, "peak RSS MB": r.metrics.memory?.peakRssMB });
-  const a = pick(old), b = pick(results);
-  for (const k of Object.keys(b)) if (a[k] != null && b[k] != null) say(`  ${k.padEnd(14)} ${fmt(a[k])} -> ${fmt(b[k])}  (${(100 * (b[k] / a[k] - 1)).toFixed(1)}%)`);
-  for (const [id, t] of Object.entries(results.targets)) {
-    const o = old.targets?.[id];
-    if (o && o.met !== t.met) say(`  target ${id}: ${o.met ? "was met, now NOT met" : "was not met, now MET"}`);
+// Each figure is compared with the latest earlier run that measured it (--only runs measure a
+// subset; quick runs are compared only with quick runs).
+const pick = (r) => ({
+  W1: r.metrics.w1?.chainlab,
+  W2: r.metrics.w2?.chainlab,
+  "W2 graph cost %": r.targets?.["graph-cost"] ? 100 * r.targets["graph-cost"].value : undefined,
+  "W3 per op µs": r.metrics.w3?.perOpUs?.chainlab,
+  W4: r.metrics.w4?.chainlab,
+  "peak RSS MB": r.metrics.memory?.peakRssMB,
+});
+const now_ = pick(results);
+const before = {};
+for (const f of earlier) {
+  let old;
+  try {
+    old = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
+  } catch {
+    continue;
   }
+  if (Boolean(old.quick) !== quick) continue;
+  const v = pick(old);
+  for (const k of Object.keys(v)) if (v[k] != null) before[k] = { v: v[k], f, met: old.targets };
 }
+const keys = Object.keys(now_).filter((k) => now_[k] != null && before[k]);
+if (keys.length > 0) say(`change against earlier${quick ? " quick" : ""} runs (chainlab medians; negative = faster):`);
+for (const k of keys) say(`  ${k.padEnd(16)} ${fmt(before[k].v)} -> ${fmt(now_[k])}  (${(100 * (now_[k] / before[k].v - 1)).toFixed(1)}%)   vs ${before[k].f}`);
 
 function checkW2(rec, man, wasm, cpu) {
   // Same loss on both sides (float32 vs float64), same gradients with and without the graph.
