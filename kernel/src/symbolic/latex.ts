@@ -110,7 +110,7 @@ function pIdx(e: IndexExpr, mode: Mode): Printed {
         const pb = pIdx(body, mode);
         if (coef === 1) return pb;
         if (coef === -1) return { s: `-${paren(pb, MUL, mode)}`, prec: NEG };
-        return { s: `${fmtNum(coef)} ${paren(pb, MUL, mode)}`, prec: coef < 0 ? NEG : MUL };
+        return { s: `${coeff(coef, mode).s} ${paren(pb, MUL, mode)}`, prec: coef < 0 ? NEG : MUL };
       }
       const parts = e.xs.map((x) => pIdx(x, mode));
       let s = "";
