@@ -69,6 +69,8 @@ describe("chain-rule.md example 1: x in R^n, y = tanh(x), L = sum_j y_j^2", () =
     expect(path.substitutedCollapsed!.latex).toBe("\\frac{\\partial L}{\\partial x_{i}} = 2 y_{i} \\left(1 - y_{i}^{2}\\right)");
     expect(path.compact!.latex).toBe("\\frac{\\partial L}{\\partial x} = 2 y \\odot \\left(1 - y \\odot y\\right)");
     expect(path.compact!.text).toBe("dL/dx = 2 y ⊙ (1 - y ⊙ y)");
+    // As expandChain's JSDoc example says.
+    expect(path.steps[2].collapsed.text).toBe("dL/dx_i = g_i (1 - y_i^2)");
   });
 
   test("numbers", () => {

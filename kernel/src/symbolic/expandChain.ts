@@ -94,7 +94,10 @@ function checkIndex(what: string, idx: unknown, shape: readonly number[]): numbe
  * const x = randn([3], { requiresGrad: true }).named("x");
  * const y = x.tanh().named("y");
  * const L = y.square().sum().named("L");
- * expandChain(L, x).paths[0].compact.latex; // \frac{\partial L}{\partial x} = 2 y \odot (1 - y \odot y)
+ * const p = expandChain(L, x);
+ * p.paths[0].compact?.text;  // "dL/dx = 2 y ⊙ (1 - y ⊙ y)"
+ * p.paths[0].steps[2].collapsed.text;  // "dL/dx_i = g_i (1 - y_i^2)"
+ * p.numeric.pass;  // true: sum of terms = reverse mode = finite difference
  */
 export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): ChainPayload {
   if (!(L instanceof Tensor) || !(x instanceof Tensor)) throw new ChainlabError("expandChain", "expected two tensors: the output L and a tensor x it was computed from");
