@@ -75,3 +75,19 @@ describe("reduction and elementwise fast paths", () => {
     expect(Array.from(y.data)).toEqual(want);
   });
 });
+
+describe("gemm split into blocks", () => {
+  // Products needing more module memory than one pass may use are split into row blocks
+  // (the first) or column blocks (the others); they must give exactly the JS result.
+  it.each([
+    [400, 20_000, 4],
+    [12, 200_000, 10],
+    [9, 40_000, 130],
+  ])("%i x %i x %i", (m, n, p) => {
+    const a = rnd(m * n, 7), b = rnd(n * p, 8);
+    const c1 = new Float64Array(m * p), c2 = new Float64Array(m * p);
+    gemm(a, 0, b, 0, c1, 0, m, n, p);
+    gemmJs(a, 0, b, 0, c2, 0, m, n, p);
+    expect(Array.from(c1)).toEqual(Array.from(c2));
+  });
+});
