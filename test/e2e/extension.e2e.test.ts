@@ -41,6 +41,23 @@ async function setTheme(page: Page, theme: "JupyterLab Light" | "JupyterLab Dark
   await page.waitForTimeout(800);
 }
 
+async function waitForAllCellsRun(page: Page): Promise<void> {
+  try {
+    await page.waitForFunction(
+      () => {
+        const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputArea-prompt")].map((p) => p.textContent ?? "");
+        return prompts.length > 0 && prompts.every((p) => /\[\d+\]/.test(p));
+      },
+      undefined,
+      { timeout: 150_000, polling: 500 },
+    );
+  } catch (err) {
+    await page.screenshot({ path: path.join(RESULTS, "live-timeout.png") });
+    const prompts = await page.locator(".jp-CodeCell .jp-InputArea-prompt").allTextContents();
+    throw new Error(`not every cell ran: prompts ${JSON.stringify(prompts)}; ${String(err)}`);
+  }
+}
+
 describe("saved notebook reopened untrusted", () => {
   let page: Page;
   beforeAll(async () => {
@@ -132,17 +149,15 @@ describe("live notebook run through the chainlab kernel", () => {
   beforeAll(async () => {
     page = await browser.context.newPage();
     await openNotebook(page, "live.ipynb");
-    await page.waitForSelector(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Toolbar-kernelStatus", { timeout: 90_000 });
-    await page.evaluate(() => (window as any).jupyterapp.commands.execute("notebook:run-all-cells"));
-    // Every code cell has run once its prompt shows a number.
+    // The kernel must be up before "run all", or the first cells queue behind its start.
     await page.waitForFunction(
-      () => {
-        const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputArea-prompt")].map((p) => p.textContent ?? "");
-        return prompts.length > 0 && prompts.every((p) => /\[\d+\]/.test(p));
-      },
+      () => (window as any).jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status === "idle",
       undefined,
-      { timeout: 180_000, polling: 500 },
+      { timeout: 90_000, polling: 250 },
     );
+    await page.evaluate(() => (window as any).jupyterapp.commands.execute("notebook:run-all-cells"));
+    // Every code cell has run once its prompt shows a number; on a timeout keep a screenshot.
+    await waitForAllCellsRun(page);
   });
 
   it("no cell failed", async () => {

@@ -21,8 +21,15 @@ function lines(text: string): string[] {
   return text.split(/(?<=\n)/);
 }
 
+let cellCount = 0;
+/** nbformat 4.5 wants a unique id per cell. */
+function cellId(): string {
+  return `cell-${++cellCount}`;
+}
+
 function displayCell(source: string, mime: string, data: unknown) {
   return {
+    id: cellId(),
     cell_type: "code",
     execution_count: null,
     metadata: {},
@@ -59,7 +66,7 @@ function notebook(cells: unknown[]): string {
 
 export function savedOutputsNotebook(): string {
   return notebook([
-    { cell_type: "markdown", metadata: {}, source: ["# Saved chainlab outputs (reopened untrusted)"] },
+    { id: cellId(), cell_type: "markdown", metadata: {}, source: ["# Saved chainlab outputs (reopened untrusted)"] },
     displayCell("show.graph(L)", MIME_GRAPH, payload("handmade-graph-mlp.json")),
     displayCell("show.heatmap(W)", MIME_HEATMAP, payload("handmade-heatmap-matrix.json")),
     displayCell("show.chain(L, W, [1, 1])", MIME_CHAIN, payload("handmade-chain-matmul.json")),
@@ -69,7 +76,7 @@ export function savedOutputsNotebook(): string {
 }
 
 function codeCell(source: string) {
-  return { cell_type: "code", execution_count: null, metadata: {}, source: lines(source), outputs: [] };
+  return { id: cellId(), cell_type: "code", execution_count: null, metadata: {}, source: lines(source), outputs: [] };
 }
 
 /** Cells run by the real chainlab kernel: each show.* call must reach our renderers. */

@@ -54,6 +54,15 @@ describe("drawChain", () => {
     expect(check).toContain("finite difference");
     expect(root.querySelector(".cl-pass")!.textContent).toContain("agree");
   });
+  it("marks contributions removed by a delta as no term, not as NaN", () => {
+    const table = root.querySelector(".cl-chain-path table.cl-matrix")!;
+    expect(table.textContent).not.toContain("NaN");
+    const killed = structuredClone(payload);
+    killed.paths[0].contributions!.values = [null, 2, null, -1];
+    const t = drawChain(document, killed).querySelector(".cl-chain-path table.cl-matrix")!;
+    expect(t.querySelectorAll("td.cl-matrix-noterm")).toHaveLength(2);
+    expect(t.textContent).not.toContain("NaN");
+  });
   it("keeps LaTeX from the payload as text for the typesetter", () => {
     const evil = structuredClone(payload);
     evil.paths[0].steps[0].local.latex = "</div><script>alert(1)</script>";

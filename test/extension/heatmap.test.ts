@@ -64,6 +64,7 @@ describe("heatmapFigure", () => {
     expect(fig.data[0].x).toEqual(axisIndices(2, 5));
     expect(fig.data[0].y).toEqual([0, 4, 8]);
     expect(clickedIndex(big, big.slices[0], 15, 8)).toEqual([8, 15]);
+    expect((fig.layout.xaxis as { tickvals: number[] }).tickvals).toEqual([0, 5]);
   });
   it("notes say what was omitted and why a gradient is missing", () => {
     const notes = heatmapNotes(heatmap("handmade-heatmap-rank3.json")).join("\n");

@@ -126,7 +126,10 @@ function drawPath(doc: Document, payload: ChainPayload, path: ChainPath, index: 
     const cols = c.values.length / Math.max(1, rows);
     const matrix: (number | null)[][] = [];
     for (let r = 0; r < rows && Number.isInteger(cols); r++) matrix.push(c.values.slice(r * cols, (r + 1) * cols));
-    if (matrix.length) box.appendChild(drawMatrixTable(doc, matrix, `term per element of ${c.intermediate}`));
+    if (matrix.length) {
+      const hasKilled = c.values.some((v) => v === null);
+      box.appendChild(drawMatrixTable(doc, matrix, `term per element of ${c.intermediate}${hasKilled ? " (— : removed by a delta)" : ""}`, "no-term"));
+    }
   }
   return box;
 }

@@ -64,6 +64,11 @@ export function axisIndices(count: number, stride: number): number[] {
   return Array.from({ length: count }, (_, k) => k * stride);
 }
 
+/** Ticks only at whole indices: every index for small matrices, integer labels otherwise. */
+export function indexTicks(indices: number[]): Record<string, unknown> {
+  return indices.length <= 16 ? { tickmode: "array", tickvals: indices } : { tickformat: "d" };
+}
+
 /** "W[3, " for the leading indices of a slice, so the template only appends %{y}, %{x}. */
 function indexPrefix(payload: HeatmapPayload, slice: HeatmapSlice): string {
   return `${payload.name}[${slice.index.map((i) => `${i}, `).join("")}`;
@@ -99,8 +104,8 @@ export function heatmapFigure(payload: HeatmapPayload, sliceIndex: number, theme
     const m = maxAbs(z) || 1;
     const suffix = i === 0 ? "" : String(i + 1);
     const x0 = i * (width + gap);
-    layout[`xaxis${suffix}`] = { domain: [x0, x0 + width], side: "bottom", gridcolor: theme.grid, zeroline: false, constrain: "domain" };
-    layout[`yaxis${suffix}`] = { autorange: "reversed", gridcolor: theme.grid, zeroline: false, anchor: `x${suffix}` };
+    layout[`xaxis${suffix}`] = { domain: [x0, x0 + width], side: "bottom", gridcolor: theme.grid, zeroline: false, constrain: "domain", ...indexTicks(x) };
+    layout[`yaxis${suffix}`] = { autorange: "reversed", gridcolor: theme.grid, zeroline: false, anchor: `x${suffix}`, ...indexTicks(y) };
     (layout.annotations as Record<string, unknown>[]).push({
       text: kind === "value" ? payload.name : gradLabel,
       xref: "paper",

@@ -21,7 +21,11 @@ export function divergingTint(x: number, maxAbs: number): string {
   return `rgba(${rgb}, ${(0.15 + 0.7 * t).toFixed(3)})`;
 }
 
-export function drawMatrixTable(doc: Document, values: NestedNumbers, caption: string): HTMLTableElement {
+/**
+ * `nullMeans` says what a null entry is: in tensor summaries a NaN/Inf value, in chain-rule
+ * contributions a term a Kronecker delta removed.
+ */
+export function drawMatrixTable(doc: Document, values: NestedNumbers, caption: string, nullMeans: "nonfinite" | "no-term" = "nonfinite"): HTMLTableElement {
   const rows = toRows(values);
   let maxAbs = 0;
   for (const r of rows) for (const v of r) if (typeof v === "number") maxAbs = Math.max(maxAbs, Math.abs(v));
@@ -31,7 +35,12 @@ export function drawMatrixTable(doc: Document, values: NestedNumbers, caption: s
   for (const r of rows) {
     const tr = htmlEl(doc, "tr");
     for (const v of r) {
-      const td = htmlEl(doc, "td", v === null ? "cl-matrix-nonfinite" : undefined, formatNumber(v));
+      const td =
+        v === null
+          ? nullMeans === "nonfinite"
+            ? htmlEl(doc, "td", "cl-matrix-nonfinite", formatNumber(v))
+            : htmlEl(doc, "td", "cl-matrix-noterm", "—")
+          : htmlEl(doc, "td", undefined, formatNumber(v));
       if (typeof v === "number" && v !== 0) td.style.backgroundColor = divergingTint(v, maxAbs);
       tr.appendChild(td);
     }
