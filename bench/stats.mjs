@@ -20,12 +20,13 @@ export function median(xs) {
  * ones before the first round. Returns per-contender samples in ms. The machine is shared, so
  * only medians over many short samples are meaningful.
  */
-export function interleave(contenders, { rounds = 7, reps = 5, warm = 3, warmMs = 400, clock = "wall" } = {}) {
-  // "cpu": this process's CPU time, which leaves out time spent descheduled by other load on a
-  // shared machine (used for small differences between two chainlab variants).
-  const tick = clock === "cpu" ? cpuNow : now;
+export function interleave(contenders, { rounds = 7, reps = 5, warm = 3, warmMs = 400, cpuOut = null } = {}) {
+  // cpuOut, if given, also receives per-contender CPU-time samples: this process's CPU time
+  // leaves out time spent descheduled by other load, which matters when comparing with a
+  // measurement taken at another moment (NumPy runs in its own process).
   const names = Object.keys(contenders);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
+  if (cpuOut) for (const n of names) cpuOut[n] = [];
   // Warm-up: at least `warm` calls and `warmMs` per contender, so the JIT has optimised both.
   for (const n of names) {
     const t0 = now();
@@ -35,10 +36,15 @@ export function interleave(contenders, { rounds = 7, reps = 5, warm = 3, warmMs 
     const order = names.map((_, i) => names[(i + r) % names.length]);
     for (const n of order) {
       const f = contenders[n];
+      // Collect the previous contender's garbage first, so nobody pays the other's GC debt
+      // (needs node --expose-gc, which scripts/bench.sh passes).
+      if (globalThis.gc) globalThis.gc();
       for (let i = 0; i < reps; i++) {
-        const t0 = tick();
+        const c0 = cpuOut ? cpuNow() : 0;
+        const t0 = now();
         f();
-        samples[n].push(tick() - t0);
+        samples[n].push(now() - t0);
+        if (cpuOut) cpuOut[n].push(cpuNow() - c0);
       }
     }
   }

@@ -21,7 +21,7 @@ fi
 export CHAINLAB_BENCH_PYTHON="$py"
 
 echo "== bench"
-node bench/run.mjs "$@"
+node --expose-gc bench/run.mjs "$@"
 
 # W5: kernel cell round trip vs plain tslab, written by the kernel part when present. It drives
 # real kernels through jupyter_client, so it needs the project .venv (made by scripts/setup.sh,
