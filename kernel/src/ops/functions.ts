@@ -168,7 +168,7 @@ export function transpose(x: TensorLike, perm?: number[]): Tensor {
   return apply(Sh.transpose, [t], { perm: norm });
 }
 /** New shape with the same number of elements; one entry may be -1 (inferred). */
-export function reshape(x: TensorLike, shape: number[]): Tensor {
+export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor("reshape", x, "input");
   if (!Array.isArray(shape)) fail("reshape", `shape must be an array, got ${describe(shape)}`);
   const s = shape.slice();
@@ -200,7 +200,7 @@ export function unsqueeze(x: TensorLike, axis: number): Tensor {
   return reshape(t, s);
 }
 /** Repeats along size-1 or missing leading axes to `shape` (NumPy broadcasting). */
-export function broadcastTo(x: TensorLike, shape: number[]): Tensor {
+export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor("broadcastTo", x, "input");
   const s = checkShape("broadcastTo", shape);
   const b = broadcastShapes("broadcastTo", t.shape, s);
@@ -208,7 +208,7 @@ export function broadcastTo(x: TensorLike, shape: number[]): Tensor {
   return apply(Sh.broadcastTo, [t], { shape: s });
 }
 /** Sums broadcast axes away so the result has `shape` (the adjoint of broadcastTo). */
-export function sumTo(x: TensorLike, shape: number[]): Tensor {
+export function sumTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor("sumTo", x, "input");
   const s = checkShape("sumTo", shape);
   const b = broadcastShapes("sumTo", s, t.shape);

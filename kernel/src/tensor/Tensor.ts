@@ -210,11 +210,11 @@ export class Tensor {
   transpose(perm?: number[]): Tensor { return F.transpose(this, perm); }
   /** Transpose (all axes reversed). */
   get T(): Tensor { return F.transpose(this); }
-  reshape(shape: number[]): Tensor { return F.reshape(this, shape); }
+  reshape(shape: readonly number[]): Tensor { return F.reshape(this, shape); }
   flatten(): Tensor { return F.flatten(this); }
   squeeze(axes?: number | number[]): Tensor { return F.squeeze(this, axes); }
   unsqueeze(axis: number): Tensor { return F.unsqueeze(this, axis); }
-  broadcastTo(shape: number[]): Tensor { return F.broadcastTo(this, shape); }
+  broadcastTo(shape: readonly number[]): Tensor { return F.broadcastTo(this, shape); }
   slice(begin: number[], size?: number[]): Tensor { return F.slice(this, begin, size); }
   index(...indices: number[]): Tensor { return F.index(this, ...indices); }
   gather(indices: TensorLike, axis?: number): Tensor { return F.gather(this, indices, axis); }
