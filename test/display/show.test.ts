@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { display, randn, show, tensor, ChainlabError, nn } from "../../kernel/src/index";
 import { KERNEL_TRANSPORT_KEY, type DisplayOptions, type KernelTransport, type MimeBundle } from "../../kernel/src/display/kernelTransport";
 import { MIME_CHAIN, MIME_GRAPH, MIME_HEATMAP, MIME_PLOT } from "../../kernel/src/protocol/mime";
-import { chainExample2 } from "./chainFixture";
+import { chainExample2, example2 } from "./chainFixture";
 
 interface Sent {
   bundle: MimeBundle;
@@ -125,5 +125,35 @@ describe("outside a kernel", () => {
     expect(lines[0]).toMatch(/^gradient norm per parameter/);
     expect(lines[1]).toMatch(/^computational graph of/);
     expect(lines[2]).toMatch(/^tensor "v" shape \[2\]/);
+  });
+});
+
+describe("chain rule displays", () => {
+  it("show.chain expands through the chain-rule engine and sends its bundle", () => {
+    const { sent } = installRecorder();
+    const { W, L } = example2();
+    show.chain(L, W, { at: [1, 2] });
+    const p = sent[0].bundle[MIME_CHAIN] as { numeric: { at: number[]; autodiff: number; pass: boolean } };
+    expect(p.numeric.at).toEqual([1, 2]);
+    expect(p.numeric.pass).toBe(true);
+    expect(p.numeric.autodiff).toBeCloseTo((W.grad!.toArray() as number[][])[1][2], 12);
+    expect(sent[0].bundle["text/markdown"]).toContain("g x^{\\top}");
+  });
+
+  it("show.contributions maps each term of dL/dW[at] over the intermediate", () => {
+    const { sent } = installRecorder();
+    const { W, L, y, t, x } = example2();
+    show.contributions(L, W, { at: [1, 2] });
+    const p = sent[0].bundle[MIME_HEATMAP] as { name: string; contributions: { at: number[]; intermediate: string; values: (number | null)[][] }[] };
+    expect(p.name).toBe("W");
+    expect(p.contributions.length).toBeGreaterThan(0);
+    const c = p.contributions[0];
+    expect(c.at).toEqual([1, 2]);
+    // Term k of dL/dW_12 = sum_k g_k delta_k1 x_2: only k = 1 survives, g_1 x_2.
+    const g1 = (y.data[1] - t.data[1]) * x.data[2];
+    const flat = c.values.flat();
+    expect(flat.filter((v) => v !== null && v !== 0)).toHaveLength(1); // null: killed by a delta
+    expect(flat.reduce((s: number, v) => s + (v ?? 0), 0)).toBeCloseTo(g1, 12);
+    expect(sent[0].bundle["text/plain"]).toContain("terms of ∂L/∂W[1,2]");
   });
 });

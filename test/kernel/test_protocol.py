@@ -181,13 +181,14 @@ def test_state_is_kept_after_errors(k):
 
 
 def test_queued_cells_after_an_error_are_aborted_unless_told_otherwise(k):
-    failing = k.kc.execute("throw new Error('first')")
+    # The failing cell runs 300 ms, so the second request is surely queued before it fails.
+    failing = k.kc.execute("const until1 = Date.now() + 300; while (Date.now() < until1) {} throw new Error('first')")
     queued = k.kc.execute("console.log('should not run')")
     reply1, _ = k.collect(failing)
     reply2, out2 = k.collect(queued)
     assert reply1["content"]["status"] == "error"
     assert reply2["content"]["status"] == "aborted" and not stdout(out2)
-    failing = k.kc.execute("throw new Error('again')", stop_on_error=False)
+    failing = k.kc.execute("const until2 = Date.now() + 300; while (Date.now() < until2) {} throw new Error('again')", stop_on_error=False)
     queued = k.kc.execute("console.log('runs')")
     k.collect(failing)
     reply3, out3 = k.collect(queued)
@@ -289,3 +290,20 @@ def test_restart_gives_a_fresh_working_kernel():
         assert stdout(kernel.ok("1 + 1")) == "2\n"
     finally:
         kernel.shutdown()
+
+
+def test_chain_and_contributions_from_the_engine(k):
+    k.ok('''
+const W2 = tensor([[0.5, -1, 2], [1.5, 0.25, -0.5]], { requiresGrad: true, name: "W2" });
+const x2 = tensor([1, 2, -1], { name: "x2" });
+const L2 = W2.matmul(x2).sub(tensor([0.5, -0.5])).square().sum().mul(0.5).named("L2");
+L2.backward();
+''')
+    chain = only_display(k.ok("show.chain(L2, W2, { at: [1, 2] })"))["data"]
+    assert set(chain) == {MIME_CHAIN, "text/markdown", "text/latex", "text/plain"}
+    assert chain[MIME_CHAIN]["numeric"]["pass"] is True and chain[MIME_CHAIN]["numeric"]["at"] == [1, 2]
+    assert "^{\\top}" in chain["text/markdown"]  # dL/dW2 = g x2^T
+    contrib = only_display(k.ok("show.contributions(L2, W2, { at: [1, 2] })"))["data"]
+    assert set(contrib) == {MIME_HEATMAP, "image/svg+xml", "text/plain"}
+    assert contrib[MIME_HEATMAP]["contributions"][0]["at"] == [1, 2]
+    assert_svg(contrib["image/svg+xml"])

@@ -11,26 +11,44 @@ function md(latex: string): string {
   return `$$${latex}$$`;
 }
 
+/** User-given names go into Markdown as text: escape what Markdown (or HTML) would interpret. */
+function mdEsc(s: string): string {
+  return s.replace(/[\\`*_{}\[\]()#+!|<>$&]/g, (c) => (c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : "\\" + c));
+}
+
+/** Forms of a step, each shown once: trivial steps have the same local, index and collapsed form. */
+function stepForms(s: ChainStep): { label: string; form: { latex: string; text: string } }[] {
+  const forms: { label: string; form: { latex: string; text: string } }[] = [];
+  if (s.upstream) forms.push({ label: "upstream gradient", form: s.upstream });
+  forms.push({ label: "chain rule, summing over every index of the intermediate", form: s.general });
+  forms.push({ label: "local partial", form: s.local });
+  forms.push({ label: "substituted", form: s.indexForm });
+  forms.push({ label: `Kronecker deltas collapse the sum${s.renamed.length ? ` (${s.renamed.join(", ")})` : ""}`, form: s.collapsed });
+  forms.push({ label: s.einsum ? `compact form (einsum \`${s.einsum}\`)` : "compact form", form: s.compact });
+  if (s.composed) forms.push({ label: "with the previous steps substituted", form: s.composed });
+  if (s.broadcast) forms.push({ label: `broadcasting undone (sum over axes ${s.broadcast.axes.join(", ")}): ${s.broadcast.why}`, form: s.broadcast });
+  const seen = new Set<string>();
+  return forms.filter((f) => (seen.has(f.form.latex) ? false : (seen.add(f.form.latex), true)));
+}
+
 function stepMarkdown(s: ChainStep, k: number): string[] {
-  const out = [`**Step ${k + 1}** (${s.op}): from $\\partial L/\\partial ${s.to}$ ${fmtShape(s.toShape)} to $\\partial L/\\partial ${s.from}$ ${fmtShape(s.fromShape)}`, ""];
-  out.push("- chain rule, summing over every index of the intermediate:", "", md(s.general.latex), "");
-  out.push("- local partial:", "", md(s.local.latex), "");
-  out.push("- substituted:", "", md(s.indexForm.latex), "");
-  out.push(`- Kronecker deltas collapse the sum${s.renamed.length ? ` (${s.renamed.join(", ")})` : ""}:`, "", md(s.collapsed.latex), "");
-  out.push(`- ${s.einsum && !s.compact.latex ? "einsum" : "compact form"}:`, "", md(s.compact.latex), "");
-  if (s.einsum) out.push(`  einsum: \`${s.einsum}\``, "");
-  if (s.broadcast) out.push(`- broadcasting undone (sum over axes ${s.broadcast.axes.join(", ")}): ${s.broadcast.why}`, "", md(s.broadcast.latex), "");
+  const out = [`**Step ${k + 1}** (${mdEsc(s.op)}): from ∂L/∂${mdEsc(s.to)} ${fmtShape(s.toShape)} to ∂L/∂${mdEsc(s.from)} ${fmtShape(s.fromShape)}`, ""];
+  for (const f of stepForms(s)) out.push(`- ${f.label}:`, "", md(f.form.latex), "");
+  if (s.numeric) {
+    const n = s.numeric;
+    out.push(`- at ${s.from}[${n.at.join(",")}]: ${n.terms.length + (n.more?.count ?? 0)} terms${n.killed ? ` (${n.killed} killed by deltas)` : ""}, sum ${fmtNum(n.total)}, reverse mode ${fmtNum(n.autodiff)} ${n.pass ? "✅" : "❌"}`, "");
+  }
   return out;
 }
 
 function numericMarkdown(n: ChainNumeric, param: string): string[] {
   const at = `[${n.at.join(",")}]`;
-  const out = [`**Numbers at ${param}${at}:**`, ""];
+  const out = [`**Numbers at ${mdEsc(param)}${at}:**`, ""];
   if (n.terms.length) {
     out.push("| term | factors | value |", "|---|---|---|");
     for (const t of n.terms) {
-      const idx = Object.entries(t.indices).map(([k, v]) => `${k}=${v}`).join(", ") || "·";
-      const factors = t.factors.map((f) => `${f.text} = ${fmtNum(f.value)}`).join(" × ");
+      const idx = mdEsc(Object.entries(t.indices).map(([k, v]) => `${k}=${v}`).join(", ")) || "·";
+      const factors = t.factors.map((f) => `${mdEsc(f.text)} = ${fmtNum(f.value)}`).join(" × ");
       out.push(`| ${idx} | ${factors}${t.zero ? " (δ = 0)" : ""} | ${fmtNum(t.value)} |`);
     }
     if (n.more) out.push(`| ${n.more.count} more terms | | ${fmtNum(n.more.sum)} |`);
@@ -45,17 +63,23 @@ function numericMarkdown(n: ChainNumeric, param: string): string[] {
 export function chainMarkdown(p: ChainPayload): string {
   const L = p.output.name;
   const x = p.param.name;
-  const out: string[] = [`### Chain rule: $\\partial ${L}/\\partial ${x}$`, "", `${L} ${fmtShape(p.output.shape)}, ${x} ${fmtShape(p.param.shape)}.`, ""];
-  if (p.paths.length > 1) out.push(`${x} reaches ${L} along ${p.paths.length} paths; their contributions add.`, "");
+  const out: string[] = [`### Chain rule: ∂${mdEsc(L)}/∂${mdEsc(x)}`, "", `${mdEsc(L)} ${fmtShape(p.output.shape)}, ${mdEsc(x)} ${fmtShape(p.param.shape)}.`, ""];
+  if (p.paths.length > 1) out.push(`${mdEsc(x)} reaches ${mdEsc(L)} along ${p.paths.length} paths; their contributions add.`, "");
   p.paths.forEach((path, i) => {
-    if (p.paths.length > 1) out.push(`#### Path ${i + 1}: ${path.nodes.join(" → ")}`, "");
-    else out.push(`Path: ${path.nodes.join(" → ")}`, "");
+    const nodes = path.nodes.map(mdEsc).join(" → ");
+    if (p.paths.length > 1) out.push(`#### Path ${i + 1}: ${nodes}`, "");
+    else out.push(`Path: ${nodes}`, "");
     path.steps.forEach((s, k) => out.push(...stepMarkdown(s, k)));
     if (path.folded) out.push(`(${path.folded} further steps folded)`, "");
     if (path.substituted) out.push("All steps substituted at once:", "", md(path.substituted.latex), "");
+    if (path.substitutedCollapsed) out.push(`After the deltas collapse${path.substitutedCollapsed.renamed.length ? ` (${path.substitutedCollapsed.renamed.join(", ")})` : ""}:`, "", md(path.substitutedCollapsed.latex), "");
+    if (path.compact) out.push("The whole path in matrix form:", "", md(path.compact.latex), "");
     if (path.numeric && p.paths.length > 1) out.push(...numericMarkdown(path.numeric, x), "");
   });
+  if (p.pathsOmitted) out.push(`(${p.pathsOmitted} more paths not expanded; the numbers include them)`, "");
+  if (p.compact) out.push("**Result:**", "", md(p.compact.latex), "");
   out.push(...numericMarkdown(p.numeric, x));
+  if (p.numeric.note) out.push("", p.numeric.note);
   if (p.jacobian) out.push("", `Jacobian shape ${fmtShape(p.jacobian.shape)} (${p.jacobian.blocks.length} blocks in the live view).`);
   return out.join("\n");
 }
@@ -64,9 +88,10 @@ export function chainMarkdown(p: ChainPayload): string {
 export function chainLatex(p: ChainPayload): string {
   const rows: string[] = [];
   for (const path of p.paths) {
-    for (const s of path.steps) rows.push(`&\\text{${s.op}:}\\quad ${s.compact.latex}`);
+    for (const s of path.steps) rows.push(`&\\text{${s.op}:}\\quad ${(s.composed ?? s.compact).latex}`);
     if (path.substituted) rows.push(`&${path.substituted.latex}`);
   }
+  if (p.compact) rows.push(`&${p.compact.latex}`);
   return `$$\\begin{aligned}${rows.join(" \\\\ ")}\\end{aligned}$$`;
 }
 
@@ -80,10 +105,13 @@ export function chainText(p: ChainPayload): string {
       out.push(`  step ${k + 1} (${s.op}): dL/d${s.to} -> dL/d${s.from}`);
       out.push(`    general:   ${s.general.text}`, `    local:     ${s.local.text}`, `    index:     ${s.indexForm.text}`);
       out.push(`    collapsed: ${s.collapsed.text}${s.renamed.length ? `   (${s.renamed.join(", ")})` : ""}`, `    compact:   ${s.compact.text}`);
+      if (s.composed) out.push(`    composed:  ${s.composed.text}`);
       if (s.broadcast) out.push(`    broadcast: ${s.broadcast.text}  (${s.broadcast.why})`);
     });
     if (path.substituted) out.push(`  substituted: ${path.substituted.text}`);
+    if (path.compact) out.push(`  path: ${path.compact.text}`);
   });
+  if (p.compact) out.push(`result: ${p.compact.text}`);
   const n = p.numeric;
   out.push(`at ${x}[${n.at.join(",")}]: sum of terms ${fmtNum(n.total)}, autodiff ${fmtNum(n.autodiff)}, finite difference ${fmtNum(n.finiteDiff)} -> ${n.pass ? "agree" : "DISAGREE"}`);
   return out.join("\n");

@@ -49,6 +49,8 @@ interface Panel {
   matrix: Matrix | null;
   /** Shown instead of a missing matrix. */
   missing?: string;
+  /** What a null cell means: non-finite for values, "killed by a Kronecker delta" for terms. */
+  nullText?: string;
 }
 
 function cellSize(m: Matrix | null): number {
@@ -65,6 +67,8 @@ function panelSize(p: Panel): { w: number; h: number; cell: number } {
 }
 
 function drawPanel(out: string[], p: Panel, x0: number, y0: number): void {
+  // Terms a delta kills are exactly zero: white, not the grey of NaN/Inf.
+  const color = (v: number | null, scale: number) => (v === null && p.nullText ? divergingColor(0, scale) : divergingColor(v, scale));
   const { h, cell } = panelSize(p);
   out.push(`<text x="${x0}" y="${y0 + 22}" font-weight="bold" fill="#111">${esc(p.title)}</text>`);
   const m = p.matrix;
@@ -81,9 +85,10 @@ function drawPanel(out: string[], p: Panel, x0: number, y0: number): void {
     row.forEach((v, c) => {
       const x = x0 + c * cell;
       const y = y0 + HEAD + r * cell;
-      const title = titled ? `<title>[${r},${c}] ${fmtCell(v)}</title>` : "";
-      out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${divergingColor(v, scale)}">${title}</rect>`);
-      if (showNumbers) out.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 3}" text-anchor="middle" font-size="8" fill="#111">${esc(fmtCell(v))}</text>`);
+      const shown = v === null && p.nullText ? p.nullText : fmtCell(v);
+      const title = titled ? `<title>[${r},${c}] ${esc(shown)}</title>` : "";
+      out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${color(v, scale)}">${title}</rect>`);
+      if (showNumbers) out.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 3}" text-anchor="middle" font-size="8" fill="#111">${esc(shown)}</text>`);
     }),
   );
   out.push(`<rect x="${x0}" y="${y0 + HEAD}" width="${cols * cell}" height="${h}" fill="none" stroke="#999"/>`);
@@ -103,7 +108,7 @@ function panelRows(p: HeatmapPayload): Panel[][] {
     })),
   );
   for (const c of p.contributions ?? []) {
-    rows.push([{ title: `terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate}`, matrix: c.values, missing: "no terms" }]);
+    rows.push([{ title: `terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate}`, matrix: c.values, missing: "no terms", nullText: "0 (δ)" }]);
   }
   return rows;
 }
@@ -154,9 +159,10 @@ function edgeIndices(n: number): (number | null)[] {
   return [...Array.from({ length: TEXT_EDGE }, (_, i) => i), null, ...Array.from({ length: TEXT_EDGE }, (_, i) => n - TEXT_EDGE + i)];
 }
 
-function matrixText(m: Matrix): string {
+function matrixText(m: Matrix, nullText?: string): string {
   const cols = edgeIndices(m[0]?.length ?? 0);
-  const cells = edgeIndices(m.length).map((r) => cols.map((c) => (r === null || c === null ? "..." : fmtCell(m[r][c]))));
+  const cell = (v: number | null) => (v === null && nullText ? nullText : fmtCell(v));
+  const cells = edgeIndices(m.length).map((r) => cols.map((c) => (r === null || c === null ? "..." : cell(m[r][c]))));
   const w = Math.max(1, ...cells.flat().map((s) => s.length));
   return cells.map((row) => "  " + row.map((s) => s.padStart(w)).join(" ")).join("\n");
 }
@@ -174,6 +180,6 @@ export function heatmapText(p: HeatmapPayload): string {
     if (p.show !== "value") lines.push(`∂L/∂${p.name}${where}:`, s.grad ? matrixText(s.grad) : `  ${GRAD_MISSING[p.gradState] || "no gradient"}`);
   }
   if (p.slices.length > 4) lines.push(`… ${p.slices.length - 4} more slices`);
-  for (const c of p.contributions ?? []) lines.push(`terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate}:`, matrixText(c.values));
+  for (const c of p.contributions ?? []) lines.push(`terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate} (0 (δ): killed by a Kronecker delta):`, matrixText(c.values, "0 (δ)"));
   return lines.join("\n");
 }

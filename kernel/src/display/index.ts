@@ -18,4 +18,4 @@ export { graphBundle, heatmapBundle, chainBundle, plotBundle } from "./bundles";
 export { tensorBundle } from "./tensorDisplay";
 export { gradcheckBundle, type GradcheckReportLike } from "./gradcheckDisplay";
 export { layoutGraph, type GraphLayout } from "./layout";
-export type { ChainOptions } from "./chainSource";
+export type { ChainOptions } from "./show";

@@ -10,7 +10,10 @@ import { buildHeatmapPayload, matrixView, type HeatmapOptions } from "./heatmapP
 import { buildGradNormsPayload, type ParamSource } from "./gradNorms";
 import { gradcheckBundle, type GradcheckReportLike } from "./gradcheckDisplay";
 import { chainBundle, graphBundle, heatmapBundle, plotBundle } from "./bundles";
-import { expandChainFor, type ChainOptions } from "./chainSource";
+import { expandChain, type ExpandOptions } from "../symbolic/expandChain";
+
+/** Options of show.chain: those of the chain-rule engine (`at`, `maxTerms`, `indexNames`, ...). */
+export type ChainOptions = ExpandOptions;
 
 /**
  * `show.*` and `display()`: the notebook-facing display API. Each call sends one full MIME
@@ -89,7 +92,7 @@ export const show = {
     else {
       checkTensor("show.chain", L);
       checkTensor("show.chain", x, "the parameter tensor x as second argument");
-      payload = expandChainFor("show.chain")(L, x, opts);
+      payload = expandChain(L, x, opts);
     }
     return start(payload, (p) => chainBundle(p), {});
   },
@@ -101,7 +104,7 @@ export const show = {
   contributions(L: Tensor, x: Tensor, opts: ChainOptions & HeatmapOptions = {}): DisplayHandle<HeatmapPayload> {
     checkTensor("show.contributions", L);
     checkTensor("show.contributions", x, "the parameter tensor x as second argument");
-    const chain = expandChainFor("show.contributions")(L, x, opts);
+    const chain = expandChain(L, x, opts);
     return start(contributionsPayload(x, chain, opts), (p) => heatmapBundle(p), {});
   },
 

@@ -47,6 +47,8 @@ const DIAGNOSTIC_FORMAT = "%s%d:%d - %s";
 /** Stream text is batched (as ipykernel does) so a loop printing every step does not send a message per line. */
 const STREAM_FLUSH_BYTES = 16 * 1024;
 const STREAM_FLUSH_MS = 100;
+/** How long an error waits for already-sent requests to arrive before aborting them. */
+const ABORT_WINDOW_MS = 5;
 
 export class CellRunner {
   executionCount = 0;
@@ -158,8 +160,10 @@ export class CellRunner {
     if (error) {
       this.publishFlushed("error", error);
       if (req.stop_on_error !== false) {
-        // Let the socket loop take in requests that were already sent, then abort them all.
-        await new Promise((resolve) => setImmediate(resolve));
+        // Requests sent before this error may still sit in the socket (a sync cell blocked the
+        // loop): let the socket loop take them in, then abort them all. The reply goes out only
+        // after this, so a request that reacts to the error is never aborted.
+        await new Promise((resolve) => setTimeout(resolve, ABORT_WINDOW_MS));
         this.abortBelow = this.nextTicket;
       }
       this.flushStream();
