@@ -4,7 +4,9 @@
 # Options pass through: --quick (fewer rounds), --only=w1,w2,w3,w4,mem.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules/@tensorflow/tfjs-backend-wasm ] || npm ci --no-audit --no-fund
+for dep in @tensorflow/tfjs @tensorflow/tfjs-backend-wasm typescript; do
+  [ -d "node_modules/$dep" ] || { echo "bench: node_modules/$dep is missing; run npm ci first" >&2; exit 1; }
+done
 echo "== build kernel library"
 npm run build --workspace kernel --silent
 
