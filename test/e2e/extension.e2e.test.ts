@@ -95,6 +95,9 @@ describe("saved notebook reopened untrusted", () => {
     await expect.poll(() => graph.locator("g.cl-node").count()).toBe(7);
     await graph.locator('g.cl-node[data-node-id="n1"]').click();
     await expect.poll(() => graph.locator(".cl-graph-detail table.cl-matrix").count()).toBe(2);
+    // A node whose payload carries its rule shows that chain-rule step, typeset.
+    await graph.locator('g.cl-node[data-node-id="n5"]').click();
+    await expect.poll(() => graph.locator(".cl-graph-detail .cl-node-rule mjx-container").count(), { timeout: 30_000 }).toBe(2);
     await graph.locator('g.cl-node[data-node-id="n5"]').hover();
     await expect.poll(() => graph.locator(".cl-hover:not([hidden])").count()).toBe(1);
   });
@@ -110,6 +113,22 @@ describe("saved notebook reopened untrusted", () => {
     expect(await plot.locator(".heatmaplayer image, g.hm image").count()).toBe(2);
     const titles = await plot.locator(".annotation-text").allTextContents();
     expect(titles).toEqual(["W", "dL/dW"]);
+  });
+
+  it("clicking a gradient cell shows that element's contribution map from the payload", async () => {
+    const plot = page.locator(".cl-heatmap .cl-heatmap-plot.js-plotly-plot").first();
+    await plot.scrollIntoViewIfNeeded();
+    // Pixel position of cell W[1, 1] in the gradient panel (x2/y2 axes), from plotly's own axes.
+    const at = await plot.evaluate((el: any) => {
+      const xa = el._fullLayout.xaxis2;
+      const ya = el._fullLayout.yaxis2;
+      const box = el.getBoundingClientRect();
+      return { x: box.left + xa._offset + xa.l2p(1), y: box.top + ya._offset + ya.l2p(1) };
+    });
+    await page.mouse.click(at.x, at.y);
+    const contribution = page.locator(".cl-heatmap .cl-heatmap-contribution.js-plotly-plot");
+    await expect.poll(() => contribution.count(), { timeout: 20_000 }).toBe(1);
+    expect(await contribution.locator(".gtitle").textContent()).toContain("W[1, 1]");
   });
 
   it("the chain renderer typeset its maths with MathJax", async () => {

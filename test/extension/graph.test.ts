@@ -6,7 +6,7 @@ import { drawGraphLegend, drawGraphSvg, polylineMidpoint } from "../../extension
 import { allScopePaths, foldGraph } from "../../extension/src/draw/foldGraph";
 import { gradScale, paletteColor, scalePosition, textColorOn } from "../../extension/src/draw/gradColor";
 import { layoutGraph, type ElkLike } from "../../extension/src/draw/graphLayout";
-import { drawSummaryCard } from "../../extension/src/draw/summaryCard";
+import { drawNodeRule, drawSummaryCard } from "../../extension/src/draw/summaryCard";
 import { fixture, fixtures } from "./payloadFixtures";
 
 const elk = new ELK() as unknown as ElkLike;
@@ -136,6 +136,15 @@ describe("summary card", () => {
     expect(mats).toHaveLength(2);
     expect(mats[0].querySelectorAll("tr")).toHaveLength(3);
     expect(mats[1].textContent).toContain("1.5");
+  });
+  it("shows a node's own chain-rule step when the payload carries it", () => {
+    const payload = graph("handmade-graph-mlp.json");
+    const relu = payload.nodes.find((n) => n.id === "n5")!;
+    const rule = drawNodeRule(document, relu)!;
+    const maths = [...rule.querySelectorAll(".cl-math")].map((m) => m.textContent);
+    expect(maths).toHaveLength(2);
+    expect(maths[1]).toContain("\\delta_{ik}");
+    expect(drawNodeRule(document, payload.nodes[0])).toBeNull();
   });
   it("explains a missing gradient", () => {
     const payload = graph("handmade-graph-nograd.json");

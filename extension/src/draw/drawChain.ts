@@ -12,7 +12,7 @@ import { htmlEl } from "./svg";
  */
 const INDEX_CLASSES = 6;
 
-function mathBlock(doc: Document, r: Rendered | undefined, label: string): HTMLDivElement | null {
+export function mathBlock(doc: Document, r: Rendered | undefined, label: string): HTMLDivElement | null {
   if (!r || typeof r.latex !== "string") return null;
   const row = htmlEl(doc, "div", "cl-chain-row");
   row.appendChild(htmlEl(doc, "div", "cl-chain-label", label));

@@ -1,6 +1,7 @@
 import type { GraphNode, TensorSummary } from "../../../kernel/src/protocol";
 import type { VisibleNode } from "./foldGraph";
 import { formatNumber, shapeText } from "./format";
+import { mathBlock } from "./drawChain";
 import { drawMatrixTable } from "./matrixTable";
 import { htmlEl } from "./svg";
 
@@ -81,4 +82,19 @@ export function drawSummaryCard(doc: Document, vnode: VisibleNode, full: boolean
     card.appendChild(htmlEl(doc, "div", "cl-muted", "Too large to list here: show.heatmap(tensor) draws it in full."));
   }
   return card;
+}
+
+/**
+ * A node's own step of the chain rule (when the kernel sent `rule`): its formula and the local
+ * partial for each input, as TeX text for the latexTypesetter, like the chain view's steps.
+ */
+export function drawNodeRule(doc: Document, node: GraphNode): HTMLDivElement | null {
+  const rule = node.rule;
+  if (!rule || typeof rule !== "object" || !Array.isArray(rule.partials)) return null;
+  const box = htmlEl(doc, "div", "cl-node-rule");
+  const label = node.name ?? node.op;
+  const rows = [mathBlock(doc, rule.formula, `${label} =`)];
+  for (const p of rule.partials) rows.push(mathBlock(doc, p.local, `local partial ∂${label}/∂${String(p.input)}`));
+  for (const r of rows) if (r) box.appendChild(r);
+  return box.childElementCount ? box : null;
 }

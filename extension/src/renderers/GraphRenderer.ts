@@ -4,7 +4,7 @@ import { allScopePaths, foldGraph, type VisibleGraph, type VisibleNode } from ".
 import { drawGraphLegend, drawGraphSvg } from "../draw/drawGraph";
 import { gradScale } from "../draw/gradColor";
 import { layoutGraph, type GraphLayout } from "../draw/graphLayout";
-import { drawSummaryCard } from "../draw/summaryCard";
+import { drawNodeRule, drawSummaryCard } from "../draw/summaryCard";
 import { ChainlabRenderer } from "./ChainlabRenderer";
 import { loadElk } from "./elk";
 
@@ -262,6 +262,13 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
       if (el.getAttribute("data-node-id") === vnode.id) el.classList.add("cl-node--selected");
     });
     detail.appendChild(drawSummaryCard(document, vnode, true));
+    const rule = drawNodeRule(document, vnode.node);
+    if (rule) {
+      detail.appendChild(rule);
+      const typesetter = this.options.latexTypesetter;
+      if (typesetter) void typesetter.typeset(rule);
+      else rule.querySelectorAll<HTMLElement>(".cl-math").forEach((m) => (m.textContent = m.dataset.text ?? ""));
+    }
     if (vnode.scopePath) {
       const path = vnode.scopePath;
       const fold = document.createElement("button");

@@ -1,3 +1,4 @@
+import type { Rendered } from "./chain";
 import type { TensorSummary } from "./summary";
 
 /**
@@ -32,6 +33,17 @@ export interface GraphNode {
   gradState: GradState;
   /** Set when anomaly mode found this op produced the first NaN/Inf. */
   anomaly?: string;
+  /**
+   * Optional, for the extension's click panel: this node's step of the chain rule, i.e. its
+   * formula over the input names (the op's `latex`/`text`) and, per differentiable input, the
+   * local partial d(out)/d(input) in index notation (the op's `index` rule). Absent for leaves.
+   */
+  rule?: NodeRule;
+}
+
+export interface NodeRule {
+  formula: Rendered;
+  partials: { input: string; local: Rendered }[];
 }
 
 export interface GraphEdge {
