@@ -42,6 +42,10 @@ function row(label, samples) {
   say(`${label.padEnd(28)} ${Object.entries(med).map(([k, v]) => `${k} ${fmt(v)} ms`).join("   ")}`);
   return med;
 }
+/** Time ratios chainlab / TF.js (below 1: chainlab is faster). */
+function ratios(m) {
+  say(`${"time chainlab / TF.js".padEnd(28)} cpu ${(m.chainlab / m["tf-cpu"]).toFixed(3)}   wasm ${(m.chainlab / m["tf-wasm"]).toFixed(3)}`);
+}
 function target(id, text, value, ok, shown) {
   results.targets[id] = { text, value, met: ok };
   say(`  target ${id}: ${text}: ${shown} -> ${ok ? "MET" : "NOT MET"}`);
@@ -82,6 +86,7 @@ if (want("w1")) {
   runNumpy();
   const clCpu = median(cpu.chainlab);
   const m = row("time (median)", s);
+  ratios(m);
   const gf = (ms) => (6 * 256 ** 3) / ms / 1e6;
   say(`${"GFLOP/s".padEnd(28)} chainlab ${gf(m.chainlab).toFixed(2)}   tf-cpu ${gf(m["tf-cpu"]).toFixed(2)}   tf-wasm ${gf(m["tf-wasm"]).toFixed(2)}${numpyMs ? `   numpy ${gf(numpyMs).toFixed(1)} (${fmt(numpyMs)} ms)` : ""}`);
   M.w1 = { ...m, numpy: numpyMs, chainlabCpu: clCpu, numpyCpu: numpyCpuMs, chainlabGflops: gf(m.chainlab) };
@@ -104,6 +109,7 @@ if (want("w2")) {
   checkW2(fc(), fm(), fw(), fcpu());
   const s = interleave({ chainlab: fc, "tf-cpu": fcpu, "tf-wasm": fw }, R(9, 3));
   const m = row("time (median)", s);
+  ratios(m);
   const r = m.chainlab / m["tf-wasm"];
   target("W2-wasm", "time chainlab / TF.js wasm <= 0.8", r, r <= 0.8, `${r.toFixed(2)}x`);
   // The price of the graph: the same step with the graph (recording, trace, generic rules,
@@ -121,6 +127,7 @@ if (want("w3")) {
   say("\nW3 2000 chained elementwise ops on [4] (mul, add, tanh, sub), forward + backward");
   const s = interleave({ chainlab: C.w3(), "tf-cpu": T.w3("cpu"), "tf-wasm": T.w3("wasm") }, R(7, 2));
   const m = row("time (median)", s);
+  ratios(m);
   const us = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, (v * 1000) / 2000]));
   say(`${"per op (fwd+bwd)".padEnd(28)} ${Object.entries(us).map(([k, v]) => `${k} ${v.toFixed(2)} µs`).join("   ")}`);
   M.w3 = { ...m, perOpUs: us };
