@@ -108,7 +108,7 @@ describe("saved notebook reopened untrusted", () => {
   });
 
   it("the heatmap renderer drew a plotly heatmap with value and gradient", async () => {
-    const plot = page.locator(".cl-heatmap .cl-heatmap-plot.js-plotly-plot");
+    const plot = page.locator(".cl-heatmap .cl-heatmap-plot.js-plotly-plot").first();
     await plot.waitFor({ timeout: 60_000 });
     expect(await plot.locator(".heatmaplayer image, g.hm image").count()).toBe(2);
     const titles = await plot.locator(".annotation-text").allTextContents();
@@ -131,6 +131,17 @@ describe("saved notebook reopened untrusted", () => {
     expect(await contribution.locator(".gtitle").textContent()).toContain("W[1, 1]");
   });
 
+  it("a rank-3 heatmap has a slice selector that redraws in place", async () => {
+    const heatmap = page.locator(".jp-OutputArea-output.cl-heatmap").nth(1);
+    const select = heatmap.locator("select.cl-select");
+    expect(await select.locator("option").allTextContents()).toEqual(["T[0, :, :]", "T[1, :, :]"]);
+    const first = await heatmap.locator(".cl-heatmap-plot").evaluate((el: any) => el.data[0].z[0][0]);
+    await select.selectOption("1");
+    await expect.poll(() => heatmap.locator(".cl-heatmap-plot").evaluate((el: any) => el.data[0].z[0][0])).toBe(first + 1);
+    expect(await heatmap.locator(".js-plotly-plot").count()).toBe(1);
+    expect(await heatmap.locator(".cl-heatmap-notes").textContent()).toContain("showing 2 of 3 slices");
+  });
+
   it("the chain renderer typeset its maths with MathJax", async () => {
     const chain = page.locator(".cl-chain-output");
     await expect.poll(() => chain.locator("mjx-container").count(), { timeout: 60_000 }).toBeGreaterThan(5);
@@ -148,7 +159,7 @@ describe("saved notebook reopened untrusted", () => {
     await setTheme(page, "JupyterLab Light");
     const fontLight = await page.locator(".cl-heatmap-plot .annotation-text").first().evaluate((t) => getComputedStyle(t).fill);
     await page.screenshot({ path: path.join(RESULTS, "saved-light.png"), fullPage: true });
-    await page.locator(".cl-heatmap").scrollIntoViewIfNeeded();
+    await page.locator(".cl-heatmap").first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(RESULTS, "saved-light-heatmap.png") });
     await setTheme(page, "JupyterLab Dark");
     const fontDark = await page.locator(".cl-heatmap-plot .annotation-text").first().evaluate((t) => getComputedStyle(t).fill);

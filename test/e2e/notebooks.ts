@@ -71,6 +71,7 @@ export function savedOutputsNotebook(): string {
     displayCell("show.heatmap(W)", MIME_HEATMAP, payload("handmade-heatmap-matrix.json")),
     displayCell("show.chain(L, W, [1, 1])", MIME_CHAIN, payload("handmade-chain-matmul.json")),
     displayCell("show.graph(y) // before backward()", MIME_GRAPH, payload("handmade-graph-anomaly.json")),
+    displayCell("show.heatmap(T) // rank 3", MIME_HEATMAP, payload("handmade-heatmap-rank3.json")),
     displayCell("show.graph(bad)", MIME_GRAPH, { version: 99, kind: "graph", nodes: [], edges: [], output: "n0" }),
   ]);
 }
