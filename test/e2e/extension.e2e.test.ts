@@ -102,6 +102,36 @@ describe("saved notebook reopened untrusted", () => {
     await expect.poll(() => graph.locator(".cl-hover:not([hidden])").count()).toBe(1);
   });
 
+  it("zooms with the buttons and Ctrl+wheel, pans by dragging", async () => {
+    const graph = page.locator(".jp-OutputArea-output.cl-graph").first();
+    const viewport = graph.locator("g.cl-graph-viewport");
+    const transform = async () => {
+      const t = (await viewport.getAttribute("transform")) ?? "";
+      const m = /translate\(([-\d.]+),([-\d.]+)\) scale\(([-\d.]+)\)/.exec(t);
+      if (!m) throw new Error(`unexpected transform ${t}`);
+      return { x: Number(m[1]), y: Number(m[2]), k: Number(m[3]) };
+    };
+    await graph.locator("button", { hasText: "fit" }).click();
+    const fitted = await transform();
+    await graph.locator("button", { hasText: "+" }).click();
+    expect((await transform()).k).toBeCloseTo(fitted.k * 1.25, 3);
+    const box = (await graph.locator("svg.cl-graph-svg").boundingBox())!;
+    await page.mouse.move(box.x + 20, box.y + 20);
+    await page.keyboard.down("Control");
+    await page.mouse.wheel(0, -100);
+    await page.keyboard.up("Control");
+    await expect.poll(async () => (await transform()).k).toBeGreaterThan(fitted.k * 1.25);
+    const before = await transform();
+    await page.mouse.move(box.x + 10, box.y + 10);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 60, box.y + 40, { steps: 5 });
+    await page.mouse.up();
+    const after = await transform();
+    expect(after.x - before.x).toBeCloseTo(50, 0);
+    expect(after.y - before.y).toBeCloseTo(30, 0);
+    await graph.locator("button", { hasText: "fit" }).click();
+  });
+
   it("the anomaly origin is highlighted", async () => {
     const graph = page.locator(".jp-OutputArea-output.cl-graph").nth(1);
     expect(await graph.locator("g.cl-node--anomaly").count()).toBe(1);
