@@ -6,6 +6,9 @@ frontend waits for) for a trivial cell, a TypeScript declaration and a small cha
 computation, and resident memory per kernel. Runs are interleaved (A, B, A, B, ...) so machine
 load hits both alike. Both kernelspecs are written to a temporary JUPYTER_PATH.
 
+Plain tslab 1.0.22 stops answering after roughly 500 iopub messages in some tick patterns
+(zeromq 6 EBUSY, fixed in chainlab's kernel), so keep --rounds at or below ~40.
+
 Usage: .venv/bin/python bench/kernel-latency.py [--rounds N] [--starts N]
 Writes .bench/kernel-latency.json. Not part of the tests. Target (issue 4): chainlab <= 1.1x.
 """

@@ -307,3 +307,29 @@ L2.backward();
     assert set(contrib) == {MIME_HEATMAP, "image/svg+xml", "text/plain"}
     assert contrib[MIME_HEATMAP]["contributions"][0]["at"] == [1, 2]
     assert_svg(contrib["image/svg+xml"])
+
+
+def test_kernel_keeps_answering_after_many_outputs():
+    # zeromq 6 defers the 513th synchronous send on a socket and throws EBUSY for a send made
+    # while one is deferred; plain tslab 1.0.22 then loses a message and the notebook hangs
+    # (after ~130 cells with output). chainlab queues sends on a busy socket instead.
+    kernel = Kernel()
+    try:
+        kernel.ok('import { display } from "chainlab";')
+        for i in range(40):
+            reply, outputs = kernel.execute("for (let j = 0; j < 20; j++) display(j);", timeout=20)
+            assert reply["content"]["status"] == "ok", i
+            assert len(of_type(outputs, "display_data")) == 20, i
+        assert stdout(kernel.ok("1 + 1")) == "2\n"
+    finally:
+        kernel.shutdown()
+
+
+def test_more_than_512_displays_in_one_synchronous_loop(k):
+    outputs = k.ok('''
+const many = show.heatmap(tensor([1, 2]), { live: true, maxFps: 0 });
+for (let i = 0; i < 600; i++) many.update();
+''')
+    updates = of_type(outputs, "update_display_data")
+    assert len(updates) == 600
+    assert [u["content"]["data"][MIME_HEATMAP]["frame"] for u in updates] == list(range(1, 601))

@@ -1,4 +1,4 @@
-import { WireMessage } from "./WireMessage";
+import { WireMessage, type Socket } from "./WireMessage";
 import type { CellRunner, HistoryEntry } from "./CellRunner";
 import { tslabJupyter, type JupyterHandler, type ZmqServerInstance } from "./tslabInternals";
 
@@ -9,8 +9,6 @@ import { tslabJupyter, type JupyterHandler, type ZmqServerInstance } from "./tsl
  */
 
 const { ZmqServer } = tslabJupyter();
-
-type Socket = { send(frames: (Buffer | string)[]): unknown };
 
 export class ChainlabServer extends (ZmqServer as new (handler: JupyterHandler, configPath: string) => ZmqServerInstance) {
   constructor(

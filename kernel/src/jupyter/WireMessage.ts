@@ -56,11 +56,76 @@ export class WireMessage {
     return new WireMessage(this.identity, header, this.header, {}, {});
   }
 
-  signAndSend(key: string, socket: { send(frames: (Buffer | string)[]): unknown }): void {
+  signAndSend(key: string, socket: Socket): void {
     const bodies = [this.header, this.parent, this.metadata, this.content].map((x) => JSON.stringify(x));
-    const sent = socket.send([...this.identity, DELIM, sign(key, bodies), ...bodies]);
-    // zeromq 6 returns a promise; a failed send (socket closed at shutdown) must not crash.
-    if (sent && typeof (sent as Promise<unknown>).catch === "function") (sent as Promise<unknown>).catch(() => undefined);
+    sendInOrder(socket, [...this.identity, DELIM, sign(key, bodies), ...bodies]);
+  }
+}
+
+type Frames = (Buffer | string)[];
+export interface Socket {
+  send(frames: Frames): unknown;
+}
+
+/**
+ * zeromq 6 sends synchronously only 512 times in a row per socket (receives count too); the
+ * next send is deferred to the event loop, and any send while one is deferred throws EBUSY.
+ * tslab ignores this, so its kernels stop answering after a few hundred cells (the reply is
+ * lost). Here a busy socket's messages wait in a backlog, sent in order once it is free.
+ */
+interface Outbox {
+  backlog: Frames[];
+  draining: boolean;
+  last: Promise<unknown> | null;
+}
+const outboxes = new WeakMap<object, Outbox>();
+
+function isBusy(e: unknown): boolean {
+  return e instanceof Error && ((e as { code?: string }).code === "EBUSY" || /busy/i.test(e.message));
+}
+
+function trySend(socket: Socket, box: Outbox, frames: Frames): void {
+  const sent = socket.send(frames);
+  if (sent && typeof (sent as Promise<unknown>).then === "function") {
+    // A failed send (socket closed at shutdown) must not crash the kernel.
+    box.last = (sent as Promise<unknown>).catch(() => undefined);
+  }
+}
+
+export function sendInOrder(socket: Socket, frames: Frames): void {
+  let box = outboxes.get(socket);
+  if (!box) {
+    box = { backlog: [], draining: false, last: null };
+    outboxes.set(socket, box);
+  }
+  if (box.backlog.length === 0) {
+    try {
+      trySend(socket, box, frames);
+      return;
+    } catch (e) {
+      if (!isBusy(e)) return; // closed socket: nothing to deliver to
+    }
+  }
+  box.backlog.push(frames);
+  if (!box.draining) void drain(socket, box);
+}
+
+async function drain(socket: Socket, box: Outbox): Promise<void> {
+  box.draining = true;
+  try {
+    while (box.backlog.length) {
+      if (box.last) await box.last;
+      else await new Promise((resolve) => setImmediate(resolve));
+      try {
+        box.last = null;
+        trySend(socket, box, box.backlog[0]);
+        box.backlog.shift();
+      } catch (e) {
+        if (!isBusy(e)) box.backlog.shift();
+      }
+    }
+  } finally {
+    box.draining = false;
   }
 }
 
