@@ -77,6 +77,14 @@ export function errorFromDiagnostics(diags: readonly CellDiagnostic[], source: s
       traceback.push(`  ${" ".repeat(Math.max(0, d.column - 1))}^`);
     }
   }
+  const missing = diags.map((d) => /Cannot find module '([^']+)'/.exec(d.message)?.[1]).find((m) => m && !m.startsWith("."));
+  if (missing) {
+    // tslab (like Node) resolves packages from the notebook's folder upwards (tslab #21, #40).
+    traceback.push(
+      `${RED}hint${RESET}: '${missing}' is looked up in node_modules folders from this notebook's folder upwards; ` +
+        `install it in this folder or an ancestor (e.g. npm install ${missing} in your course folder), then run the cell again`,
+    );
+  }
   const first = diags[0];
   const evalue = first
     ? `line ${first.line}, column ${first.column}: ${first.message}${diags.length > 1 ? ` (and ${diags.length - 1} more)` : ""}`
