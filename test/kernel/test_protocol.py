@@ -333,3 +333,16 @@ for (let i = 0; i < 600; i++) many.update();
     updates = of_type(outputs, "update_display_data")
     assert len(updates) == 600
     assert [u["content"]["data"][MIME_HEATMAP]["frame"] for u in updates] == list(range(1, 601))
+
+
+def test_a_print_before_a_long_computation_is_sent_at_once(k):
+    msg_id = k.kc.execute("console.log('starting'); const until3 = Date.now() + 1500; while (Date.now() < until3) {}")
+    start = time.monotonic()
+    while True:
+        msg = k.kc.get_iopub_msg(timeout=10)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+            break
+    assert msg["content"]["text"] == "starting\n"
+    assert time.monotonic() - start < 1.0, "the line waited for the computation to finish"
+    reply, _ = k.collect(msg_id)
+    assert reply["content"]["status"] == "ok"

@@ -65,6 +65,7 @@ export class CellRunner {
   private publishOutput: Publish = () => undefined;
   private pendingStream: { name: string; text: string; since: number } | null = null;
   private flushScheduled = false;
+  private lastStreamFlush = 0;
 
   /** Given to tslab's createExecutor: receives the cell's last value and its errors. */
   readonly executorConsole: ExecutorConsole = {
@@ -229,8 +230,11 @@ export class CellRunner {
     if (this.pendingStream && this.pendingStream.name !== name) this.flushStream();
     if (!this.pendingStream) this.pendingStream = { name, text: "", since: now };
     this.pendingStream.text += text;
-    // A synchronous loop never yields to the timer, so flush by size and age as well.
-    if (this.pendingStream.text.length > STREAM_FLUSH_BYTES || now - this.pendingStream.since > STREAM_FLUSH_MS) {
+    // Only bursts are batched: text after a quiet spell goes out at once (a print before a long
+    // synchronous computation must show now). A synchronous loop never yields to a timer, so a
+    // burst is flushed by size and age as well.
+    const quiet = now - this.lastStreamFlush > STREAM_FLUSH_MS;
+    if (quiet || this.pendingStream.text.length > STREAM_FLUSH_BYTES || now - this.pendingStream.since > STREAM_FLUSH_MS) {
       this.flushStream();
     } else if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -244,7 +248,10 @@ export class CellRunner {
   private flushStream(): void {
     const p = this.pendingStream;
     this.pendingStream = null;
-    if (p && p.text) this.publishOutput("stream", { name: p.name, text: p.text });
+    if (p && p.text) {
+      this.publishOutput("stream", { name: p.name, text: p.text });
+      this.lastStreamFlush = Date.now();
+    }
   }
 
   /** Any non-stream message first flushes pending stream text, so outputs keep their order. */
