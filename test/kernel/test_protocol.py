@@ -346,3 +346,39 @@ def test_a_print_before_a_long_computation_is_sent_at_once(k):
     assert time.monotonic() - start < 1.0, "the line waited for the computation to finish"
     reply, _ = k.collect(msg_id)
     assert reply["content"]["status"] == "ok"
+
+
+def test_kernel_exits_when_its_parent_dies():
+    import os
+    import signal
+    import subprocess
+    import sys
+    launcher = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import sys, time\n"
+            "from jupyter_client.manager import start_new_kernel\n"
+            "km, kc = start_new_kernel(kernel_name='chainlab', startup_timeout=60)\n"
+            "print(km.provisioner.process.pid, flush=True); time.sleep(600)\n"
+        )],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        pid = int(launcher.stdout.readline())
+        os.kill(launcher.pid, signal.SIGKILL)  # no shutdown_request: the server just vanished
+        launcher.wait(timeout=10)
+        deadline = time.monotonic() + 15
+        alive = True
+        while alive and time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+                with open(f"/proc/{pid}/stat") as f:
+                    alive = f.read().split()[2] != "Z"
+            except (ProcessLookupError, FileNotFoundError):
+                alive = False
+            time.sleep(0.2)
+        if alive:
+            os.kill(pid, signal.SIGKILL)
+        assert not alive, "the kernel outlived its parent"
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()

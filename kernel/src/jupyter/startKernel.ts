@@ -9,6 +9,8 @@ import { tslabConverter, tslabExecutor, tslabJupyter, type Converter, type Conve
  * on globalThis. `connectionFile` is the JSON file Jupyter passes as {connection_file}.
  */
 export function startKernel(connectionFile: string): void {
+  // First, before seconds of loading TypeScript: the parent may die during start-up too.
+  exitWithParent();
   const { createConverter } = tslabConverter();
   // Converters are created on first use, as in tslab; the Node one is warmed below.
   let node: Converter | undefined;
@@ -42,7 +44,6 @@ export function startKernel(connectionFile: string): void {
   process.on("SIGINT", () => executor.interrupt());
   process.on("uncaughtException", (err) => console.error("Uncaught exception:", err));
   process.on("unhandledRejection", (reason) => console.error("Unhandled promise rejection:", reason));
-  exitWithParent();
 
   server.init().catch((e: unknown) => {
     console.error("chainlab kernel: cannot bind the sockets of", connectionFile, e);
