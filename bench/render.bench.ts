@@ -88,7 +88,9 @@ it("renders a 500-node graph < 1 s and a 256x256 heatmap < 300 ms in Chromium", 
     await page.waitForSelector(".cl-heatmap .js-plotly-plot .heatmaplayer image", { timeout: 120_000, state: "attached" });
     const measure = async (file: string, done: string): Promise<Measure[]> => {
       await page.evaluate(() => performance.clearMeasures());
-      await page.evaluate((path) => (window as any).jupyterapp.commands.execute("docmanager:open", { path }), file);
+      await page.evaluate(async (path) => {
+        await (window as any).jupyterapp.commands.execute("docmanager:open", { path });
+      }, file);
       await page.waitForFunction(done, undefined, { timeout: 120_000 });
       // These notebooks need no kernel: answer "Select Kernel" with "No Kernel".
       const noKernel = page.locator(".jp-Dialog .jp-mod-reject");

@@ -35,7 +35,9 @@ async function openNotebook(page: Page, name: string): Promise<void> {
 }
 
 async function setTheme(page: Page, theme: "JupyterLab Light" | "JupyterLab Dark"): Promise<void> {
-  await page.evaluate((t) => (window as any).jupyterapp.commands.execute("apputils:change-theme", { theme: t }), theme);
+  await page.evaluate(async (t) => {
+    await (window as any).jupyterapp.commands.execute("apputils:change-theme", { theme: t });
+  }, theme);
   const light = theme === "JupyterLab Light" ? "true" : "false";
   await page.waitForSelector(`body[data-jp-theme-light="${light}"]`, { state: "attached", timeout: 30_000 });
   await page.waitForTimeout(800);
@@ -215,7 +217,9 @@ describe("live notebook run through the chainlab kernel", () => {
       undefined,
       { timeout: 90_000, polling: 250 },
     );
-    await page.evaluate(() => (window as any).jupyterapp.commands.execute("notebook:run-all-cells"));
+    await page.evaluate(() => {
+      void (window as any).jupyterapp.commands.execute("notebook:run-all-cells");
+    });
     // Every code cell has run once its prompt shows a number; on a timeout keep a screenshot.
     await waitForAllCellsRun(page);
   });

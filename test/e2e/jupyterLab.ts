@@ -44,11 +44,12 @@ async function waitForServer(url: string, child: ChildProcess, log: () => string
   throw new Error(`jupyter lab did not answer within ${timeoutMs} ms:\n${log()}`);
 }
 
-export async function startLab(files: Record<string, string>): Promise<RunningLab> {
+export async function startLab(files: Record<string, string>, copyDirs: string[] = []): Promise<RunningLab> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "chainlab-e2e-"));
   const root = path.join(tmp, "root");
   fs.mkdirSync(root);
   for (const [name, content] of Object.entries(files)) fs.writeFileSync(path.join(root, name), content);
+  for (const dir of copyDirs) fs.cpSync(dir, path.join(root, path.basename(dir)), { recursive: true });
   // Notebooks resolve `import ... from "chainlab"` through an ancestor node_modules (tslab's
   // Node10 resolution), so the temporary root links the repository's.
   fs.symlinkSync(path.join(REPO, "node_modules"), path.join(root, "node_modules"));
@@ -56,6 +57,10 @@ export async function startLab(files: Record<string, string>): Promise<RunningLa
   const notification = path.join(tmp, "settings", "@jupyterlab", "apputils-extension");
   fs.mkdirSync(notification, { recursive: true });
   fs.writeFileSync(path.join(notification, "notification.jupyterlab-settings"), JSON.stringify({ fetchNews: "false" }));
+  // Every cell stays in the DOM (no virtual scrolling), so tests can find every output.
+  const notebookSettings = path.join(tmp, "settings", "@jupyterlab", "notebook-extension");
+  fs.mkdirSync(notebookSettings, { recursive: true });
+  fs.writeFileSync(path.join(notebookSettings, "tracker.jupyterlab-settings"), JSON.stringify({ windowingMode: "none" }));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
   let output = "";

@@ -1,0 +1,111 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHAINLAB_MIME_TYPES } from "../../kernel/src/protocol";
+import { launchBrowser, type Browser } from "./browser";
+import { REPO, startLab, type RunningLab } from "./jupyterLab";
+
+/**
+ * The project's worked examples (notebooks/*.ipynb), run in JupyterLab through the chainlab
+ * kernel: no cell fails, and every output carrying a chainlab MIME type was drawn by our
+ * renderer (its element has class cl-output), never by a fallback. One screenshot each.
+ */
+const RESULTS = path.join(REPO, "test-results");
+const NOTEBOOKS = fs
+  .readdirSync(path.join(REPO, "notebooks"))
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort();
+
+let lab: RunningLab;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  lab = await startLab({}, [path.join(REPO, "notebooks")]);
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  await page.goto(`${lab.url}lab`);
+  await page.waitForFunction(() => (window as any).jupyterapp?.commands?.hasCommand("docmanager:open"), undefined, { timeout: 90_000 });
+  await page.evaluate(() => (window as any).jupyterapp.restored);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (lab) {
+    fs.writeFileSync(path.join(RESULTS, "jupyterlab-notebooks.log"), lab.log());
+    await lab.stop();
+  }
+});
+
+interface RunReport {
+  codeCells: number;
+  unrun: number;
+  errors: string[];
+  chainlabOutputs: number;
+  drawnByUs: number;
+}
+
+describe("worked-example notebooks", () => {
+  it("there are notebooks to run", () => expect(NOTEBOOKS.length).toBeGreaterThan(0));
+
+  for (const name of NOTEBOOKS) {
+    it(`${name}: runs without errors and every chainlab output is drawn by our renderers`, async () => {
+      await page.evaluate(async (p) => {
+        await (window as any).jupyterapp.commands.execute("docmanager:open", { path: p });
+      }, `notebooks/${name}`);
+      await page.waitForFunction(
+        (p) => {
+          const w = (window as any).jupyterapp.shell.currentWidget;
+          return w?.context?.path === p && w.sessionContext?.session?.kernel?.status === "idle";
+        },
+        `notebooks/${name}`,
+        { timeout: 90_000, polling: 250 },
+      );
+      await page.evaluate(() => {
+        void (window as any).jupyterapp.commands.execute("notebook:run-all-cells");
+      });
+      const report = async (): Promise<RunReport> =>
+        page.evaluate((mimes) => {
+          const panel = (window as any).jupyterapp.shell.currentWidget;
+          const model = panel.content.model;
+          const r = { codeCells: 0, unrun: 0, errors: [] as string[], chainlabOutputs: 0, drawnByUs: 0 };
+          for (let i = 0; i < model.cells.length; i++) {
+            const cell = model.cells.get(i);
+            if (cell.type !== "code") continue;
+            r.codeCells++;
+            if (cell.executionCount === null) r.unrun++;
+            for (let j = 0; j < cell.outputs.length; j++) {
+              const out = cell.outputs.get(j).toJSON();
+              if (out.output_type === "error") r.errors.push(`${out.ename}: ${out.evalue}`);
+              if (out.data && mimes.some((m: string) => m in out.data)) r.chainlabOutputs++;
+            }
+          }
+          r.drawnByUs = panel.node.querySelectorAll(".jp-OutputArea-output.cl-output").length;
+          return r;
+        }, [...CHAINLAB_MIME_TYPES]);
+      const deadline = Date.now() + 150_000;
+      let r = await report();
+      while ((r.unrun > 0 || (await page.evaluate(() => (window as any).jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status)) !== "idle") && Date.now() < deadline) {
+        await page.waitForTimeout(500);
+        r = await report();
+      }
+      // Renderers draw asynchronously (lazy elkjs/plotly); give them a moment to attach.
+      await expect.poll(async () => (await report()).drawnByUs, { timeout: 30_000 }).toBe(r.chainlabOutputs);
+      r = await report();
+      await page.screenshot({ path: path.join(RESULTS, `notebook-${name.replace(/\.ipynb$/, "")}.png`) });
+      expect(r.unrun, JSON.stringify(r)).toBe(0);
+      expect(r.errors).toEqual([]);
+      expect(r.chainlabOutputs).toBeGreaterThan(0);
+      expect(r.drawnByUs).toBe(r.chainlabOutputs);
+      // Free the kernel (2 cores are shared) and close without a save prompt.
+      await page.evaluate(async () => {
+        const panel = (window as any).jupyterapp.shell.currentWidget;
+        await panel.sessionContext.shutdown();
+        panel.context.model.dirty = false;
+        panel.close();
+      });
+    });
+  }
+});
