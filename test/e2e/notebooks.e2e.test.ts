@@ -94,7 +94,10 @@ describe("worked-example notebooks", () => {
       // Renderers draw asynchronously (lazy elkjs/plotly); give them a moment to attach.
       await expect.poll(async () => (await report()).drawnByUs, { timeout: 30_000 }).toBe(r.chainlabOutputs);
       r = await report();
-      await page.screenshot({ path: path.join(RESULTS, `notebook-${name.replace(/\.ipynb$/, "")}.png`) });
+      const stem = name.replace(/\.ipynb$/, "");
+      await page.screenshot({ path: path.join(RESULTS, `notebook-${stem}.png`) });
+      const graph = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph").first();
+      if (await graph.count()) await graph.screenshot({ path: path.join(RESULTS, `notebook-${stem}-graph.png`) });
       expect(r.unrun, JSON.stringify(r)).toBe(0);
       expect(r.errors).toEqual([]);
       expect(r.chainlabOutputs).toBeGreaterThan(0);
