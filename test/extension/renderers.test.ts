@@ -12,6 +12,7 @@ import extensions, { RENDERER_RANK } from "../../extension/src/index";
 import { CHAINLAB_MIME_TYPES, MIME_CHAIN, MIME_GRAPH } from "../../kernel/src/protocol";
 import { GraphRenderer } from "../../extension/src/renderers/GraphRenderer";
 import { ChainRenderer } from "../../extension/src/renderers/ChainRenderer";
+import { isLightTheme, watchTheme } from "../../extension/src/renderers/theme";
 import { fixture } from "./payloadFixtures";
 
 function model(mime: string, data: unknown): IRenderMime.IMimeModel {
@@ -74,5 +75,35 @@ describe("ChainRenderer", () => {
     await r.renderModel(model(MIME_CHAIN, fixture("handmade-graph-mlp.json")));
     expect(r.node.querySelector(".cl-error")!.textContent).toContain("expected a chain payload");
     r.dispose();
+  });
+});
+
+describe("ChainRenderer updates", () => {
+  it("keeps the steps the user opened or closed when the same output is updated", async () => {
+    const r = new ChainRenderer(options(MIME_CHAIN));
+    await r.renderModel(model(MIME_CHAIN, fixture("handmade-chain-matmul.json")));
+    const steps = () => [...r.node.querySelectorAll<HTMLDetailsElement>("details.cl-chain-step")];
+    expect(steps().map((d) => d.open)).toEqual([true, true]);
+    steps()[0].open = false;
+    await r.renderModel(model(MIME_CHAIN, fixture("handmade-chain-matmul.json")));
+    expect(steps().map((d) => d.open)).toEqual([false, true]);
+    expect(r.node.querySelectorAll(".cl-chain")).toHaveLength(1);
+    r.dispose();
+  });
+});
+
+describe("theme watching", () => {
+  it("reports JupyterLab theme switches until it is stopped", async () => {
+    document.body.dataset.jpThemeLight = "true";
+    let calls = 0;
+    const stop = watchTheme(() => calls++);
+    document.body.dataset.jpThemeLight = "false";
+    await new Promise((ok) => setTimeout(ok, 0));
+    expect(calls).toBe(1);
+    expect(isLightTheme()).toBe(false);
+    stop();
+    document.body.dataset.jpThemeLight = "true";
+    await new Promise((ok) => setTimeout(ok, 0));
+    expect(calls).toBe(1);
   });
 });
