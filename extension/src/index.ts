@@ -5,10 +5,7 @@
  */
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { MIME_CHAIN, MIME_GRAPH, MIME_HEATMAP, MIME_PLOT } from "../../kernel/src/protocol";
-import { ChainRenderer } from "./renderers/ChainRenderer";
-import { GraphRenderer } from "./renderers/GraphRenderer";
-import { HeatmapRenderer } from "./renderers/HeatmapRenderer";
-import { PlotRenderer } from "./renderers/PlotRenderer";
+import { ChainRenderer, GraphRenderer, HeatmapRenderer, PlotRenderer } from "./renderers";
 
 /** Below every core renderer (html is 50); json and plotly use 0, so do we. */
 export const RENDERER_RANK = 0;

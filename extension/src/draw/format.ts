@@ -1,9 +1,4 @@
-/**
- * draw/: pure functions from validated payloads to DOM/SVG nodes or plot specs. They take the
- * Document to build in (so jsdom tests and the browser share them) and keep no state; no
- * widgets, no event wiring, no network or kernel access, and never HTML parsed from payloads.
- */
-
+/** Number, shape and index formatting shared by every view. */
 /** A number as learners read it: 4 significant digits, exponent form only when needed. */
 export function formatNumber(x: number | null | undefined): string {
   if (x === null || x === undefined) return "NaN/Inf";

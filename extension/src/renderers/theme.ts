@@ -1,8 +1,4 @@
-/**
- * renderers/: thin Lumino widgets, one per MIME type, that validate a payload, call the pure
- * draw/ functions and wire events, theme changes and disposal. No drawing logic lives here and
- * nothing is parsed as HTML; lazily imported libraries (elkjs, plotly) are loaded only here.
- */
+/** JupyterLab theme: light or dark, explicit colours for plotly, and change notifications. */
 import type { ThemeColors } from "../draw/heatmapFigure";
 
 /** Whether JupyterLab's current theme is light (the themes plugin keeps this body attribute). */
