@@ -36,4 +36,4 @@ export * as nn from "./nn/index";
 export * as optim from "./optim/index";
 export * as protocol from "./protocol/index";
 export { show, display, clearOutput, DisplayHandle } from "./display/index";
-export type { LiveOptions, MimeBundle, GraphOptions, HeatmapOptions, ChainOptions } from "./display/index";
+export type { LiveOptions, MimeBundle, GraphOptions, HeatmapOptions, ChainOptions, PlotData, PlotOptions } from "./display/index";

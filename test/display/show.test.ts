@@ -157,3 +157,28 @@ describe("chain rule displays", () => {
     expect(sent[0].bundle["text/plain"]).toContain("terms of ∂L/∂W[1,2]");
   });
 });
+
+describe("show.plot", () => {
+  it("draws arrays as line charts and redraws a growing array live", () => {
+    const { sent } = installRecorder();
+    const losses = [1, 0.5];
+    const h = show.plot({ loss: losses }, { live: true, maxFps: 0, yScale: "log", title: "loss" });
+    losses.push(0.25);
+    h.update();
+    const payloads = sent.map((s) => s.bundle[MIME_PLOT] as { chart: string; x: number[]; series: { name: string; y: number[] }[]; frame: number });
+    expect(payloads[0]).toMatchObject({ chart: "line", x: [0, 1], series: [{ name: "loss", y: [1, 0.5] }], frame: 0 });
+    expect(payloads[1]).toMatchObject({ x: [0, 1, 2], series: [{ name: "loss", y: [1, 0.5, 0.25] }], frame: 1 });
+    expect(sent[1].opts.displayId).toBe(sent[0].opts.displayId);
+  });
+
+  it("thins long series, keeping the last point, and rejects non-numbers", () => {
+    const { sent } = installRecorder();
+    show.plot(Array.from({ length: 10_001 }, (_, i) => i), { maxPoints: 101 });
+    const p = sent[0].bundle[MIME_PLOT] as { x: number[]; notes: string[] };
+    expect(p.x).toHaveLength(101);
+    expect(p.x[100]).toBe(10_000);
+    expect(p.notes[0]).toMatch(/thinned/);
+    expect(() => show.plot(["a"] as never)).toThrow(ChainlabError);
+    expect(() => show.plot([1, 2], { x: [1] })).toThrow(/x has 1 entries/);
+  });
+});

@@ -382,3 +382,10 @@ def test_kernel_exits_when_its_parent_dies():
     finally:
         if launcher.poll() is None:
             launcher.kill()
+
+
+def test_plot_bundle_for_a_loss_curve(k):
+    data = only_display(k.ok("show.plot({ loss: [1, 0.5, 0.25] }, { yScale: 'log', title: 'loss' })"))["data"]
+    assert set(data) == {MIME_PLOT, "image/svg+xml", "text/plain"}
+    assert data[MIME_PLOT]["series"] == [{"name": "loss", "y": [1, 0.5, 0.25]}]
+    assert_svg(data["image/svg+xml"])

@@ -14,6 +14,7 @@ export type { MimeBundle } from "./kernelTransport";
 export { buildGraphPayload, type GraphOptions } from "./graphPayload";
 export { buildHeatmapPayload, type HeatmapOptions } from "./heatmapPayload";
 export { buildGradNormsPayload, type ParamSource } from "./gradNorms";
+export { buildPlotPayload, type PlotData, type PlotOptions } from "./plotPayload";
 export { graphBundle, heatmapBundle, chainBundle, plotBundle } from "./bundles";
 export { tensorBundle } from "./tensorDisplay";
 export { gradcheckBundle, type GradcheckReportLike } from "./gradcheckDisplay";

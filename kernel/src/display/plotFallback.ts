@@ -38,7 +38,8 @@ export function plotSvg(p: PlotPayload): string {
   for (const t of ticks) {
     const y = yPix(t).toFixed(1);
     out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${M.left - 6}" y="${y}" dy="3" text-anchor="end" fill="#444">${esc(fmtCell(t))}</text>`);
+    const label = log && Math.abs(Math.log10(t)) >= 4 ? `1e${Math.round(Math.log10(t))}` : fmtCell(t);
+    out.push(`<text x="${M.left - 6}" y="${y}" dy="3" text-anchor="end" fill="#444">${esc(label)}</text>`);
   }
   out.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + ph}" stroke="#444"/>`);
   out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${M.top + ph}" y2="${M.top + ph}" stroke="#444"/>`);

@@ -8,6 +8,7 @@ import { kernelTransport, type MimeBundle } from "./kernelTransport";
 import { buildGraphPayload, type GraphOptions } from "./graphPayload";
 import { buildHeatmapPayload, matrixView, type HeatmapOptions } from "./heatmapPayload";
 import { buildGradNormsPayload, type ParamSource } from "./gradNorms";
+import { buildPlotPayload, type PlotData, type PlotOptions } from "./plotPayload";
 import { gradcheckBundle, type GradcheckReportLike } from "./gradcheckDisplay";
 import { chainBundle, graphBundle, heatmapBundle, plotBundle } from "./bundles";
 import { expandChain, type ExpandOptions } from "../symbolic/expandChain";
@@ -113,6 +114,15 @@ export const show = {
     if (!report || typeof report !== "object" || !Array.isArray((report as { inputs?: unknown }).inputs))
       throw new ChainlabError("show.gradcheck", "expected the report returned by gradcheck(f, inputs)");
     return start(report, (r) => gradcheckBundle(r), {});
+  },
+
+  /**
+   * A line (or bar) chart of numbers; live, update() redraws from the same (growing) arrays.
+   * @example const h = show.plot({ loss: losses }, { live: true, yScale: "log" }); losses.push(l); h.update();
+   */
+  plot(data: PlotData, opts: PlotOptions & LiveOptions = {}): DisplayHandle<PlotData> {
+    buildPlotPayload(data, opts); // validates before anything is sent
+    return start(data, (d, frame) => plotBundle(buildPlotPayload(d, opts, opts.live ? frame : undefined)), opts);
   },
 
   /**
