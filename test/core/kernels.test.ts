@@ -91,3 +91,38 @@ describe("gemm split into blocks", () => {
     expect(Array.from(c1)).toEqual(Array.from(c2));
   });
 });
+
+describe("batched matmul without expanded operands", () => {
+  // Reference: both operands expanded to the full batch, one naive product per batch.
+  function reference(a: Tensor, b: Tensor): number[] {
+    const [m, n] = a.shape.slice(-2), p = b.shape[b.rank - 1];
+    const batch = a.shape.length - 2 >= b.shape.length - 2 ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
+    const full = batch.map((_, i) => {
+      const da = a.shape[i - (batch.length - (a.rank - 2))] ?? 1, db = b.shape[i - (batch.length - (b.rank - 2))] ?? 1;
+      return Math.max(da, db);
+    });
+    const ae = broadcastTo(a, [...full, m, n]).data, be = broadcastTo(b, [...full, n, p]).data;
+    const nb = full.reduce((x, d) => x * d, 1);
+    const out: number[] = [];
+    for (let t = 0; t < nb; t++)
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < p; j++) {
+          let s = 0;
+          for (let k = 0; k < n; k++) s += ae[t * m * n + i * n + k] * be[t * n * p + k * p + j];
+          out.push(s);
+        }
+    return out;
+  }
+  const cases: [number[], number[]][] = [
+    [[2, 3, 16, 32], [32, 16]],
+    [[2, 1, 16, 32], [3, 32, 16]],
+    [[1, 16, 32], [2, 3, 32, 16]],
+    [[3, 16, 32], [1, 32, 16]],
+    [[2, 3, 5, 7], [3, 7, 2]],
+  ];
+  it.each(cases)("%j @ %j", (sa, sb) => {
+    const a = new Tensor(rnd(sa.reduce((x, d) => x * d, 1), 11), sa);
+    const b = new Tensor(rnd(sb.reduce((x, d) => x * d, 1), 12), sb);
+    expect(Array.from(matmul(a, b).data)).toEqual(reference(a, b));
+  });
+});

@@ -4,11 +4,39 @@
  */
 import type { OpDef, IndexContext } from "./OpDef";
 import type { Tensor } from "../tensor/Tensor";
-import { alloc, expandTo, resultDType } from "../tensor/storage";
+import { alloc, resultDType } from "../tensor/storage";
 import { broadcastShapes, sizeOf } from "../tensor/shape";
 import { E, type IndexExpr } from "../symbolic/IndexExpr";
 import { rngOf, uniform } from "./samples";
 import { gemm } from "../tensor/kernels/gemm";
+
+/** For each batch index of `batch` (row-major), the offset of the matching block of an operand
+ * whose batch axes `own` broadcast to `batch`; `block` is the size of one matrix. */
+function batchOffsets(own: readonly number[], batch: readonly number[], block: number): number[] {
+  const nb = sizeOf(batch);
+  const offs = new Array<number>(nb);
+  const lead = batch.length - own.length;
+  // stride (in blocks) of each batch axis in the operand; 0 where it is broadcast
+  const st = new Array<number>(batch.length).fill(0);
+  for (let ax = batch.length - 1, acc = 1; ax >= lead; ax--) {
+    const d = own[ax - lead];
+    st[ax] = d === 1 ? 0 : acc;
+    acc *= d;
+  }
+  const ctr = new Array<number>(batch.length).fill(0);
+  let o = 0;
+  for (let t = 0; t < nb; t++) {
+    offs[t] = o * block;
+    for (let ax = batch.length - 1; ax >= 0; ax--) {
+      ctr[ax]++;
+      o += st[ax];
+      if (ctr[ax] < batch[ax]) break;
+      o -= st[ax] * batch[ax];
+      ctr[ax] = 0;
+    }
+  }
+  return offs;
+}
 
 function swapLast2(r: number): number[] {
   const p = Array.from({ length: r }, (_, i) => i);
@@ -44,11 +72,19 @@ export const matmul: OpDef = {
     const [m, n] = a.shape.slice(-2);
     const p = b.shape[b.rank - 1];
     const batch = broadcastShapes("matmul", a.shape.slice(0, -2), b.shape.slice(0, -2));
-    const ad = expandTo(a.data, a.shape, [...batch, m, n]);
-    const bd = expandTo(b.data, b.shape, [...batch, n, p]);
     const nb = sizeOf(batch);
     const out = alloc(nb * m * p, dt);
-    for (let t = 0; t < nb; t++) gemm(ad, t * m * n, bd, t * n * p, out, t * m * p, m, n, p);
+    if (sizeOf(b.shape.slice(0, -2)) === 1 && sizeOf(a.shape.slice(0, -2)) === nb) {
+      // One B for every batch (a weight applied to a batch of matrices): the batches of A are
+      // consecutive rows, so it is one product of (nb*m) x n by n x p, with no copies of B.
+      gemm(a.data, 0, b.data, 0, out, 0, nb * m, n, p);
+      return { data: out, shape: [...batch, m, p] };
+    }
+    // Otherwise each batch's A and B blocks are addressed in place (broadcast batch axes
+    // repeat an offset) instead of expanding the operands to the full batch.
+    const aOff = batchOffsets(a.shape.slice(0, -2), batch, m * n);
+    const bOff = batchOffsets(b.shape.slice(0, -2), batch, n * p);
+    for (let t = 0; t < nb; t++) gemm(a.data, aOff[t], b.data, bOff[t], out, t * m * p, m, n, p);
     return { data: out, shape: [...batch, m, p] };
   },
   vjp(g, c, A) {
