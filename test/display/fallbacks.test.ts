@@ -45,6 +45,23 @@ describe("graph fallback", () => {
     expect(text).toContain("n2 = matmul(n0, n1)");
   });
 
+  it("draws at most 60 nodes, a shared weight once per use, and stays fast", () => {
+    let y: Tensor = randn([4, 4], { seed: 1, requiresGrad: true, name: "h0" });
+    const w = randn([4, 4], { seed: 2, requiresGrad: true, name: "w" });
+    for (let i = 0; i < 120; i++) y = y.matmul(w).tanh().add(y);
+    const p = buildGraphPayload(y.sum());
+    expect(p.nodes).toHaveLength(200);
+    graphBundle(p); // first layout loads and warms ELK
+    const t = performance.now();
+    const doc = parseSvg(graphBundle(p)["image/svg+xml"]);
+    expect(performance.now() - t).toBeLessThan(3000);
+    const boxes = doc.querySelectorAll("g > rect");
+    const wCopies = Array.from(doc.querySelectorAll("g > text[font-weight='bold']")).filter((el) => el.textContent === "w");
+    expect(boxes.length).toBeLessThanOrEqual(60 + wCopies.length);
+    expect(wCopies.length).toBeGreaterThan(1);
+    expect(doc.documentElement.textContent).toContain("not drawn here");
+  });
+
   it("lays out nodes without overlap, edges running from source to target", () => {
     let y: Tensor = randn([2], { seed: 1, requiresGrad: true, name: "x" });
     const w = randn([2], { seed: 2, requiresGrad: true, name: "w" });

@@ -1,6 +1,7 @@
 import type { GraphNode, GraphPayload, NodeKind } from "../protocol/graph";
 import type { GradState } from "../protocol/graph";
 import { layoutGraph, nodeLabel } from "./layout";
+import { nearestPart } from "./graphPayload";
 import { esc, fmtCell, fmtShape } from "./markup";
 
 /**
@@ -29,7 +30,39 @@ function gradLine(n: GraphNode): string {
   return "no grad";
 }
 
-export function graphSvg(payload: GraphPayload): string {
+/**
+ * The static drawing shows at most this many nodes: ELK takes seconds on a few hundred nodes
+ * with long edges (a weight shared by every layer), and a drawing that tall is unreadable
+ * anyway; the payload keeps up to 200 for the interactive view.
+ */
+export const SVG_MAX_NODES = 60;
+
+/**
+ * A leaf used by several ops (a weight shared by every layer) is drawn once per use, next to
+ * its user: one node with edges into every layer forces ELK to route long edges through all
+ * layers, which costs seconds and draws a tangle.
+ */
+function splitSharedLeaves(p: GraphPayload): GraphPayload {
+  const uses = new Map<string, number>();
+  for (const e of p.edges) uses.set(e.from, (uses.get(e.from) ?? 0) + 1);
+  const shared = new Set(p.nodes.filter((n) => n.op === "leaf" && (uses.get(n.id) ?? 0) > 1).map((n) => n.id));
+  if (!shared.size) return p;
+  const nodes = p.nodes.filter((n) => !shared.has(n.id));
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const count = new Map<string, number>();
+  const edges = p.edges.map((e) => {
+    if (!shared.has(e.from)) return e;
+    const k = (count.get(e.from) ?? 0) + 1;
+    count.set(e.from, k);
+    const copy = `${e.from}~${k}`;
+    nodes.push({ ...byId.get(e.from)!, id: copy });
+    return { ...e, from: copy };
+  });
+  return { ...p, nodes, edges };
+}
+
+export function graphSvg(full: GraphPayload): string {
+  const payload = splitSharedLeaves(nearestPart(full, SVG_MAX_NODES));
   const layout = layoutGraph(payload);
   const byId = new Map(payload.nodes.map((n) => [n.id, n]));
   const top = payload.truncated ? 22 : 0;
@@ -42,7 +75,7 @@ export function graphSvg(payload: GraphPayload): string {
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
   );
   if (payload.truncated) {
-    parts.push(`<text x="8" y="15" fill="#a15c00">${payload.truncated.omitted} nodes further from the output are not shown</text>`);
+    parts.push(`<text x="8" y="15" fill="#a15c00">${payload.truncated.omitted} nodes further from the output are not drawn here${payload.nodes.length < full.nodes.length ? " (the JupyterLab view has more)" : ""}</text>`);
   }
   parts.push(`<g transform="translate(0,${top})">`);
   for (const e of layout.edges) {

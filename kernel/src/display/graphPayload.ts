@@ -104,3 +104,31 @@ function shortAttrs(attrs: Readonly<Record<string, unknown>>): Record<string, st
   }
   return out;
 }
+
+/**
+ * The part of a payload within `max` nodes of the output (breadth-first backwards), for views
+ * that must stay small, such as the static SVG; `truncated` counts every node left out.
+ */
+export function nearestPart(p: GraphPayload, max: number): GraphPayload {
+  if (p.nodes.length <= max) return p;
+  const inputs = new Map<string, string[]>();
+  for (const e of p.edges) inputs.set(e.to, [...(inputs.get(e.to) ?? []), e.from]);
+  const keep = new Set<string>([p.output]);
+  const queue = [p.output];
+  for (let q = 0; q < queue.length && keep.size < max; q++) {
+    for (const from of inputs.get(queue[q]) ?? []) {
+      if (keep.size >= max) break;
+      if (!keep.has(from)) {
+        keep.add(from);
+        queue.push(from);
+      }
+    }
+  }
+  const omitted = (p.truncated?.omitted ?? 0) + p.nodes.length - keep.size;
+  return {
+    ...p,
+    nodes: p.nodes.filter((n) => keep.has(n.id)),
+    edges: p.edges.filter((e) => keep.has(e.from) && keep.has(e.to)),
+    truncated: { omitted },
+  };
+}
