@@ -128,19 +128,27 @@ def main():
     print(f"kernel start (median of {args.starts}): " + ", ".join(f"{n} {statistics.median(v):.2f} s" for n, v in starts.items()))
     for n, v in starts.items():
         result["start_s"][n] = statistics.median(v)
-    print(f"{'cell round trip (median ms)':26} {'tslab A':>9} {'tslab B':>9} {'chainlab':>9} {'chainlab/A':>11} {'B/A (noise)':>12}")
+    # Medians show the typical case; the 10th percentile is far less disturbed by other load on
+    # a shared machine, so its ratio is the steadier comparison.
+    result["cell_ms_p10"] = {}
+    result["ratio_p10"] = {}
+    print(f"{'cell round trip (ms)':26} {'tslab A':>9} {'tslab B':>9} {'chainlab':>9} {'chainlab/A':>11} {'B/A (noise)':>12}")
     for c in CELLS:
         a, b, k = (statistics.median(times[n][c]) * 1000 for n in names)
+        pa, pb, pk = (statistics.quantiles(times[n][c], n=10)[0] * 1000 for n in names)
         result["cell_ms"][c] = {"plain-tslab": a, "plain-tslab-b": b, "chainlab": k}
+        result["cell_ms_p10"][c] = {"plain-tslab": pa, "plain-tslab-b": pb, "chainlab": pk}
         result["ratio"][c] = k / a
+        result["ratio_p10"][c] = pk / pa
         result["noise_ratio"][c] = b / a
-        print(f"{c:26} {a:9.1f} {b:9.1f} {k:9.1f} {k / a:10.2f}x {b / a:11.2f}x")
+        print(f"{c + ' median':26} {a:9.1f} {b:9.1f} {k:9.1f} {k / a:10.2f}x {b / a:11.2f}x")
+        print(f"{c + ' p10':26} {pa:9.1f} {pb:9.1f} {pk:9.1f} {pk / pa:10.2f}x {pb / pa:11.2f}x")
     print("resident memory after the run: " + ", ".join(f"{n} {m:.0f} MB" for n, m in memory.items() if m))
     out = ROOT / ".bench" / "kernel-latency.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=1))
     print(f"written {out.relative_to(ROOT)}")
-    print(f"worst ratio chainlab/tslab {max(result['ratio'].values()):.2f}x (target <= 1.10x); A/A noise up to {max(abs(r - 1) for r in result['noise_ratio'].values()) * 100:.0f}%")
+    print(f"worst ratio chainlab/tslab: median {max(result['ratio'].values()):.2f}x, p10 {max(result['ratio_p10'].values()):.2f}x (target <= 1.10x); A/A noise of medians up to {max(abs(r - 1) for r in result['noise_ratio'].values()) * 100:.0f}%")
 
 
 if __name__ == "__main__":
