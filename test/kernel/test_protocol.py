@@ -244,6 +244,11 @@ handle.update();
 cl.show.gradcheck(report);
 cl.display(t);
 ''')
+    # The types really are read (an unreadable .d.ts would silently become `any`).
+    reply, _ = k.execute("const wrong: number = cl.show.plot([1, 2]);")
+    assert reply["content"]["status"] == "error" and "DisplayHandle" in reply["content"]["evalue"]
+    reply, _ = k.execute("cl.show.heatmap(t, { show: 'values' });")
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "TypeScriptError"
 
 
 def interrupt_after(kernel, seconds):
