@@ -70,8 +70,8 @@ def test_heatmap_of_big_rank3_tensor_is_bounded_and_says_so(k):
 
 
 def test_grad_norms_bundle_is_a_plot(k):
-    # Not `{ W, x }`: tslab 1.0.22 compiles shorthand properties naming earlier cells' variables wrongly.
-    data = only_display(k.ok("show.gradNorms({ W: W, x: x })"))["data"]
+    # Shorthand properties naming earlier cells' variables: plain tslab 1.0.22 fails on these.
+    data = only_display(k.ok("show.gradNorms({ W, x })"))["data"]
     assert set(data) == {MIME_PLOT, "image/svg+xml", "text/plain"}
     p = data[MIME_PLOT]
     assert p["x"] == ["W", "x"] and p["series"][0]["y"][1] is None and p["series"][0]["y"][0] > 0
@@ -394,3 +394,9 @@ def test_plot_bundle_for_a_loss_curve(k):
     assert set(data) == {MIME_PLOT, "image/svg+xml", "text/plain"}
     assert data[MIME_PLOT]["series"] == [{"name": "loss", "y": [1, 0.5, 0.25]}]
     assert_svg(data["image/svg+xml"])
+
+
+def test_type_error_columns_are_the_users_after_a_shorthand_rewrite(k):
+    reply, _ = k.execute("const pair = { W, x }; const oops: string = 1;")
+    assert reply["content"]["status"] == "error"
+    assert reply["content"]["evalue"].startswith("line 1, column 30:"), reply["content"]["evalue"]

@@ -2,6 +2,7 @@ import { format } from "util";
 import type { KernelTransport, MimeBundle, DisplayOptions } from "../display/kernelTransport";
 import { errorFromDiagnostics, errorFromThrown, type CellDiagnostic, type ErrorContent } from "./errorReport";
 import type { Executor, ExecutorConsole } from "./tslabInternals";
+import { expandShorthands, originalColumn } from "./expandShorthands";
 
 /**
  * Runs cells one at a time through tslab's executor and turns what happens into Jupyter
@@ -130,8 +131,9 @@ export class CellRunner {
     const report: CellReport = { diagnostics: [], thrown: null, lastValue: null };
     this.report = report;
     let ok: boolean;
+    const rewritten = expandShorthands(req.code);
     try {
-      ok = await executor.execute(req.code);
+      ok = await executor.execute(rewritten.code);
     } catch (e) {
       // The executor itself failed (a compiler crash): report it as the cell's error.
       report.thrown ??= { error: e };
@@ -141,6 +143,9 @@ export class CellRunner {
     }
     this.runCellEndHooks();
 
+    if (rewritten.insertions.length) {
+      for (const d of report.diagnostics) if (!d.fileName) d.column = originalColumn(req.code, rewritten.insertions, d.line, d.column);
+    }
     let error: ErrorContent | null = null;
     if (!ok) {
       error = report.diagnostics.length
