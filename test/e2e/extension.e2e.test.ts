@@ -178,6 +178,9 @@ describe("saved notebook reopened untrusted", () => {
     const chain = page.locator(".cl-chain-output");
     await expect.poll(() => chain.locator("mjx-container").count(), { timeout: 60_000 }).toBeGreaterThan(5);
     expect(await chain.locator("details.cl-chain-step").count()).toBe(2);
+    // Summed indices are coloured through theme variables inside the typeset maths.
+    const colours = await chain.locator("mjx-container mjx-mstyle").evaluateAll((els) => els.map((e) => e.getAttribute("style")));
+    expect(colours).toContain("color: var(--jp-brand-color1);");
     expect(await chain.locator(".cl-pass").count()).toBe(1);
   });
 

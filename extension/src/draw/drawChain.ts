@@ -1,5 +1,6 @@
 import type { ChainNumeric, ChainPath, ChainPayload, ChainStep, Rendered } from "../../../kernel/src/protocol";
 import { formatNumber, indexText, shapeText } from "./format";
+import { colorSummedIndices, INDEX_COLORS, IndexPalette } from "./indexColors";
 import { drawMatrixTable } from "./matrixTable";
 import { htmlEl } from "./svg";
 
@@ -10,13 +11,12 @@ import { htmlEl } from "./svg";
  * latexTypesetter; each also keeps the plain-text form in `data-text`/title for copy and
  * for when no typesetter is available.
  */
-const INDEX_CLASSES = 6;
 
-export function mathBlock(doc: Document, r: Rendered | undefined, label: string): HTMLDivElement | null {
+export function mathBlock(doc: Document, r: Rendered | undefined, label: string, palette = new IndexPalette()): HTMLDivElement | null {
   if (!r || typeof r.latex !== "string") return null;
   const row = htmlEl(doc, "div", "cl-chain-row");
   row.appendChild(htmlEl(doc, "div", "cl-chain-label", label));
-  const math = htmlEl(doc, "div", "cl-math", `\\[${r.latex}\\]`);
+  const math = htmlEl(doc, "div", "cl-math", `\\[${colorSummedIndices(r.latex, palette)}\\]`);
   math.dataset.text = typeof r.text === "string" ? r.text : "";
   math.title = math.dataset.text;
   row.appendChild(math);
@@ -27,23 +27,23 @@ function stepTitle(step: ChainStep, n: number): string {
   return `Step ${n}: through ${step.op}, from ∂L/∂${step.to} ${shapeText(step.toShape ?? [])} to ∂L/∂${step.from} ${shapeText(step.fromShape ?? [])}`;
 }
 
-export function drawStep(doc: Document, step: ChainStep, n: number, open: boolean): HTMLDetailsElement {
+export function drawStep(doc: Document, step: ChainStep, n: number, open: boolean, palette = new IndexPalette()): HTMLDetailsElement {
   const details = htmlEl(doc, "details", "cl-chain-step");
   details.open = open;
   details.appendChild(htmlEl(doc, "summary", undefined, stepTitle(step, n)));
   const rows: (HTMLElement | null)[] = [
-    mathBlock(doc, step.general, "chain rule"),
-    mathBlock(doc, step.local, `local partial of ${step.op}`),
-    mathBlock(doc, step.indexForm, "index form"),
-    mathBlock(doc, step.collapsed, "deltas collapsed"),
+    mathBlock(doc, step.general, "chain rule", palette),
+    mathBlock(doc, step.local, `local partial of ${step.op}`, palette),
+    mathBlock(doc, step.indexForm, "index form", palette),
+    mathBlock(doc, step.collapsed, "deltas collapsed", palette),
   ];
   if (Array.isArray(step.renamed) && step.renamed.length) rows.push(htmlEl(doc, "div", "cl-chain-note", `renamed: ${step.renamed.join(", ")}`));
-  rows.push(mathBlock(doc, step.compact, "compact form"));
+  rows.push(mathBlock(doc, step.compact, "compact form", palette));
   if (typeof step.einsum === "string") rows.push(htmlEl(doc, "div", "cl-chain-note cl-mono", `einsum: ${step.einsum}`));
   if (step.broadcast) {
     const b = htmlEl(doc, "div", "cl-chain-broadcast");
     b.appendChild(htmlEl(doc, "div", "cl-chain-label", `broadcast undone: sum over axes [${(step.broadcast.axes ?? []).join(", ")}]`));
-    const m = mathBlock(doc, step.broadcast, "reduction");
+    const m = mathBlock(doc, step.broadcast, "reduction", palette);
     if (m) b.appendChild(m);
     if (typeof step.broadcast.why === "string") b.appendChild(htmlEl(doc, "div", "cl-chain-note", step.broadcast.why));
     rows.push(b);
@@ -71,13 +71,13 @@ export function drawNumeric(doc: Document, numeric: ChainNumeric, paramName: str
   const indices = summedIndices(numeric);
   const table = htmlEl(doc, "table", "cl-terms");
   const head = htmlEl(doc, "tr");
-  indices.forEach((k, i) => head.appendChild(htmlEl(doc, "th", `cl-idx cl-idx-${i % INDEX_CLASSES}`, k)));
+  indices.forEach((k, i) => head.appendChild(htmlEl(doc, "th", `cl-idx cl-idx-${i % INDEX_COLORS.length}`, k)));
   head.appendChild(htmlEl(doc, "th", undefined, "factors"));
   head.appendChild(htmlEl(doc, "th", undefined, "term"));
   table.appendChild(head);
   for (const t of sortedTerms(numeric)) {
     const tr = htmlEl(doc, "tr", t.zero ? "cl-term cl-term--zero" : "cl-term");
-    indices.forEach((k, i) => tr.appendChild(htmlEl(doc, "td", `cl-idx cl-idx-${i % INDEX_CLASSES}`, String(t.indices?.[k] ?? ""))));
+    indices.forEach((k, i) => tr.appendChild(htmlEl(doc, "td", `cl-idx cl-idx-${i % INDEX_COLORS.length}`, String(t.indices?.[k] ?? ""))));
     const factors = (t.factors ?? []).map((f) => `${f.text} = ${formatNumber(f.value)}`).join(" · ");
     tr.appendChild(htmlEl(doc, "td", "cl-mono", factors));
     tr.appendChild(htmlEl(doc, "td", "cl-num", formatNumber(t.value)));
@@ -110,14 +110,14 @@ export function drawNumeric(doc: Document, numeric: ChainNumeric, paramName: str
   return box;
 }
 
-function drawPath(doc: Document, payload: ChainPayload, path: ChainPath, index: number): HTMLDivElement {
+function drawPath(doc: Document, payload: ChainPayload, path: ChainPath, index: number, palette: IndexPalette): HTMLDivElement {
   const box = htmlEl(doc, "div", "cl-chain-path");
   const route = (path.nodes ?? []).join(" → ");
   box.appendChild(htmlEl(doc, "div", "cl-chain-path-title", payload.paths.length > 1 ? `Path ${index + 1}: ${route}` : route));
   const steps = Array.isArray(path.steps) ? path.steps : [];
-  steps.forEach((s, i) => box.appendChild(drawStep(doc, s, i + 1, steps.length <= 3 || i === 0)));
+  steps.forEach((s, i) => box.appendChild(drawStep(doc, s, i + 1, steps.length <= 3 || i === 0, palette)));
   if (typeof path.folded === "number" && path.folded > 0) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `${path.folded} steps folded into the summary`));
-  const sub = mathBlock(doc, path.substituted, "all steps substituted");
+  const sub = mathBlock(doc, path.substituted, "all steps substituted", palette);
   if (sub) box.appendChild(sub);
   if (path.numeric && payload.paths.length > 1) box.appendChild(drawNumeric(doc, path.numeric, payload.param.name));
   if (path.contributions && Array.isArray(path.contributions.values)) {
@@ -143,7 +143,9 @@ export function drawChain(doc: Document, payload: ChainPayload): HTMLDivElement 
   if (payload.paths.length > 1) {
     root.appendChild(htmlEl(doc, "div", "cl-chain-note", `${payload.param.name} reaches ${payload.output.name} along ${payload.paths.length} paths: their contributions add.`));
   }
-  payload.paths.forEach((p, i) => root.appendChild(drawPath(doc, payload, p, i)));
+  // Summed indices get the same colour in every formula as in the term table.
+  const palette = new IndexPalette(payload.numeric && typeof payload.numeric === "object" ? summedIndices(payload.numeric) : []);
+  payload.paths.forEach((p, i) => root.appendChild(drawPath(doc, payload, p, i, palette)));
   root.appendChild(drawNumeric(doc, payload.numeric, payload.param.name));
   if (payload.jacobian && Array.isArray(payload.jacobian.blocks)) {
     const jac = htmlEl(doc, "div", "cl-chain-jacobian");

@@ -11,6 +11,7 @@ export * from "./format";
 export * from "./gradColor";
 export * from "./graphLayout";
 export * from "./heatmapFigure";
+export * from "./indexColors";
 export * from "./matrixTable";
 export * from "./plotFigure";
 export * from "./summaryCard";
