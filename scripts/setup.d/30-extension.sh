@@ -12,9 +12,11 @@ VENV_PY=.venv/bin/python
 CORE_PATH=$("$VENV_PY" -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))')
 [ -f "$CORE_PATH/package.json" ] || { echo "no JupyterLab staging manifest at $CORE_PATH" >&2; exit 1; }
 
+# Only the package.json fields the labextension build reads count (not scripts or devDependencies).
 inputs_hash() {
   { find extension/src kernel/src/protocol style -type f | sort | xargs sha256sum
-    sha256sum package.json extension/tsconfig.json "$CORE_PATH/package.json"; } | sha256sum | cut -d' ' -f1
+    node -e 'const p = require("./package.json"); console.log(JSON.stringify([p.name, p.version, p.main, p.style, p.styleModule, p.jupyterlab, p.dependencies]))'
+    sha256sum extension/tsconfig.json "$CORE_PATH/package.json"; } | sha256sum | cut -d' ' -f1
 }
 stamp=$OUT/.chainlab-build-stamp
 hash=$(inputs_hash)
@@ -24,8 +26,10 @@ else
   npx tsc -b extension/tsconfig.json
   # Legacy builder driven directly (no `jupyter labextension build`, whose version check wants
   # a @jupyterlab/builder matching the server's minor); the core path supplies the singletons.
-  node node_modules/@jupyterlab/builder/lib/build-labextension.js --core-path "$CORE_PATH" . >/tmp/chainlab-extension-build.log 2>&1 \
-    || { cat /tmp/chainlab-extension-build.log >&2; exit 1; }
+  log=$(mktemp)
+  node node_modules/@jupyterlab/builder/lib/build-labextension.js --core-path "$CORE_PATH" . >"$log" 2>&1 \
+    || { cat "$log" >&2; rm -f "$log"; exit 1; }
+  rm -f "$log"
   cp install.json "$OUT/install.json"
   echo "$hash" > "$stamp"
   echo "built $OUT ($(du -sh "$OUT/static" | cut -f1) static)"
