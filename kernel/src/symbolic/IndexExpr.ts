@@ -59,6 +59,40 @@ export const E = {
   sum: (i: string, n: number, x: IndexExpr): IndexExpr => ({ k: "sum", i, n, x }),
 };
 
+/**
+ * Rebuilds `e` with `r` applied to each direct child (indices of references included), through
+ * the builders so products and sums stay flat. The one structural traversal: rewrites such as
+ * substitution and relabelling handle their own cases and delegate the rest here.
+ */
+export function mapChildren(e: IndexExpr, r: (x: IndexExpr) => IndexExpr): IndexExpr {
+  switch (e.k) {
+    case "num":
+    case "idx":
+      return e;
+    case "ref":
+    case "sym":
+      return { ...e, idx: e.idx.map(r) };
+    case "delta":
+      return E.delta(r(e.a), r(e.b));
+    case "mul":
+      return E.mul(...e.xs.map(r));
+    case "add":
+      return E.add(...e.xs.map(r));
+    case "neg":
+      return E.neg(r(e.x));
+    case "div":
+      return E.div(r(e.a), r(e.b));
+    case "pow":
+      return E.pow(r(e.a), r(e.b));
+    case "fn":
+      return E.fn(e.f, r(e.x));
+    case "cmp":
+      return E.cmp(e.op, r(e.a), r(e.b));
+    case "sum":
+      return E.sum(e.i, e.n, r(e.x));
+  }
+}
+
 /** Values an IndexExpr is evaluated against: flat row-major data and shape per tensor. */
 export interface IndexEnv {
   inputs: { data: ArrayLike<number>; shape: readonly number[] }[];

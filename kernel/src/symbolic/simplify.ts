@@ -4,7 +4,7 @@
  * A collapse is only made when the renaming is exact: the substituted index expression must
  * stay inside the summed index's range for every value of the free indices.
  */
-import { E, type IndexExpr } from "./IndexExpr";
+import { E, mapChildren, type IndexExpr } from "./IndexExpr";
 import { printIndex } from "./latex";
 
 export interface SumIndex {
@@ -27,67 +27,17 @@ export function factorsOf(e: IndexExpr): IndexExpr[] {
 }
 
 export function substitute(e: IndexExpr, name: string, by: IndexExpr): IndexExpr {
-  switch (e.k) {
-    case "idx":
-      return e.name === name ? by : e;
-    case "num":
-      return e;
-    case "ref":
-      return { ...e, idx: e.idx.map((x) => substitute(x, name, by)) };
-    case "sym":
-      return { ...e, idx: e.idx.map((x) => substitute(x, name, by)) };
-    case "delta":
-      return E.delta(substitute(e.a, name, by), substitute(e.b, name, by));
-    case "mul":
-      return E.mul(...e.xs.map((x) => substitute(x, name, by)));
-    case "add":
-      return E.add(...e.xs.map((x) => substitute(x, name, by)));
-    case "neg":
-      return E.neg(substitute(e.x, name, by));
-    case "div":
-      return E.div(substitute(e.a, name, by), substitute(e.b, name, by));
-    case "pow":
-      return E.pow(substitute(e.a, name, by), substitute(e.b, name, by));
-    case "fn":
-      return E.fn(e.f, substitute(e.x, name, by));
-    case "cmp":
-      return E.cmp(e.op, substitute(e.a, name, by), substitute(e.b, name, by));
-    case "sum":
-      // A bound index shadows the outer one.
-      return e.i === name ? e : E.sum(e.i, e.n, substitute(e.x, name, by));
-  }
+  if (e.k === "idx") return e.name === name ? by : e;
+  // A bound index shadows the outer one.
+  if (e.k === "sum" && e.i === name) return e;
+  return mapChildren(e, (x) => substitute(x, name, by));
 }
 
 /** Replaces every element of tensor `name` by f(its indices). */
 export function replaceSym(e: IndexExpr, name: string, f: (idx: IndexExpr[]) => IndexExpr): IndexExpr {
   const r = (x: IndexExpr) => replaceSym(x, name, f);
-  switch (e.k) {
-    case "sym":
-      return e.name === name ? f(e.idx) : { ...e, idx: e.idx.map(r) };
-    case "ref":
-      return { ...e, idx: e.idx.map(r) };
-    case "idx":
-    case "num":
-      return e;
-    case "delta":
-      return E.delta(r(e.a), r(e.b));
-    case "mul":
-      return E.mul(...e.xs.map(r));
-    case "add":
-      return E.add(...e.xs.map(r));
-    case "neg":
-      return E.neg(r(e.x));
-    case "div":
-      return E.div(r(e.a), r(e.b));
-    case "pow":
-      return E.pow(r(e.a), r(e.b));
-    case "fn":
-      return E.fn(e.f, r(e.x));
-    case "cmp":
-      return E.cmp(e.op, r(e.a), r(e.b));
-    case "sum":
-      return E.sum(e.i, e.n, r(e.x));
-  }
+  if (e.k === "sym" && e.name === name) return f(e.idx);
+  return mapChildren(e, r);
 }
 
 export function mentions(e: IndexExpr, name: string): boolean {

@@ -7,7 +7,7 @@
 import type { Tensor } from "../tensor/Tensor";
 import type { OpDef, RuleContext } from "../ops/OpDef";
 import type { ChainStep, ChainStepNumeric, ChainTerm, Rendered } from "../protocol/chain";
-import { E, type IndexExpr, type IndexEnv, evalIndexExpr } from "./IndexExpr";
+import { E, mapChildren, type IndexExpr, type IndexEnv, evalIndexExpr } from "./IndexExpr";
 import { type SymExpr, num, sym, sameShape, sumToAxes, symbolsInOrder } from "./SymExpr";
 import { symbolicAlgebra } from "./symbolicAlgebra";
 import { collapseDeltas, factorsOf, substitute, type SumIndex } from "./simplify";
@@ -48,36 +48,10 @@ export function localPartial(op: OpDef, y: Tensor, argnum: number, J: string[], 
 
 function relabel(e: IndexExpr, inputs: readonly Tensor[], y: Tensor, nameOf: (t: Tensor) => string): IndexExpr {
   const r = (x: IndexExpr) => relabel(x, inputs, y, nameOf);
-  switch (e.k) {
-    case "ref": {
-      const t = e.t === "out" ? y : inputs[e.arg];
-      if (e.t === "in" && isLiteral(t)) return E.num(t.data[0]);
-      return E.sym(nameOf(t), e.idx.map(r));
-    }
-    case "num":
-    case "idx":
-      return e;
-    case "sym":
-      return { ...e, idx: e.idx.map(r) };
-    case "delta":
-      return E.delta(r(e.a), r(e.b));
-    case "mul":
-      return E.mul(...e.xs.map(r));
-    case "add":
-      return E.add(...e.xs.map(r));
-    case "neg":
-      return E.neg(r(e.x));
-    case "div":
-      return E.div(r(e.a), r(e.b));
-    case "pow":
-      return E.pow(r(e.a), r(e.b));
-    case "fn":
-      return E.fn(e.f, r(e.x));
-    case "cmp":
-      return E.cmp(e.op, r(e.a), r(e.b));
-    case "sum":
-      return E.sum(e.i, e.n, r(e.x));
-  }
+  if (e.k !== "ref") return mapChildren(e, r);
+  const t = e.t === "out" ? y : inputs[e.arg];
+  if (e.t === "in" && isLiteral(t)) return E.num(t.data[0]);
+  return E.sym(nameOf(t), e.idx.map(r));
 }
 
 /** The op's inputs as symbols (unnamed one-element constants as their value). */
