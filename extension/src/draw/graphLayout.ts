@@ -1,3 +1,4 @@
+import { elkLayoutOptions, graphNodeWidth } from "../../../kernel/src/protocol/graphLayout";
 import type { VisibleGraph, VisibleNode } from "./foldGraph";
 
 /**
@@ -49,38 +50,15 @@ export interface GraphLayout {
   edges: PlacedEdge[];
 }
 
-/** Approximate glyph width of the node font (12px system sans); DOM-free so it works in Node. */
-const CHAR_WIDTH = 7.2;
 export const NODE_HEIGHT = 42;
-const NODE_PADDING = 22;
-const NODE_MIN_WIDTH = 64;
 
+/** Node widths come from the label length (DOM-free, so the kernel's SVG uses the same rule). */
 export function nodeWidth(node: VisibleNode): number {
-  const longest = Math.max(node.title.length, node.subtitle.length);
-  return Math.max(NODE_MIN_WIDTH, Math.ceil(longest * CHAR_WIDTH + NODE_PADDING));
+  return graphNodeWidth(Math.max(node.title.length, node.subtitle.length));
 }
 
-/** Above this many nodes we trade crossing minimisation effort for speed. */
-const LARGE_GRAPH = 150;
-
-export function elkOptions(nodeCount: number): Record<string, string> {
-  const options: Record<string, string> = {
-    "elk.algorithm": "layered",
-    "elk.direction": "DOWN",
-    "elk.edgeRouting": "POLYLINE",
-    "elk.spacing.nodeNode": "24",
-    "elk.layered.spacing.nodeNodeBetweenLayers": "36",
-    "elk.padding": "[top=12,left=12,bottom=12,right=12]",
-  };
-  if (nodeCount > LARGE_GRAPH) {
-    // Measured on a 500-node residual MLP (bench/): 690 ms -> 250 ms cold, 190 -> 150 ms warm.
-    options["elk.layered.thoroughness"] = "1";
-    options["elk.layered.nodePlacement.strategy"] = "BRANDES_KOEPF";
-    options["elk.layered.layering.strategy"] = "LONGEST_PATH";
-    options["elk.layered.crossingMinimization.greedySwitch.type"] = "OFF";
-  }
-  return options;
-}
+/** The layout options shared with the kernel's SVG fallback. */
+export const elkOptions = elkLayoutOptions;
 
 export async function layoutGraph(elk: ElkLike, graph: VisibleGraph): Promise<GraphLayout> {
   const input: ElkGraph = {

@@ -1,6 +1,7 @@
 import type { GraphNode, GraphPayload } from "../protocol/graph";
 import { ChainlabError } from "../errors";
-import { CHAR_WIDTH, fmtShape } from "./markup";
+import { fmtShape } from "./markup";
+import { elkLayoutOptions, graphNodeWidth } from "../protocol/graphLayout";
 
 /**
  * Layered (Sugiyama) layout of a GraphPayload with ELK, the engine the JupyterLab extension
@@ -37,9 +38,6 @@ export interface GraphLayout {
 }
 
 export const NODE_HEIGHT = 54;
-const NODE_PADDING = 22;
-const NODE_MIN_WIDTH = 64;
-const LARGE_GRAPH = 150;
 
 /** The two text lines of a node: what it is (name or op) and its op and shape. */
 export function nodeLabel(node: GraphNode): { title: string; subtitle: string } {
@@ -50,25 +48,11 @@ export function nodeLabel(node: GraphNode): { title: string; subtitle: string } 
 
 export function nodeWidth(node: GraphNode): number {
   const { title, subtitle } = nodeLabel(node);
-  return Math.max(NODE_MIN_WIDTH, Math.ceil(Math.max(title.length, subtitle.length, 12) * CHAR_WIDTH + NODE_PADDING));
+  return graphNodeWidth(Math.max(title.length, subtitle.length, 12));
 }
 
-/** The extension's options (extension/src/draw/graphLayout.ts), kept equal on purpose. */
-export function elkOptions(nodeCount: number): Record<string, string> {
-  const options: Record<string, string> = {
-    "elk.algorithm": "layered",
-    "elk.direction": "DOWN",
-    "elk.edgeRouting": "POLYLINE",
-    "elk.spacing.nodeNode": "24",
-    "elk.layered.spacing.nodeNodeBetweenLayers": "36",
-    "elk.padding": "[top=12,left=12,bottom=12,right=12]",
-  };
-  if (nodeCount > LARGE_GRAPH) {
-    options["elk.layered.thoroughness"] = "1";
-    options["elk.layered.nodePlacement.strategy"] = "BRANDES_KOEPF";
-  }
-  return options;
-}
+/** The extension's interactive view lays graphs out with the same options. */
+export const elkOptions = elkLayoutOptions;
 
 interface ElkOut {
   width?: number;

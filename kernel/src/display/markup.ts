@@ -37,5 +37,3 @@ export function divergingColor(v: number | null, scale: number): string {
   return `rgb(${mix(255, 33, -t)},${mix(255, 102, -t)},${mix(255, 172, -t)})`;
 }
 
-/** Text width estimate for SVG layout without a DOM (12px sans-serif). */
-export const CHAR_WIDTH = 7.2;

@@ -11,3 +11,4 @@ export * from "./heatmap";
 export * from "./chain";
 export * from "./plot";
 export * from "./validate";
+export * from "./graphLayout";
