@@ -102,6 +102,12 @@ describe("worked-example notebooks", () => {
       expect(r.errors).toEqual([]);
       expect(r.chainlabOutputs).toBeGreaterThan(0);
       expect(r.drawnByUs).toBe(r.chainlabOutputs);
+      // show.contributions draws its chosen element's map at once (no click needed).
+      const panel = ".jp-NotebookPanel:not(.lm-mod-hidden)";
+      const sources = await page.locator(`${panel} .jp-CodeCell .jp-InputArea`).allTextContents();
+      if (sources.some((src) => src.includes("show.contributions("))) {
+        await expect.poll(() => page.locator(`${panel} .cl-heatmap-contribution .main-svg`).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+      }
       // Free the kernel (2 cores are shared) and close without a save prompt.
       await page.evaluate(async () => {
         const panel = (window as any).jupyterapp.shell.currentWidget;

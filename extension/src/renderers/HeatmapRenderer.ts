@@ -79,6 +79,8 @@ export class HeatmapRenderer extends ChainlabRenderer<HeatmapPayload> {
       this.plotWired = true;
       this.plot.on("plotly_click", (ev) => this.onCellClick(ev));
     }
+    // show.contributions sends the map of its chosen element: show it without a click.
+    if (!this.contributionAt && payload.contributions?.length) this.contributionAt = payload.contributions[0].at.slice();
     await this.drawContribution();
   }
 
