@@ -2,7 +2,7 @@
 // gradients must match central differences, and no op may mutate its inputs.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { gradcheck, Tensor, add, mul, sub, tanh, sin, exp, sigmoid, square, sum, mean, softmax, logSumExp, matmul, transpose, reshape, maximum } from "../../kernel/src/index";
+import { expandChain, gradcheck, Tensor, add, mul, sub, tanh, sin, exp, sigmoid, square, sum, mean, softmax, logSumExp, matmul, transpose, reshape, maximum } from "../../kernel/src/index";
 
 type Step = (t: Tensor, other: Tensor) => Tensor;
 const steps: Record<string, Step> = {
@@ -102,5 +102,33 @@ describe("size-0 axes", () => {
       }),
       { numRuns: 100, seed: 3 },
     );
+  });
+});
+
+describe("the chain-rule expansion on random graphs", () => {
+  it("its numeric total equals reverse mode's gradient and finite differences, at a random element", () => {
+    let runs = 0;
+    fc.assert(
+      fc.property(caseArb, fc.integer({ min: 0, max: 1_000_000 }), ({ shape, otherShape, ops, seed }, pick) => {
+        const x = rnd(shape, seed, true).named("x");
+        const o = rnd(otherShape, seed + 1, true).named("o");
+        let t = x;
+        for (const name of ops) t = steps[name](t, o);
+        const L = mean(t).named("L");
+        L.backward();
+        const at = shape.map((d, a) => Math.floor(pick / (a + 1)) % d);
+        const flat = at.reduce((acc, v, a) => acc * shape[a] + v, 0);
+        const p = expandChain(L, x, { at });
+        runs++;
+        expect(p.numeric.at).toEqual(at);
+        expect(p.numeric.autodiff === x.grad!.data[flat], "autodiff value is x.grad at the element").toBe(true); // -0 and 0 alike
+        // Relative to the largest term: a gradient that cancels to ~0 is judged by its terms' size.
+        const scale = Math.max(1e-300, Math.abs(p.numeric.autodiff), ...p.numeric.terms.map((term) => Math.abs(term.value)));
+        expect(Math.abs(p.numeric.total - p.numeric.autodiff) / scale).toBeLessThan(1e-12);
+        return p.numeric.pass;
+      }),
+      { numRuns: 80, seed: 5 },
+    );
+    expect(runs).toBe(80);
   });
 });

@@ -16,7 +16,7 @@ import { symbolicAlgebra } from "./symbolicAlgebra";
 import { elementOf, printSum, printSym, nameLatex, type Mode } from "./latex";
 import { Namer, findPaths, indexNames, isLiteral, type Edge, type Path } from "./paths";
 import { composePath, inlineAuto } from "./compose";
-import { centralDifference, indexOf, offsetOf, pathGradients, relErr, replay, replayPath, vjpOne } from "./numeric";
+import { centralDifference, finiteDiffScale, indexOf, offsetOf, pathGradients, relErr, replay, replayPath, vjpOne } from "./numeric";
 import { FLOAT32_TOL, FLOAT64_TOL, buildStep, frac, integerRange, stepTerms, type BuiltStep, type StepEnv } from "./steps";
 import { findHead } from "./substituted";
 
@@ -265,7 +265,7 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
     autodiff,
     finiteDiff: fd,
     relErrAutodiff: xTerms ? xTerms.numeric.relErrAutodiff : 0,
-    relErrFiniteDiff: relErr(total, fd, Math.max(scale, 1e-6)),
+    relErrFiniteDiff: relErr(total, fd, finiteDiffScale(scale, c.L.data[c.outOff])),
     pass: false,
   };
   if (xTerms?.numeric.more) numeric.more = xTerms.numeric.more;
@@ -392,7 +392,7 @@ function totalNumeric(
   const tol = c.env.tol;
   const fd = centralDifference(x, c.atOff, (x2) => replay(L, x, x2, c.outOff), tol.step) + 0;
   const relA = relErr(total, c.autodiff, scale);
-  const relF = relErr(total, fd, Math.max(scale, 1e-6));
+  const relF = relErr(total, fd, finiteDiffScale(scale, L.data[c.outOff]));
   const n: ChainNumeric = {
     at: c.at.slice(),
     terms,

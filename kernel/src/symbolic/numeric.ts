@@ -94,6 +94,15 @@ export function centralDifference(x: Tensor, off: number, f: (x2: Tensor) => num
   return (f(perturbed(x, off, h)) - f(perturbed(x, off, -h))) / (2 * h);
 }
 
+/**
+ * The scale a finite difference is judged against. A central difference of L carries rounding
+ * error of about eps |L| / step (~1e-10 |L| for step 1e-6), so a gradient that cancels to ~0
+ * must be compared on the scale of L itself, not its own (vanishing) size.
+ */
+export function finiteDiffScale(termScale: number, outValue: number): number {
+  return Math.max(termScale, 1e-3 * Math.max(1, Math.abs(outValue)));
+}
+
 /** |a - b| relative to the larger of |a|, |b| and `scale` (the size of the summed terms). */
 export function relErr(a: number, b: number, scale = 0): number {
   const d = Math.abs(a - b);
