@@ -3,6 +3,7 @@ import type { Tensor } from "../tensor/Tensor";
 import type { GraphEdge, GraphNode, GraphPayload, NodeKind } from "../protocol/graph";
 import { PROTOCOL_VERSION } from "../protocol/mime";
 import { summarize } from "./summarize";
+import { nodeRule } from "../symbolic/nodeRule";
 
 /**
  * The computational graph that produced a tensor, as a GraphPayload: one node per traced
@@ -28,6 +29,9 @@ export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayl
   const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   const last = entries.length - 1;
+  // Names in the click panel's formulas: the user's, else v<k> by position in the trace.
+  const position = new Map(entries.map((e) => [e.tensor.id, e.id]));
+  const nameOf = (t: Tensor) => t.name ?? `v${position.get(t.id) ?? "?"}`;
   for (const e of entries) {
     if (!keep.has(e.id)) continue;
     const t = e.tensor;
@@ -48,6 +52,8 @@ export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayl
     // Read .grad only when it exists: reading an unretained intermediate's grad warns the user.
     if (node.gradState === "computed" && t.grad) node.grad = summarize(t.grad.data, t.grad.shape);
     if (opts.anomaly && opts.anomaly.tensor === t) node.anomaly = opts.anomaly.message;
+    const rule = t.node ? safeRule(t, nameOf) : null;
+    if (rule) node.rule = rule;
     nodes.push(node);
     e.inputs.forEach((from, argIndex) => {
       if (keep.has(from)) edges.push({ from: idOf(from), to: idOf(e.id), argIndex, shape: [...entries[from].tensor.shape] });
@@ -56,6 +62,15 @@ export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayl
   const payload: GraphPayload = { version: PROTOCOL_VERSION, kind: "graph", nodes, edges, output: idOf(last) };
   if (keep.size < entries.length) payload.truncated = { omitted: entries.length - keep.size };
   return payload;
+}
+
+/** A node's rule for the click panel; a rule that cannot be printed never costs the graph. */
+function safeRule(t: Tensor, nameOf: (t: Tensor) => string) {
+  try {
+    return nodeRule(t, nameOf);
+  } catch {
+    return null;
+  }
 }
 
 function nodeKind(t: Tensor, isOutput: boolean): NodeKind {
