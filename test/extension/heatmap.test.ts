@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkHeatmapPayload, type HeatmapPayload } from "../../kernel/src/protocol";
-import { axisIndices, clickedIndex, contributionFor, heatmapFigure, heatmapNotes, maxAbs, panels } from "../../extension/src/draw/heatmapFigure";
+import { axisIndices, clickedIndex, colorRange, contributionFor, heatmapFigure, heatmapNotes, maxAbs, panels, SEQUENTIAL_SCALE } from "../../extension/src/draw/heatmapFigure";
 import { fixture, fixtures } from "./payloadFixtures";
 
 const theme = { font: "#000", grid: "#ccc" };
@@ -14,7 +14,7 @@ function heatmap(file: string): HeatmapPayload {
 describe("heatmap payload fixtures", () => {
   it("there is at least one heatmap fixture", () => expect(fixtures("heatmap").length).toBeGreaterThan(0));
   for (const f of fixtures("heatmap")) {
-    it(`${f.file}: every trace is centred on zero with a symmetric range`, () => {
+    it(`${f.file}: traces are centred on zero with a symmetric range, or run from 0 for non-negative values`, () => {
       const checked = checkHeatmapPayload(f.data);
       expect(checked.ok, checked.ok ? "" : checked.error).toBe(true);
       if (!checked.ok) return;
@@ -23,13 +23,31 @@ describe("heatmap payload fixtures", () => {
         expect(fig.data.length).toBeGreaterThan(0);
         for (const t of fig.data) {
           expect(t.type).toBe("heatmap");
-          expect(t.zmid).toBe(0);
-          expect(t.zmin).toBe(-(t.zmax as number));
-          expect(t.zmax).toBeCloseTo(maxAbs(t.z as (number | null)[][]) || 1);
+          const z = t.z as (number | null)[][];
+          const negative = z.some((row) => row.some((v) => typeof v === "number" && v < 0));
+          if (t.name === "value" && !negative) {
+            expect(t.zmin).toBe(0);
+            expect(t.zmid).toBeUndefined();
+          } else {
+            expect(t.zmid).toBe(0);
+            expect(t.zmin).toBe(-(t.zmax as number));
+          }
+          expect(t.zmax).toBeCloseTo(maxAbs(z) || 1);
         }
       });
     });
   }
+});
+
+describe("colour ranges", () => {
+  it("non-negative values use the sequential half; gradients and signed values stay diverging", () => {
+    const probs = [[0.1, 0.7], [0.2, 0]];
+    expect(colorRange(probs, "value")).toMatchObject({ zmin: 0, zmax: 0.7, colorscale: SEQUENTIAL_SCALE });
+    expect(colorRange(probs, "grad")).toMatchObject({ zmid: 0, zmin: -0.7, zmax: 0.7 });
+    expect(colorRange([[-1, 2]], "value")).toMatchObject({ zmid: 0, zmin: -2, zmax: 2 });
+    expect(SEQUENTIAL_SCALE[0]).toEqual([0, "rgb(247,247,247)"]);
+    expect(SEQUENTIAL_SCALE[SEQUENTIAL_SCALE.length - 1]).toEqual([1, "rgb(103,0,31)"]);
+  });
 });
 
 describe("heatmapFigure", () => {

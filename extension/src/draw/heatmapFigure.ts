@@ -34,6 +34,22 @@ export const DIVERGING_SCALE: [number, string][] = [
   [1, "rgb(103,0,31)"],
 ];
 
+/** The positive half of the diverging scale, for values that are never negative. */
+export const SEQUENTIAL_SCALE: [number, string][] = DIVERGING_SCALE.slice(5).map(([t, c]) => [(t - 0.5) * 2, c]);
+
+/**
+ * Colour range of one matrix: symmetric around zero (diverging) so the sign reads at a glance;
+ * a value matrix with no negative entry (probabilities, ReLU outputs) uses the whole colour
+ * range from 0 to its maximum instead of wasting the blue half. Gradients keep the sign view.
+ */
+export function colorRange(z: readonly (readonly (number | null)[])[], kind: "value" | "grad"): Record<string, unknown> {
+  const m = maxAbs(z) || 1;
+  let negative = false;
+  for (const row of z) for (const v of row) if (typeof v === "number" && v < 0) negative = true;
+  if (kind === "value" && !negative) return { zmin: 0, zmax: m, colorscale: SEQUENTIAL_SCALE };
+  return { zmid: 0, zmin: -m, zmax: m, colorscale: DIVERGING_SCALE };
+}
+
 export function maxAbs(m: readonly (readonly (number | null)[])[]): number {
   let a = 0;
   for (const row of m) for (const v of row) if (typeof v === "number" && Number.isFinite(v)) a = Math.max(a, Math.abs(v));
@@ -101,7 +117,6 @@ export function heatmapFigure(payload: HeatmapPayload, sliceIndex: number, theme
   which.forEach((kind, i) => {
     const z = kind === "value" ? slice.value : (slice.grad as (number | null)[][]);
     const other = kind === "value" ? slice.grad : slice.value;
-    const m = maxAbs(z) || 1;
     const suffix = i === 0 ? "" : String(i + 1);
     const x0 = i * (width + gap);
     layout[`xaxis${suffix}`] = { domain: [x0, x0 + width], side: "bottom", gridcolor: theme.grid, zeroline: false, constrain: "domain", ...indexTicks(x) };
@@ -125,10 +140,7 @@ export function heatmapFigure(payload: HeatmapPayload, sliceIndex: number, theme
       x,
       y,
       z,
-      zmid: 0,
-      zmin: -m,
-      zmax: m,
-      colorscale: DIVERGING_SCALE,
+      ...colorRange(z, kind),
       customdata: other ?? undefined,
       hovertemplate: `${index}<br>value ${valueText}<br>${gradLabel} ${gradText}<extra></extra>`,
       xaxis: `x${suffix}`,
