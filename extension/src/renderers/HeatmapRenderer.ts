@@ -1,11 +1,9 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
-import type { Message } from "@lumino/messaging";
-import { Widget } from "@lumino/widgets";
 import { checkHeatmapPayload, type Checked, type HeatmapPayload } from "../../../kernel/src/protocol";
 import { contributionFigure, contributionFor, heatmapFigure, heatmapNotes, clickedIndex } from "../draw/heatmapFigure";
-import { ChainlabRenderer } from "./ChainlabRenderer";
-import { loadPlotly, type PlotlyLike } from "./plotly";
-import { themeColors, watchTheme } from "./theme";
+import { PlotlyRenderer } from "./PlotlyRenderer";
+import { loadPlotly } from "./plotly";
+import { themeColors } from "./theme";
 
 /**
  * Heatmap widget: one plot node kept across update_display_data (Plotly.react redraws it in
@@ -16,17 +14,14 @@ interface PlotlyEventNode extends HTMLDivElement {
   on?(event: string, handler: (ev: { points?: { x: number; y: number; data?: { name?: string } }[] }) => void): void;
 }
 
-export class HeatmapRenderer extends ChainlabRenderer<HeatmapPayload> {
-  private payload: HeatmapPayload | null = null;
+export class HeatmapRenderer extends PlotlyRenderer<HeatmapPayload> {
   private sliceIndex = 0;
-  private plotly: PlotlyLike | null = null;
   private readonly controls = document.createElement("div");
   private readonly select = document.createElement("select");
   private readonly plot: PlotlyEventNode = document.createElement("div");
   private readonly notes = document.createElement("div");
   private readonly contribution = document.createElement("div");
   private contributionAt: number[] | null = null;
-  private stopWatchingTheme: (() => void) | null = null;
   private plotWired = false;
 
   constructor(options: IRenderMime.IRendererOptions) {
@@ -40,11 +35,10 @@ export class HeatmapRenderer extends ChainlabRenderer<HeatmapPayload> {
       this.sliceIndex = Number(this.select.value) || 0;
       void this.draw();
     });
-    this.stopWatchingTheme = watchTheme(() => void this.draw());
   }
 
-  protected override async loadLibraries(): Promise<void> {
-    this.plotly = await loadPlotly();
+  protected plotNodes(): HTMLElement[] {
+    return [this.plot, this.contribution];
   }
 
   protected check(data: unknown): Checked<HeatmapPayload> {
@@ -66,7 +60,7 @@ export class HeatmapRenderer extends ChainlabRenderer<HeatmapPayload> {
     await this.draw();
   }
 
-  private async draw(): Promise<void> {
+  protected async draw(): Promise<void> {
     const { payload, plotly } = this;
     if (!payload || !plotly || this.isDisposed) return;
     this.updateSliceSelector(payload);
@@ -122,37 +116,9 @@ export class HeatmapRenderer extends ChainlabRenderer<HeatmapPayload> {
       return;
     }
     const fig = contributionFigure(payload, c, themeColors());
-    this.contribution.textContent = "";
+    // Clear a text message, but never plotly's own DOM: Plotly.react on a node whose children
+    // were removed behind its back redraws nothing (the map vanished on a second draw).
+    if (!this.contribution.querySelector(".main-svg")) this.contribution.replaceChildren();
     await plotly.react(this.contribution, fig.data, fig.layout, fig.config);
-  }
-
-  protected override clearContent(): void {
-    if (this.plotly) {
-      this.plotly.purge(this.plot);
-      this.plotly.purge(this.contribution);
-    }
-    super.clearContent();
-  }
-
-  protected override onResize(msg: Widget.ResizeMessage): void {
-    super.onResize(msg);
-    if (this.plotly && this.plot.isConnected) this.plotly.Plots.resize(this.plot);
-  }
-
-  protected override onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    if (this.plotly && this.plot.isConnected) this.plotly.Plots.resize(this.plot);
-  }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    this.stopWatchingTheme?.();
-    this.stopWatchingTheme = null;
-    if (this.plotly) {
-      this.plotly.purge(this.plot);
-      this.plotly.purge(this.contribution);
-    }
-    this.payload = null;
-    super.dispose();
   }
 }
