@@ -40,6 +40,16 @@ function rowStats(x: Tensor, axis: number) {
   return { outer, n, inner, lse };
 }
 
+/** x - logsumexp(x) along `axis`: logSoftmax itself, and softmax once exponentiated. */
+function logSoftmaxData(x: Tensor, axis: number): Float64Array | Float32Array {
+  const { outer, n, inner, lse } = rowStats(x, axis);
+  const out = alloc(x.size, x.dtype);
+  for (let o = 0; o < outer; o++)
+    for (let k = 0; k < inner; k++)
+      for (let i = 0, p = o * n * inner + k; i < n; i++, p += inner) out[p] = x.data[p] - lse[o * inner + k];
+  return out;
+}
+
 function rankSamples(seed: number) {
   const rng = rngOf(seed);
   const out = [];
@@ -65,12 +75,8 @@ export const softmax: OpDef = {
   family: "softmax",
   smooth: true,
   forward([x], attrs) {
-    const axis = attrs.axis as number;
-    const { outer, n, inner, lse } = rowStats(x, axis);
-    const out = alloc(x.size, x.dtype);
-    for (let o = 0; o < outer; o++)
-      for (let k = 0; k < inner; k++)
-        for (let i = 0, p = o * n * inner + k; i < n; i++, p += inner) out[p] = Math.exp(x.data[p] - lse[o * inner + k]);
+    const out = logSoftmaxData(x, attrs.axis as number);
+    for (let p = 0; p < out.length; p++) out[p] = Math.exp(out[p]);
     return { data: out, shape: x.shape.slice() };
   },
   vjp: (g, c, A) => {
@@ -92,13 +98,7 @@ export const logSoftmax: OpDef = {
   family: "softmax",
   smooth: true,
   forward([x], attrs) {
-    const axis = attrs.axis as number;
-    const { outer, n, inner, lse } = rowStats(x, axis);
-    const out = alloc(x.size, x.dtype);
-    for (let o = 0; o < outer; o++)
-      for (let k = 0; k < inner; k++)
-        for (let i = 0, p = o * n * inner + k; i < n; i++, p += inner) out[p] = x.data[p] - lse[o * inner + k];
-    return { data: out, shape: x.shape.slice() };
+    return { data: logSoftmaxData(x, attrs.axis as number), shape: x.shape.slice() };
   },
   vjp: (g, c, A) => [A.sub(g, A.mul(A.exp(c.out), A.sum(g, [c.attrs.axis as number], true)))],
   index: (c) => {
