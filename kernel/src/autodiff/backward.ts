@@ -1,6 +1,6 @@
 import { ChainlabError, fail, fmtShape } from "../errors";
 import { Tensor, type TensorLike } from "../tensor/Tensor";
-import { describe } from "../tensor/shape";
+import { describe, sameShape } from "../tensor/shape";
 import type { RuleContext } from "../ops/OpDef";
 import { enableGrad, noGrad } from "./mode";
 import { checkAnomaly, isAnomalyMode, withoutAnomalyChecks } from "./anomaly";
@@ -58,12 +58,6 @@ function gradOrder(roots: readonly Tensor[]): Tensor[] {
   return order;
 }
 const NONE: readonly Tensor[] = [];
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function reverse(roots: readonly Tensor[], seeds: readonly Tensor[], createGraph: boolean): { grads: Map<number, Tensor>; order: Tensor[] } {
   const order = gradOrder(roots);

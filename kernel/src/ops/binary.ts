@@ -5,7 +5,7 @@
 import type { Algebra, OpDef, RuleContext } from "./OpDef";
 import { Tensor } from "../tensor/Tensor";
 import { alloc, expandTo, resultDType } from "../tensor/storage";
-import { broadcastShapes, sizeOf } from "../tensor/shape";
+import { broadcastShapes, sameShape, sizeOf } from "../tensor/shape";
 import { E, type IndexExpr } from "../symbolic/IndexExpr";
 import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { BINARY_SHAPES, rngOf, uniform } from "./samples";
@@ -43,12 +43,6 @@ function trailingBlock(small: readonly number[], shape: readonly number[]): numb
   for (; i >= 0 && small[i] === shape[i + lead]; i--) block *= small[i];
   for (; i >= 0; i--) if (small[i] !== 1) return 0;
   return block;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** a (op) b with broadcasting into a new array; fast paths avoid expanding either operand. */

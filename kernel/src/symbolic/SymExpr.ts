@@ -79,10 +79,6 @@ export function sizeOfShape(s: readonly number[]): number {
   return s.reduce((p, d) => p * d, 1);
 }
 
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /** The axes of `from` that sumTo(·, to) adds up (leading axes and broadcast size-1 axes). */
 export function sumToAxes(from: readonly number[], to: readonly number[]): number[] {
   const lead = from.length - to.length;
@@ -98,9 +94,12 @@ export function sumToAxes(from: readonly number[], to: readonly number[]): numbe
 export function evalSym<T>(e: SymExpr, bind: (name: string) => T, A: Algebra<T>): T {
   if (e.k === "sym") return bind(e.name);
   if (e.k === "num") return e.shape.length === 0 ? A.scalar(e.v) : A.broadcastTo(A.scalar(e.v), e.shape);
-  const x = e.args.map((a) => evalSym(a, bind, A));
-  const t = e.attrs;
-  switch (e.op) {
+  return applyOp(e.op, e.args.map((a) => evalSym(a, bind, A)), e.attrs, A);
+}
+
+/** op(x...) in an algebra: the one place an op name becomes an algebra call. */
+export function applyOp<T>(op: SymOp, x: T[], t: SymAttrs, A: Algebra<T>): T {
+  switch (op) {
     case "add": return A.add(x[0], x[1]);
     case "sub": return A.sub(x[0], x[1]);
     case "mul": return A.mul(x[0], x[1]);

@@ -5,7 +5,7 @@
  * form, so the printed gradient reads like the textbook's and still evaluates to the same numbers.
  */
 import type { Tensor } from "../tensor/Tensor";
-import { type SymExpr, num, sym } from "./SymExpr";
+import { type SymExpr, type SymOp, applyOp, num, sym } from "./SymExpr";
 import { symbolicAlgebra as S } from "./symbolicAlgebra";
 import { symbolicVjp } from "./steps";
 import { isLiteral, type Path } from "./paths";
@@ -30,29 +30,15 @@ export function composePath(path: Path, L: Tensor, seed: SymExpr, nameOf: (t: Te
   return composed;
 }
 
-/** op(args) as a SymExpr, for the ops that have an algebra form; else null. */
+/** Ops whose definition reads like a textbook formula when an unnamed intermediate is inlined. */
+const INLINED = new Set<string>(["add", "sub", "mul", "div", "pow", "neg", "square", "sqrt", "exp", "log", "sin", "cos", "matmul", "outer", "transpose"]);
+
+/** op(args) as a SymExpr, for the ops in INLINED; else null. */
 function definition(t: Tensor, arg: (u: Tensor) => SymExpr): SymExpr | null {
   const node = t.node!;
-  const a = node.inputs.map(arg);
-  const at = node.attrs;
-  switch (node.op.name) {
-    case "add": return S.add(a[0], a[1]);
-    case "sub": return S.sub(a[0], a[1]);
-    case "mul": return S.mul(a[0], a[1]);
-    case "div": return S.div(a[0], a[1]);
-    case "pow": return S.pow(a[0], a[1]);
-    case "neg": return S.neg(a[0]);
-    case "square": return S.square(a[0]);
-    case "sqrt": return S.sqrt(a[0]);
-    case "exp": return S.exp(a[0]);
-    case "log": return S.log(a[0]);
-    case "sin": return S.sin(a[0]);
-    case "cos": return S.cos(a[0]);
-    case "matmul": return S.matmul(a[0], a[1]);
-    case "outer": return S.outer(a[0], a[1]);
-    case "transpose": return S.transpose(a[0], (at.perm as number[]).slice());
-    default: return null;
-  }
+  if (!INLINED.has(node.op.name)) return null;
+  const perm = node.attrs.perm as number[] | undefined;
+  return applyOp(node.op.name as SymOp, node.inputs.map(arg), { perm: perm?.slice() }, S);
 }
 
 /**

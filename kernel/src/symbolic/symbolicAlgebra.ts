@@ -6,7 +6,8 @@
  * algebra gives the VJP's numbers; tests check this for every op.
  */
 import type { Algebra } from "../ops/OpDef";
-import { type SymAttrs, type SymExpr, type SymOp, num, sameShape, shapeOf, sizeOfShape } from "./SymExpr";
+import { type SymAttrs, type SymExpr, type SymOp, num, shapeOf, sizeOfShape } from "./SymExpr";
+import { sameShape } from "../tensor/shape";
 
 function node(op: SymOp, args: SymExpr[], attrs: SymAttrs = {}): SymExpr {
   return { k: "op", op, args, attrs, shape: shapeOf(op, args, attrs) };
