@@ -19,8 +19,13 @@ export type Path = Edge[];
 
 /** Tensors of the graph of L that depend differentiably on x. */
 export function dependents(L: Tensor, x: Tensor): Set<number> {
+  return dependentsIn(traceMany([L]).map((e) => e.tensor), x);
+}
+
+/** `dependents` over an already traced, topologically ordered list of tensors. */
+function dependentsIn(order: readonly Tensor[], x: Tensor): Set<number> {
   const dep = new Set<number>();
-  for (const { tensor: t } of traceMany([L])) {
+  for (const t of order) {
     if (t === x) dep.add(t.id);
     else if (t.node) {
       const nd = t.node.op.nondiff ?? [];
@@ -30,46 +35,60 @@ export function dependents(L: Tensor, x: Tensor): Set<number> {
   return dep;
 }
 
-/** All paths x -> L (at most `max`; `total` counts them all, saturating at 1e9). */
+/** The differentiable inputs of `t` that depend on x, as (argnum, input) pairs. */
+function depInputs(t: Tensor, dep: ReadonlySet<number>): { argnum: number; input: Tensor }[] {
+  const node = t.node;
+  if (!node) return [];
+  const nd = node.op.nondiff ?? [];
+  const out: { argnum: number; input: Tensor }[] = [];
+  node.inputs.forEach((u, i) => {
+    if (!nd.includes(i) && dep.has(u.id)) out.push({ argnum: i, input: u });
+  });
+  return out;
+}
+
+/**
+ * All paths x -> L (at most `max`; `total` counts them all, saturating at 1e9). Both walks are
+ * loops over explicit stacks, never recursion: an unrolled recurrence of 100,000 ops is an
+ * ordinary model and must not hit the call stack limit.
+ */
 export function findPaths(L: Tensor, x: Tensor, max: number): { paths: Path[]; total: number } {
-  const dep = dependents(L, x);
+  const order = traceMany([L]).map((e) => e.tensor);
+  const dep = dependentsIn(order, x);
   if (!dep.has(L.id)) return { paths: [], total: 0 };
-  // Number of paths from each tensor down to x, to report how many were left out.
+  // Number of paths from each tensor down to x, in topological order (inputs first).
   const count = new Map<number, number>();
-  const countPaths = (t: Tensor): number => {
-    if (t === x) return 1;
-    const c = count.get(t.id);
-    if (c !== undefined) return c;
-    let n = 0;
-    const nd = t.node?.op.nondiff ?? [];
-    t.node?.inputs.forEach((u, i) => {
-      if (!nd.includes(i) && dep.has(u.id)) n = Math.min(1e9, n + countPaths(u));
-    });
-    count.set(t.id, n);
-    return n;
-  };
-  // Memoised recursion is fine here: graph depth is bounded by the trace, evaluated once per id.
-  for (const { tensor } of traceMany([L])) if (dep.has(tensor.id)) countPaths(tensor);
-  const total = countPaths(L);
-  const paths: Path[] = [];
-  const stack: Edge[] = [];
-  const walk = (t: Tensor): void => {
-    if (paths.length >= max) return;
+  for (const t of order) {
+    if (!dep.has(t.id)) continue;
     if (t === x) {
-      paths.push(stack.slice().reverse());
-      return;
+      count.set(t.id, 1);
+      continue;
     }
-    const node = t.node;
-    if (!node) return;
-    const nd = node.op.nondiff ?? [];
-    node.inputs.forEach((u, i) => {
-      if (nd.includes(i) || !dep.has(u.id) || paths.length >= max) return;
-      stack.push({ out: t, argnum: i, input: u });
-      walk(u);
-      stack.pop();
-    });
-  };
-  walk(L);
+    let n = 0;
+    for (const { input } of depInputs(t, dep)) n = Math.min(1e9, n + (count.get(input.id) ?? 0));
+    count.set(t.id, n);
+  }
+  const total = count.get(L.id) ?? 0;
+  // Depth-first from L: each frame is a tensor and the list of its inputs still to visit.
+  const paths: Path[] = [];
+  const edges: Edge[] = [];
+  const frames: { t: Tensor; next: { argnum: number; input: Tensor }[]; k: number }[] = [{ t: L, next: depInputs(L, dep), k: 0 }];
+  while (frames.length && paths.length < max) {
+    const f = frames[frames.length - 1];
+    if (f.k >= f.next.length) {
+      frames.pop();
+      edges.pop();
+      continue;
+    }
+    const { argnum, input } = f.next[f.k++];
+    edges.push({ out: f.t, argnum, input });
+    if (input === x) {
+      paths.push(edges.slice().reverse());
+      edges.pop();
+      continue;
+    }
+    frames.push({ t: input, next: depInputs(input, dep), k: 0 });
+  }
   return { paths, total };
 }
 
