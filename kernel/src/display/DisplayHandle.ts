@@ -1,5 +1,5 @@
-import { randomBytes } from "crypto";
 import { kernelTransport, type MimeBundle } from "./kernelTransport";
+import { INSPECT_CUSTOM, randomHexId } from "./platform";
 
 /**
  * One display in the notebook that can be redrawn in place: the first show sends display_data
@@ -32,7 +32,7 @@ export class DisplayHandle<T = unknown> {
     private readonly render: RenderBundle<T>,
     opts: { maxFps?: number } = {},
   ) {
-    this.displayId = randomBytes(8).toString("hex");
+    this.displayId = randomHexId();
     const fps = opts.maxFps ?? 10;
     this.minIntervalMs = fps > 0 && Number.isFinite(fps) ? 1000 / fps : 0;
   }
@@ -77,7 +77,7 @@ const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 // A handle that ends a cell (`show.graph(L)` as the last line) must not print itself: the
 // display was already sent. The kernel shows nothing for a null bundle.
 Object.defineProperty(DisplayHandle.prototype, JUPYTER_DISPLAY, { value: () => null, enumerable: false });
-Object.defineProperty(DisplayHandle.prototype, Symbol.for("nodejs.util.inspect.custom"), {
+Object.defineProperty(DisplayHandle.prototype, INSPECT_CUSTOM, {
   value(this: DisplayHandle) {
     return `DisplayHandle(${this.displayId}, frame ${this.frame})`;
   },

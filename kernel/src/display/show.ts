@@ -1,6 +1,6 @@
-import { inspect } from "util";
 import { Tensor } from "../tensor/Tensor";
 import { ChainlabError } from "../errors";
+import { inspectValue } from "./platform";
 import type { ChainPayload } from "../protocol/chain";
 import type { HeatmapPayload } from "../protocol/heatmap";
 import { DisplayHandle, type LiveOptions } from "./DisplayHandle";
@@ -142,9 +142,9 @@ export function bundleOf(value: unknown): MimeBundle | null {
     const b = method.call(value) as MimeBundle | null | undefined;
     if (b === null || b === undefined) return null;
     if (typeof b !== "object" || typeof (b as { then?: unknown }).then === "function") throw new ChainlabError("display", "[Symbol.for(\"Jupyter.display\")]() must return a MIME bundle object synchronously");
-    return typeof b["text/plain"] === "string" ? b : { ...b, "text/plain": inspect(value) };
+    return typeof b["text/plain"] === "string" ? b : { ...b, "text/plain": inspectValue(value) };
   }
-  return { "text/plain": typeof value === "string" ? value : inspect(value) };
+  return { "text/plain": typeof value === "string" ? value : inspectValue(value) };
 }
 
 /**
