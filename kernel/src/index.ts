@@ -3,6 +3,9 @@
  * This file only re-exports the public API.
  */
 export { Tensor } from "./tensor/Tensor";
+// Side effects: install the op methods and backward() onto Tensor.prototype (and their types).
+import "./ops/tensorMethods";
+import "./autodiff/backward";
 export type { DType, TensorLike, Node } from "./tensor/Tensor";
 export type { Nested } from "./tensor/nested";
 export { tensor, zeros, ones, full, eye, arange, linspace, rand, randn, scalar } from "./tensor/creation";
@@ -23,8 +26,8 @@ export { registry, getOp } from "./ops/registry";
 export { defineOp } from "./ops/custom";
 export type { CustomOpSpec } from "./ops/custom";
 export type { OpDef, Algebra, Attrs, Sample } from "./ops/OpDef";
-export { noGrad, withScope, isGradEnabled } from "./autodiff/mode";
-export { detectAnomaly, AnomalyError } from "./autodiff/anomaly";
+export { noGrad, withScope, isGradEnabled } from "./ops/mode";
+export { detectAnomaly, AnomalyError } from "./ops/anomaly";
 export { trace } from "./autodiff/trace";
 export type { TraceEntry } from "./autodiff/trace";
 export { grad, valueAndGrad, vjp, jvp, jacobian, hessian } from "./autodiff/functional";

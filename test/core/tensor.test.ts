@@ -66,6 +66,27 @@ describe("autodiff semantics", () => {
     x.mul(x).add(x).backward();
     expect(x.grad!.item()).toBe(7);
   });
+  it("the same graph can run backward twice; retainGraph (PyTorch's) is refused with the reason", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const y = x.square().sum();
+    y.backward();
+    y.backward();
+    expect(x.grad!.toArray()).toEqual([4, 8]);
+    expect(() => y.backward(undefined, { retainGraph: true } as object)).toThrow(/backward: retainGraph is not needed/);
+    expect(() => y.backward(undefined, { creatGraph: true } as object)).toThrow(/unknown option "creatGraph"/);
+  });
+  it("createGraph records the gradient, so it can be differentiated again", () => {
+    const x = tensor([0.5, -1.5], { requiresGrad: true });
+    x.pow(3).sum().backward(undefined, { createGraph: true });
+    const g = x.grad!; // 3 x^2, itself recorded
+    expect(g.requiresGrad).toBe(true);
+    const h = 1e-6;
+    const xs = [0.5, -1.5];
+    const dgdx = xs.map((v) => (3 * (v + h) ** 2 - 3 * (v - h) ** 2) / (2 * h)); // finite difference of 3x^2
+    x.zeroGrad();
+    g.sum().backward();
+    x.grad!.toArray().forEach((v, i) => expect(v).toBeCloseTo(dgdx[i] as number, 5));
+  });
   it("intermediates: retainGrad keeps the gradient; otherwise a clear warning", () => {
     const x = tensor([1, 2], { requiresGrad: true });
     const y = x.mul(3);

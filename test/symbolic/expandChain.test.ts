@@ -14,8 +14,8 @@ import { checkChainPayload } from "../../kernel/src/protocol/validate";
 import { defineOp } from "../../kernel/src/ops/custom";
 import { compactForms } from "../../kernel/src/symbolic/expandChain";
 import { evalSymTensor } from "../../kernel/src/symbolic/SymExpr";
-import { numericAlgebra } from "../../kernel/src/autodiff/numericAlgebra";
-import { noGrad } from "../../kernel/src/autodiff/mode";
+import { numericAlgebra } from "../../kernel/src/ops/numericAlgebra";
+import { noGrad } from "../../kernel/src/ops/mode";
 import { gradientsById } from "../../kernel/src/autodiff/backward";
 
 function weights(shape: readonly number[], seed: number): Tensor {

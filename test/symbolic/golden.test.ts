@@ -12,8 +12,8 @@ import { describe, expect, test } from "vitest";
 import { expandChain, manualSeed, randn, Tensor } from "../../kernel/src/index";
 import { compactForms } from "../../kernel/src/symbolic/expandChain";
 import { evalSymTensor } from "../../kernel/src/symbolic/SymExpr";
-import { numericAlgebra } from "../../kernel/src/autodiff/numericAlgebra";
-import { noGrad } from "../../kernel/src/autodiff/mode";
+import { numericAlgebra } from "../../kernel/src/ops/numericAlgebra";
+import { noGrad } from "../../kernel/src/ops/mode";
 import type { ChainPayload, ChainStep } from "../../kernel/src/protocol/chain";
 
 /** The printed compact dL/dx of the (single) path, evaluated, vs central differences of L. */

@@ -2,9 +2,9 @@ import { ChainlabError, fail, fmtShape } from "../errors";
 import { Tensor, type TensorLike } from "../tensor/Tensor";
 import { describe, sameShape } from "../tensor/shape";
 import type { RuleContext } from "../ops/OpDef";
-import { enableGrad, noGrad } from "./mode";
-import { checkAnomaly, isAnomalyMode, withoutAnomalyChecks } from "./anomaly";
-import { numericAlgebra } from "./numericAlgebra";
+import { enableGrad, noGrad } from "../ops/mode";
+import { checkAnomaly, isAnomalyMode, withoutAnomalyChecks } from "../ops/anomaly";
+import { numericAlgebra } from "../ops/numericAlgebra";
 import * as F from "../ops/functions";
 
 /**
@@ -122,9 +122,15 @@ export function seedFor(op: string, root: Tensor, grad: TensorLike | undefined):
   return g;
 }
 
+export interface BackwardOptions {
+  /** Record the gradients themselves, so they can be differentiated again (higher order). */
+  createGraph?: boolean;
+}
+
 /** Tensor.backward: accumulate dL/dx into `.grad` of every leaf (and retained intermediate). */
-export function backward(root: Tensor, grad?: TensorLike, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+export function backward(root: Tensor, grad?: TensorLike, opts: BackwardOptions = {}): void {
   if (!(root instanceof Tensor)) fail("backward", `expected a Tensor, got ${describe(root)}`);
+  checkBackwardOptions(opts);
   if (!root.requiresGrad)
     throw new ChainlabError("backward", "this tensor does not require grad: no input of its graph was created with { requiresGrad: true }");
   const seed = seedFor("backward", root, grad);
@@ -139,3 +145,37 @@ export function backward(root: Tensor, grad?: TensorLike, opts: { retainGraph?: 
     }
   });
 }
+
+/**
+ * PyTorch frees a graph after backward unless retain_graph is set. chainlab's graph is plain
+ * data that the garbage collector frees once unreachable, so backward can always run again and
+ * there is nothing to retain: say so instead of silently ignoring the option.
+ */
+function checkBackwardOptions(opts: unknown): void {
+  if (opts === null || typeof opts !== "object") fail("backward", `options must be an object, got ${describe(opts)}`);
+  for (const key of Object.keys(opts)) {
+    if (key === "createGraph") continue;
+    if (key === "retainGraph")
+      fail("backward", "retainGraph is not needed: chainlab never frees a graph after backward, so backward() can run again on it");
+    fail("backward", `unknown option ${JSON.stringify(key)}; the only option is createGraph`);
+  }
+}
+
+declare module "../tensor/Tensor" {
+  interface Tensor {
+    /**
+     * Runs reverse-mode differentiation from this tensor, accumulating into `.grad` of every
+     * leaf that requires grad. A scalar needs no seed; otherwise pass `grad` (dL/d(this)).
+     * @example loss.backward(); W.grad
+     */
+    backward(grad?: TensorLike, opts?: BackwardOptions): void;
+  }
+}
+// Installed here, not in tensor/, which sits below autodiff/ (see ops/tensorMethods.ts).
+Object.defineProperty(Tensor.prototype, "backward", {
+  value: function (this: Tensor, grad?: TensorLike, opts?: BackwardOptions): void {
+    backward(this, grad, opts);
+  },
+  writable: true,
+  configurable: true,
+});

@@ -8,7 +8,7 @@ import { Tensor, type TensorLike } from "../tensor/Tensor";
 import { describe } from "../tensor/shape";
 import { zeros } from "../tensor/creation";
 import { gradientsById, seedFor } from "./backward";
-import { enableGrad, isGradEnabled } from "./mode";
+import { enableGrad, isGradEnabled } from "../ops/mode";
 import * as F from "../ops/functions";
 
 type Fn = (...args: Tensor[]) => Tensor;

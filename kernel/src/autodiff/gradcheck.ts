@@ -7,7 +7,7 @@ import { fail } from "../errors";
 import { Tensor, type TensorLike } from "../tensor/Tensor";
 import { describe } from "../tensor/shape";
 import { Rng } from "../tensor/random";
-import { noGrad } from "./mode";
+import { noGrad } from "../ops/mode";
 import { jacobian, vjp } from "./functional";
 import * as F from "../ops/functions";
 

@@ -1,3 +1,8 @@
+/**
+ * autodiff/: graph tracing, backward, the functional API (grad, vjp, jvp, jacobian, hessian)
+ * and gradcheck. No op-specific knowledge lives here: every derivative comes from the op
+ * registry. (Recording switches and anomaly checks live in ops/, where `apply` reads them.)
+ */
 import type { Tensor } from "../tensor/Tensor";
 
 export interface TraceEntry {

@@ -7,7 +7,7 @@ import { fail } from "../errors";
 import { Tensor } from "../tensor/Tensor";
 import { randn, zeros } from "../tensor/creation";
 import { describe } from "../tensor/shape";
-import { withScope } from "../autodiff/mode";
+import { withScope } from "../ops/mode";
 import * as F from "../ops/functions";
 
 export abstract class Module {

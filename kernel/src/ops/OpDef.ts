@@ -9,10 +9,10 @@
  * algebra (kernel/src/symbolic) it builds the compact matrix-form expression the chain-rule
  * display prints, so the numbers in .grad and the formulas on screen cannot disagree.
  */
-import type { Tensor, Storage } from "../tensor/Tensor";
-import type { IndexExpr } from "../symbolic/IndexExpr";
+import type { Attrs, Storage, Tensor } from "../tensor/Tensor";
+import type { IndexExpr } from "./IndexExpr";
 
-export type Attrs = Readonly<Record<string, unknown>>;
+export type { Attrs };
 
 /** The operations a derivative rule may use; implemented by Tensor functions and symbolically. */
 export interface Algebra<T> {
@@ -114,4 +114,10 @@ export interface OpDef {
   readonly smooth: boolean;
   /** Attributes worth showing on graph nodes. */
   showAttrs?(attrs: Attrs): Record<string, string>;
+}
+
+declare module "../tensor/Tensor" {
+  /** A recorded node's op is a full OpDef (tensor/ itself reads only its name). */
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges OpDef into NodeOp
+  interface NodeOp extends OpDef {}
 }

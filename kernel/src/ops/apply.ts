@@ -1,7 +1,7 @@
 import type { OpDef, Attrs } from "./OpDef";
 import { Tensor } from "../tensor/Tensor";
-import { currentScope, isGradEnabled } from "../autodiff/mode";
-import { checkAnomaly, isAnomalyMode } from "../autodiff/anomaly";
+import { currentScope, isGradEnabled } from "./mode";
+import { checkAnomaly, isAnomalyMode } from "./anomaly";
 
 /**
  * Runs an op and records it: the result remembers {op, inputs, attrs, scope} when any

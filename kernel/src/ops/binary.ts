@@ -6,7 +6,7 @@ import type { Algebra, OpDef, RuleContext } from "./OpDef";
 import { Tensor } from "../tensor/Tensor";
 import { alloc, expandTo, resultDType } from "../tensor/storage";
 import { broadcastShapes, sameShape, sizeOf } from "../tensor/shape";
-import { E, type IndexExpr } from "../symbolic/IndexExpr";
+import { E, type IndexExpr } from "./IndexExpr";
 import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { BINARY_SHAPES, rngOf, uniform } from "./samples";
 import type { IndexContext } from "./OpDef";

@@ -8,11 +8,11 @@ import { fail, fmtShape } from "../errors";
 import { Tensor, type TensorLike } from "../tensor/Tensor";
 import { describe } from "../tensor/shape";
 import type { OpDef, RuleContext, Algebra, IndexContext } from "./OpDef";
-import type { IndexExpr } from "../symbolic/IndexExpr";
+import type { IndexExpr } from "./IndexExpr";
 import { apply } from "./apply";
 import { asTensor } from "./functions";
-import { noGrad } from "../autodiff/mode";
-import { numericAlgebra } from "../autodiff/numericAlgebra";
+import { noGrad } from "./mode";
+import { numericAlgebra } from "./numericAlgebra";
 
 export interface CustomOpSpec {
   name: string;

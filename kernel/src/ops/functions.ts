@@ -10,7 +10,7 @@ import { broadcastShapes, checkShape, describe, normAxes, normAxis, sizeOf } fro
 import { fromNested } from "../tensor/nested";
 import { alloc } from "../tensor/storage";
 import { apply } from "./apply";
-import { withScope } from "../autodiff/mode";
+import { withScope } from "./mode";
 import * as U from "./unary";
 import * as B from "./binary";
 import * as Rd from "./reduce";
@@ -18,7 +18,6 @@ import * as S from "./softmax";
 import * as L from "./linalg";
 import * as Sh from "./shape";
 import * as Ix from "./indexing";
-export { backward } from "../autodiff/backward";
 
 /** Lifts numbers and nested arrays to constant tensors; rejects anything else. */
 export function asTensor(op: string, v: unknown, arg = "argument", like?: Tensor): Tensor {

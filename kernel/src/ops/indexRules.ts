@@ -3,7 +3,7 @@
  * output's axes (none on a broadcast axis: that is where the extra sum comes from), and
  * references to tensors at the output index.
  */
-import { E, type IndexExpr } from "../symbolic/IndexExpr";
+import { E, type IndexExpr } from "./IndexExpr";
 import type { IndexContext } from "./OpDef";
 
 /**

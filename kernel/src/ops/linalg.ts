@@ -6,7 +6,7 @@ import type { OpDef, IndexContext } from "./OpDef";
 import type { Tensor } from "../tensor/Tensor";
 import { alloc, resultDType } from "../tensor/storage";
 import { broadcastShapes, sizeOf } from "../tensor/shape";
-import { E, type IndexExpr } from "../symbolic/IndexExpr";
+import { E, type IndexExpr } from "./IndexExpr";
 import { rngOf, uniform } from "./samples";
 import { gemm } from "../tensor/kernels/gemm";
 

@@ -6,7 +6,7 @@ import type { Algebra, Attrs, OpDef, RuleContext, IndexContext } from "./OpDef";
 import type { Tensor } from "../tensor/Tensor";
 import { alloc, reducedIndex } from "../tensor/storage";
 import { sizeOf } from "../tensor/shape";
-import { E, type IndexExpr } from "../symbolic/IndexExpr";
+import { E, type IndexExpr } from "./IndexExpr";
 import { UNARY_SHAPES, rngOf, uniform } from "./samples";
 
 const enum R { Sum, Max, Min, Prod }

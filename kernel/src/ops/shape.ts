@@ -5,7 +5,7 @@
 import type { OpDef } from "./OpDef";
 import { alloc, expandTo } from "../tensor/storage";
 import { stridesOf } from "../tensor/shape";
-import { E, type IndexExpr } from "../symbolic/IndexExpr";
+import { E, type IndexExpr } from "./IndexExpr";
 import { alignedDeltas } from "./indexRules";
 import { rngOf, uniform } from "./samples";
 

@@ -6,7 +6,7 @@
 import type { OpDef, IndexContext } from "./OpDef";
 import type { Tensor } from "../tensor/Tensor";
 import { alloc } from "../tensor/storage";
-import { E, type IndexExpr } from "../symbolic/IndexExpr";
+import { E, type IndexExpr } from "./IndexExpr";
 import { UNARY_SHAPES, rngOf, uniform } from "./samples";
 
 function layout(shape: readonly number[], axis: number) {

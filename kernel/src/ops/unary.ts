@@ -6,7 +6,7 @@
 import type { Algebra, OpDef, RuleContext } from "./OpDef";
 import type { Tensor } from "../tensor/Tensor";
 import { alloc } from "../tensor/storage";
-import { E, type IndexExpr } from "../symbolic/IndexExpr";
+import { E, type IndexExpr } from "./IndexExpr";
 import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { UNARY_SHAPES, rngOf, uniform } from "./samples";
 

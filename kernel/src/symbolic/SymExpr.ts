@@ -1,4 +1,9 @@
 /**
+ * symbolic/: index-notation simplification (delta collapse), matrix-form recognition, LaTeX,
+ * and the stepwise chain-rule builder. Never computes gradients by itself: every derivative
+ * comes from the op registry's rules.
+ */
+/**
  * SymExpr: a tensor expression tree in matrix notation (X^T G, g x^T, 2 y ⊙ (1 - y ⊙ y)).
  * It is what an op's derivative rule builds when run with the symbolic algebra; every node
  * knows its shape, so printing can choose ^T, outer products and explicit reductions, and the

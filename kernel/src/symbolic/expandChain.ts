@@ -9,7 +9,7 @@ import { gradientsById } from "../autodiff/backward";
 import { traceMany } from "../autodiff/trace";
 import type { ChainNumeric, ChainPath, ChainPayload, ChainTerm, Rendered } from "../protocol/chain";
 import { PROTOCOL_VERSION } from "../protocol/mime";
-import { E, type IndexExpr } from "./IndexExpr";
+import { E, type IndexExpr } from "../ops/IndexExpr";
 import { type SymExpr, num, sym } from "./SymExpr";
 import { collapseDeltas, factorsOf, replaceSym } from "./simplify";
 import { symbolicAlgebra } from "./symbolicAlgebra";

@@ -3,7 +3,7 @@
  * expressions (sum_k G_kl X_ki delta_lj) and matrix-notation trees (X^T G). Parentheses follow
  * precedence, so a printed form reads back as the tree it came from.
  */
-import type { IndexExpr } from "./IndexExpr";
+import type { IndexExpr } from "../ops/IndexExpr";
 import { type SymExpr, sizeOfShape, sumToAxes } from "./SymExpr";
 import { getOp } from "../ops/registry";
 import type { Attrs } from "../ops/OpDef";

@@ -5,10 +5,10 @@
  */
 import { Tensor } from "../tensor/Tensor";
 import type { RuleContext } from "../ops/OpDef";
-import { numericAlgebra } from "../autodiff/numericAlgebra";
-import { noGrad } from "../autodiff/mode";
+import { numericAlgebra } from "../ops/numericAlgebra";
+import { noGrad } from "../ops/mode";
 import { traceMany } from "../autodiff/trace";
-import { evalIndexExpr, type IndexExpr, type IndexEnv } from "./IndexExpr";
+import { evalIndexExpr, type IndexExpr, type IndexEnv } from "../ops/IndexExpr";
 import type { Path } from "./paths";
 
 export function offsetOf(idx: readonly number[], shape: readonly number[]): number {

@@ -7,7 +7,7 @@
 import type { Tensor } from "../tensor/Tensor";
 import type { OpDef, RuleContext } from "../ops/OpDef";
 import type { ChainStep, ChainStepNumeric, ChainTerm, Rendered } from "../protocol/chain";
-import { E, mapChildren, type IndexExpr, type IndexEnv, evalIndexExpr } from "./IndexExpr";
+import { E, mapChildren, type IndexExpr, type IndexEnv, evalIndexExpr } from "../ops/IndexExpr";
 import { type SymExpr, num, sym, sumToAxes, symbolsInOrder } from "./SymExpr";
 import { sameShape } from "../tensor/shape";
 import { symbolicAlgebra } from "./symbolicAlgebra";

@@ -4,7 +4,7 @@
  * gradient is still elementwise (dL/dc_k = c_k), written out by element, as chain-rule.md does.
  */
 import type { Tensor } from "../tensor/Tensor";
-import { E, type IndexExpr } from "./IndexExpr";
+import { E, type IndexExpr } from "../ops/IndexExpr";
 import type { SymExpr } from "./SymExpr";
 
 /** A gradient in matrix notation written at element J of a tensor of shape `shape`, if it is elementwise. */

@@ -1,9 +1,7 @@
 import { ChainlabError, fail, fmtShape } from "../errors";
-import type { OpDef, Attrs } from "../ops/OpDef";
 import type { GradState } from "../protocol/graph";
 import { describe, sizeOf, stridesOf, type Shape } from "./shape";
 import { formatTensor, toNested, type Nested } from "./nested";
-import * as F from "../ops/functions";
 
 export type DType = "float64" | "float32";
 export type Storage = Float64Array | Float32Array;
@@ -11,11 +9,21 @@ export type Storage = Float64Array | Float32Array;
 export type TensorLike = Tensor | number | Nested;
 
 /**
+ * The op a node records. tensor/ sits below ops/, so it names only what it reads itself;
+ * ops/OpDef.ts widens this interface to the full OpDef by declaration merging, so code above
+ * sees `node.op.vjp` etc. without tensor/ importing ops/.
+ */
+export interface NodeOp {
+  readonly name: string;
+}
+export type Attrs = Readonly<Record<string, unknown>>;
+
+/**
  * How a result was made: the graph is data, never closures. Backward, Jacobians, the
  * chain-rule engine and the renderers all read these records (see autodiff/trace.ts).
  */
 export interface Node {
-  readonly op: OpDef;
+  readonly op: NodeOp;
   readonly inputs: readonly Tensor[];
   readonly attrs: Attrs;
   /** Composite ops and nn modules this op ran inside, outermost first. */
@@ -168,54 +176,4 @@ export class Tensor {
   toString(): string {
     return formatTensor(this);
   }
-
-  /**
-   * Runs reverse-mode differentiation from this tensor, accumulating into `.grad` of every
-   * leaf that requires grad. A scalar needs no seed; otherwise pass `grad` (dL/d(this)).
-   */
-  backward(grad?: TensorLike, opts?: { retainGraph?: boolean }): void {
-    F.backward(this, grad, opts);
-  }
-
-  // ---- ops as methods (each forwards to the function of the same name) ----
-  add(b: TensorLike): Tensor { return F.add(this, b); }
-  sub(b: TensorLike): Tensor { return F.sub(this, b); }
-  mul(b: TensorLike): Tensor { return F.mul(this, b); }
-  div(b: TensorLike): Tensor { return F.div(this, b); }
-  pow(b: TensorLike): Tensor { return F.pow(this, b); }
-  maximum(b: TensorLike): Tensor { return F.maximum(this, b); }
-  minimum(b: TensorLike): Tensor { return F.minimum(this, b); }
-  neg(): Tensor { return F.neg(this); }
-  square(): Tensor { return F.square(this); }
-  sqrt(): Tensor { return F.sqrt(this); }
-  abs(): Tensor { return F.abs(this); }
-  exp(): Tensor { return F.exp(this); }
-  log(): Tensor { return F.log(this); }
-  sin(): Tensor { return F.sin(this); }
-  cos(): Tensor { return F.cos(this); }
-  tanh(): Tensor { return F.tanh(this); }
-  sigmoid(): Tensor { return F.sigmoid(this); }
-  relu(): Tensor { return F.relu(this); }
-  sum(axes?: number | number[], keepDims?: boolean): Tensor { return F.sum(this, axes, keepDims); }
-  mean(axes?: number | number[], keepDims?: boolean): Tensor { return F.mean(this, axes, keepDims); }
-  max(axes?: number | number[], keepDims?: boolean): Tensor { return F.max(this, axes, keepDims); }
-  min(axes?: number | number[], keepDims?: boolean): Tensor { return F.min(this, axes, keepDims); }
-  prod(axes?: number | number[], keepDims?: boolean): Tensor { return F.prod(this, axes, keepDims); }
-  logSumExp(axis?: number, keepDims?: boolean): Tensor { return F.logSumExp(this, axis, keepDims); }
-  softmax(axis?: number): Tensor { return F.softmax(this, axis); }
-  logSoftmax(axis?: number): Tensor { return F.logSoftmax(this, axis); }
-  matmul(b: TensorLike): Tensor { return F.matmul(this, b); }
-  dot(b: TensorLike): Tensor { return F.dot(this, b); }
-  outer(b: TensorLike): Tensor { return F.outer(this, b); }
-  transpose(perm?: number[]): Tensor { return F.transpose(this, perm); }
-  /** Transpose (all axes reversed). */
-  get T(): Tensor { return F.transpose(this); }
-  reshape(shape: readonly number[]): Tensor { return F.reshape(this, shape); }
-  flatten(): Tensor { return F.flatten(this); }
-  squeeze(axes?: number | number[]): Tensor { return F.squeeze(this, axes); }
-  unsqueeze(axis: number): Tensor { return F.unsqueeze(this, axis); }
-  broadcastTo(shape: readonly number[]): Tensor { return F.broadcastTo(this, shape); }
-  slice(begin: number[], size?: number[]): Tensor { return F.slice(this, begin, size); }
-  index(...indices: number[]): Tensor { return F.index(this, ...indices); }
-  gather(indices: TensorLike, axis?: number): Tensor { return F.gather(this, indices, axis); }
 }

@@ -1,7 +1,6 @@
 /**
- * autodiff/: recording switches, graph tracing, backward, the functional API (grad, vjp, jvp,
- * jacobian, hessian), gradcheck and anomaly detection. No op-specific knowledge lives here:
- * every derivative comes from the op registry.
+ * Recording switches (noGrad, enableGrad, scopes). They live in ops/ because `apply` consults
+ * them each time an op runs; autodiff/ and nn/ sit above and use them.
  */
 let gradEnabled = true;
 const scopeStack: string[] = [];

@@ -1,11 +1,8 @@
 /**
- * symbolic/: index-notation expressions, their simplification (delta collapse), matrix-form
- * recognition, LaTeX, and the stepwise chain-rule builder. Never computes gradients by itself:
- * every derivative comes from the op registry's rules.
- *
  * IndexExpr is the little language in which each op states its local partial derivative
  * d out_J / d in_I, e.g. matmul: dY_kl/dW_ij = X_ki delta_lj. Index names are strings; an
- * expression is evaluated by binding every name to an integer.
+ * expression is evaluated by binding every name to an integer. It lives in ops/ because every
+ * OpDef states its partial in it; symbolic/ simplifies and prints these expressions.
  */
 export type IndexExpr =
   | { k: "num"; v: number }

@@ -1,3 +1,7 @@
+/**
+ * Anomaly mode (as jax_debug_nans): NaN/Inf checks after every op. In ops/ because `apply`
+ * checks each forward result; backward (autodiff/) checks each rule's result.
+ */
 import { ChainlabError, fmtShape } from "../errors";
 import type { Tensor } from "../tensor/Tensor";
 

@@ -1,0 +1,67 @@
+/**
+ * The layer rules of docs/design.md ("Round two"), checked by `npm run lint`:
+ * protocol/ (imports nothing) <- tensor/ <- ops/ <- autodiff/ <- symbolic/ <- display/ <- jupyter/,
+ * nn/ and optim/ above autodiff/, and the extension imports kernel/src/protocol/ alone.
+ * Type-only imports count too: a type cycle is still a cycle for a reader.
+ */
+const K = "^kernel/src/";
+// Each layer and the kernel folders it must not import (everything above it).
+const above = {
+  protocol: ["errors", "tensor", "ops", "autodiff", "nn", "optim", "symbolic", "display", "jupyter", "index"],
+  errors: ["protocol", "tensor", "ops", "autodiff", "nn", "optim", "symbolic", "display", "jupyter", "index"],
+  tensor: ["ops", "autodiff", "nn", "optim", "symbolic", "display", "jupyter", "index"],
+  ops: ["autodiff", "nn", "optim", "symbolic", "display", "jupyter", "index"],
+  autodiff: ["nn", "optim", "symbolic", "display", "jupyter", "index"],
+  nn: ["optim", "symbolic", "display", "jupyter", "index"],
+  optim: ["nn", "symbolic", "display", "jupyter", "index"],
+  symbolic: ["nn", "optim", "display", "jupyter", "index"],
+  display: ["nn", "optim", "jupyter", "index"],
+  jupyter: ["nn", "optim", "index"],
+};
+const layerRules = Object.entries(above).map(([layer, banned]) => ({
+  name: `layer-${layer}`,
+  comment: `kernel/src/${layer} may import only the layers below it (docs/design.md)`,
+  severity: "error",
+  from: { path: `${K}${layer}(/|\\.ts$)` },
+  to: { path: `${K}(${banned.join("|")})(/|\\.ts$)` },
+}));
+
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      comment: "No import cycle anywhere, type-only imports included",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+    ...layerRules,
+    {
+      name: "extension-imports-protocol-only",
+      comment: "The extension shares only kernel/src/protocol with the kernel",
+      severity: "error",
+      from: { path: "^extension/src/" },
+      to: { path: K, pathNot: `${K}protocol/` },
+    },
+    {
+      name: "protocol-imports-nothing",
+      comment: "protocol/ is shared with the browser bundle: no npm or Node imports",
+      severity: "error",
+      from: { path: `${K}protocol/` },
+      to: { pathNot: `${K}protocol/` },
+    },
+    {
+      name: "no-unresolvable",
+      comment: "An import that does not resolve would hide a dependency from these rules",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(lib|dist|node_modules)/" },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { extensions: [".ts", ".js", ".json"] },
+  },
+};
