@@ -115,7 +115,12 @@ function drawPath(doc: Document, payload: ChainPayload, path: ChainPath, index: 
   const route = (path.nodes ?? []).join(" → ");
   box.appendChild(htmlEl(doc, "div", "cl-chain-path-title", payload.paths.length > 1 ? `Path ${index + 1}: ${route}` : route));
   const steps = Array.isArray(path.steps) ? path.steps : [];
-  steps.forEach((s, i) => box.appendChild(drawStep(doc, s, i + 1, steps.length <= 3 || i === 0, palette)));
+  const gap = path.stepsOmitted && typeof path.stepsOmitted.count === "number" ? path.stepsOmitted : null;
+  steps.forEach((s, i) => {
+    if (gap && i === gap.after) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `… ${gap.count} steps not written out (the numbers include them) …`));
+    box.appendChild(drawStep(doc, s, i + 1, steps.length <= 3 || i === 0, palette));
+  });
+  if (gap && gap.after >= steps.length) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `… ${gap.count} steps not written out (the numbers include them) …`));
   if (typeof path.folded === "number" && path.folded > 0) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `${path.folded} steps folded into the summary`));
   const sub = mathBlock(doc, path.substituted, "all steps substituted", palette);
   if (sub) box.appendChild(sub);
@@ -146,6 +151,9 @@ export function drawChain(doc: Document, payload: ChainPayload): HTMLDivElement 
   // Summed indices get the same colour in every formula as in the term table.
   const palette = new IndexPalette(payload.numeric && typeof payload.numeric === "object" ? summedIndices(payload.numeric) : []);
   payload.paths.forEach((p, i) => root.appendChild(drawPath(doc, payload, p, i, palette)));
+  if (typeof payload.pathsOmitted === "number" && payload.pathsOmitted > 0)
+    root.appendChild(htmlEl(doc, "div", "cl-chain-note", `${payload.pathsOmitted} more paths are not expanded; the numbers include them.`));
+  for (const t of Array.isArray(payload.trimmed) ? payload.trimmed : []) if (typeof t === "string") root.appendChild(htmlEl(doc, "div", "cl-chain-note cl-trimmed", t));
   root.appendChild(drawNumeric(doc, payload.numeric, payload.param.name));
   if (payload.jacobian && Array.isArray(payload.jacobian.blocks)) {
     const jac = htmlEl(doc, "div", "cl-chain-jacobian");

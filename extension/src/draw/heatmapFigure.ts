@@ -183,21 +183,26 @@ export function contributionFigure(
   theme: ThemeColors,
 ): PlotFigure {
   const m = maxAbs(contribution.values) || 1;
+  const st = Array.isArray(contribution.stride) && contribution.stride.length === 2 ? contribution.stride : null;
+  // Block means: axis labels are element indices (cell k stands for k * stride), and the title says so.
+  const axis = (n: number, s: number) => Array.from({ length: n }, (_, k) => k * s);
+  const mean = st ? ` (each cell the mean of ${st[0]}×${st[1]} terms)` : "";
   return {
     data: [
       {
         type: "heatmap",
         z: contribution.values,
+        ...(st ? { x: axis(contribution.values[0]?.length ?? 0, st[1]), y: axis(contribution.values.length, st[0]) } : {}),
         zmid: 0,
         zmin: -m,
         zmax: m,
         colorscale: DIVERGING_SCALE,
-        hovertemplate: `${contribution.intermediate}[%{y}, %{x}] term %{z:.4g}<extra></extra>`,
+        hovertemplate: `${contribution.intermediate}[%{y}, %{x}] ${st ? "mean " : ""}term %{z:.4g}<extra></extra>`,
         colorbar: { thickness: 10, tickfont: { color: theme.font } },
       },
     ],
     layout: {
-      title: { text: `terms of dL/d${indexText(payload.name, contribution.at)} per element of ${contribution.intermediate}`, font: { size: 13, color: theme.font } },
+      title: { text: `terms of dL/d${indexText(payload.name, contribution.at)} per element of ${contribution.intermediate}${mean}`, font: { size: 13, color: theme.font } },
       margin: { l: 40, r: 10, t: 36, b: 30 },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",

@@ -8,6 +8,8 @@ import { graphSvg, graphText } from "./graphFallback";
 import { heatmapSvg, heatmapText } from "./heatmapFallback";
 import { chainLatex, chainMarkdown, chainText } from "./chainFallback";
 import { plotSvg, plotText } from "./plotFallback";
+import { boundChain } from "./chainBudget";
+import { jsonBytes } from "../protocol/budget";
 
 /**
  * Full MIME bundles: each chainlab payload under its own type (rendered by the JupyterLab
@@ -22,8 +24,13 @@ export function heatmapBundle(p: HeatmapPayload): MimeBundle {
   return { [MIME_HEATMAP]: p, "image/svg+xml": heatmapSvg(p), "text/plain": heatmapText(p) };
 }
 
-export function chainBundle(p: ChainPayload): MimeBundle {
+function chainBundleOf(p: ChainPayload): MimeBundle {
   return { [MIME_CHAIN]: p, "text/markdown": chainMarkdown(p), "text/latex": chainLatex(p), "text/plain": chainText(p) };
+}
+
+/** The chain bundle within BUNDLE_BUDGET.chain: what is cut is listed in the payload's `trimmed`. */
+export function chainBundle(p: ChainPayload): MimeBundle {
+  return chainBundleOf(boundChain(p, (q) => jsonBytes(chainBundleOf(q))));
 }
 
 export function plotBundle(p: PlotPayload): MimeBundle {

@@ -60,6 +60,11 @@ function numericMarkdown(n: ChainNumeric, param: string): string[] {
   return out;
 }
 
+/** The line that stands for the steps a long path does not write out. */
+export function omittedSteps(count: number): string {
+  return `… ${count} step${count === 1 ? "" : "s"} not written out (the numbers below include them) …`;
+}
+
 export function chainMarkdown(p: ChainPayload): string {
   const L = p.output.name;
   const x = p.param.name;
@@ -69,7 +74,10 @@ export function chainMarkdown(p: ChainPayload): string {
     const nodes = path.nodes.map(mdEsc).join(" → ");
     if (p.paths.length > 1) out.push(`#### Path ${i + 1}: ${nodes}`, "");
     else out.push(`Path: ${nodes}`, "");
-    path.steps.forEach((s, k) => out.push(...stepMarkdown(s, k)));
+    path.steps.forEach((s, k) => {
+      if (path.stepsOmitted && k === path.stepsOmitted.after) out.push(omittedSteps(path.stepsOmitted.count), "");
+      out.push(...stepMarkdown(s, k));
+    });
     if (path.folded) out.push(`(${path.folded} further steps folded)`, "");
     if (path.substituted) out.push("All steps substituted at once:", "", md(path.substituted.latex), "");
     if (path.substitutedCollapsed) out.push(`After the deltas collapse${path.substitutedCollapsed.renamed.length ? ` (${path.substitutedCollapsed.renamed.join(", ")})` : ""}:`, "", md(path.substitutedCollapsed.latex), "");
@@ -77,6 +85,7 @@ export function chainMarkdown(p: ChainPayload): string {
     if (path.numeric && p.paths.length > 1) out.push(...numericMarkdown(path.numeric, x), "");
   });
   if (p.pathsOmitted) out.push(`(${p.pathsOmitted} more paths not expanded; the numbers include them)`, "");
+  for (const t of p.trimmed ?? []) out.push(`(${mdEsc(t)})`, "");
   if (p.compact) out.push("**Result:**", "", md(p.compact.latex), "");
   out.push(...numericMarkdown(p.numeric, x));
   if (p.numeric.note) out.push("", p.numeric.note);
@@ -102,6 +111,7 @@ export function chainText(p: ChainPayload): string {
   p.paths.forEach((path, i) => {
     out.push(`path ${i + 1}: ${path.nodes.join(" -> ")}`);
     path.steps.forEach((s, k) => {
+      if (path.stepsOmitted && k === path.stepsOmitted.after) out.push(`  ${omittedSteps(path.stepsOmitted.count)}`);
       out.push(`  step ${k + 1} (${s.op}): dL/d${s.to} -> dL/d${s.from}`);
       out.push(`    general:   ${s.general.text}`, `    local:     ${s.local.text}`, `    index:     ${s.indexForm.text}`);
       out.push(`    collapsed: ${s.collapsed.text}${s.renamed.length ? `   (${s.renamed.join(", ")})` : ""}`, `    compact:   ${s.compact.text}`);
@@ -113,6 +123,7 @@ export function chainText(p: ChainPayload): string {
   });
   if (p.compact) out.push(`result: ${p.compact.text}`);
   const n = p.numeric;
+  for (const t of p.trimmed ?? []) out.push(`(${t})`);
   out.push(`at ${x}[${n.at.join(",")}]: sum of terms ${fmtNum(n.total)}, autodiff ${fmtNum(n.autodiff)}, finite difference ${fmtNum(n.finiteDiff)} -> ${n.pass ? "agree" : "DISAGREE"}`);
   return out.join("\n");
 }

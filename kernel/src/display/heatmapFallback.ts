@@ -1,5 +1,6 @@
 import type { HeatmapPayload } from "../protocol/heatmap";
 import { divergingColor, esc, fmtCell, fmtShape } from "./markup";
+import { base64, encodeIndexedPng } from "./png";
 
 /**
  * The heatmap's fallbacks: an SVG grid per matrix (value and gradient side by side, one row
@@ -81,7 +82,13 @@ function drawPanel(out: string[], p: Panel, x0: number, y0: number): void {
   const scale = absMax(m);
   const showNumbers = cell >= 24 && cols <= 12;
   const titled = m.length * cols <= SVG_MAX_TITLED_CELLS;
-  m.forEach((row, r) =>
+  if (!titled) {
+    // Many cells: one raster image, a pixel per cell scaled up unsmoothed (a few KB instead of
+    // a rect per cell); colours are quantised to 255 steps of the same scale.
+    const href = `data:image/png;base64,${matrixPng(m, scale, p.nullText !== undefined)}`;
+    out.push(`<image x="${x0}" y="${y0 + HEAD}" width="${cols * cell}" height="${h}" preserveAspectRatio="none" style="image-rendering:pixelated;image-rendering:crisp-edges" href="${href}"/>`);
+  }
+  if (titled) m.forEach((row, r) =>
     row.forEach((v, c) => {
       const x = x0 + c * cell;
       const y = y0 + HEAD + r * cell;
@@ -93,6 +100,27 @@ function drawPanel(out: string[], p: Panel, x0: number, y0: number): void {
   );
   out.push(`<rect x="${x0}" y="${y0 + HEAD}" width="${cols * cell}" height="${h}" fill="none" stroke="#999"/>`);
   out.push(`<text x="${x0}" y="${y0 + HEAD + h + 13}" font-size="10" fill="#555">scale ±${esc(fmtCell(scale))} (blue &lt; 0 &lt; red)</text>`);
+}
+
+/** Palette index 0 is non-finite grey; 1..255 run from -scale (blue) through 0 to +scale (red). */
+const PNG_PALETTE: [number, number, number][] = [rgb(divergingColor(null, 1)), ...Array.from({ length: 255 }, (_, i) => rgb(divergingColor(i / 127 - 1, 1)))];
+
+function rgb(css: string): [number, number, number] {
+  if (css.startsWith("#")) return [1, 3, 5].map((i) => parseInt(css.slice(i, i + 2), 16)) as [number, number, number];
+  return css.replace(/[^\d,]/g, "").split(",").map(Number) as [number, number, number];
+}
+
+/** The matrix as a base64 PNG, one pixel per cell; `nullIsZero` for term maps (a delta's 0). */
+function matrixPng(m: Matrix, scale: number, nullIsZero: boolean): string {
+  const rows = m.length;
+  const cols = m[0]?.length ?? 0;
+  const px = new Uint8Array(rows * cols);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const v = m[r][c] ?? (nullIsZero ? 0 : null);
+      px[r * cols + c] = v === null ? 0 : 1 + Math.round(((scale > 0 ? Math.max(-1, Math.min(1, v / scale)) : 0) + 1) * 127);
+    }
+  return base64(encodeIndexedPng(cols, rows, px, PNG_PALETTE));
 }
 
 /** Rows of panels: per slice value and/or gradient, then one per chain-rule contribution map. */
@@ -108,7 +136,8 @@ function panelRows(p: HeatmapPayload): Panel[][] {
     })),
   );
   for (const c of p.contributions ?? []) {
-    rows.push([{ title: `terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate}`, matrix: c.values, missing: "no terms", nullText: "0 (δ)" }]);
+    const mean = c.stride ? ` (means of ${c.stride[0]}x${c.stride[1]} terms)` : "";
+    rows.push([{ title: `terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate}${mean}`, matrix: c.values, missing: "no terms", nullText: "0 (δ)" }]);
   }
   return rows;
 }
@@ -180,6 +209,6 @@ export function heatmapText(p: HeatmapPayload): string {
     if (p.show !== "value") lines.push(`∂L/∂${p.name}${where}:`, s.grad ? matrixText(s.grad) : `  ${GRAD_MISSING[p.gradState] || "no gradient"}`);
   }
   if (p.slices.length > 4) lines.push(`… ${p.slices.length - 4} more slices`);
-  for (const c of p.contributions ?? []) lines.push(`terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate} (0 (δ): killed by a Kronecker delta):`, matrixText(c.values, "0 (δ)"));
+  for (const c of p.contributions ?? []) lines.push(`terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate}${c.stride ? `, means of ${c.stride[0]}x${c.stride[1]} terms` : ""} (0 (δ): killed by a Kronecker delta):`, matrixText(c.values, "0 (δ)"));
   return lines.join("\n");
 }

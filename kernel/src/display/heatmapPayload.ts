@@ -50,7 +50,7 @@ function unravel(k: number, dims: readonly number[]): number[] {
 }
 
 /** Block means of one rows x cols matrix at `offset`; a block containing NaN/Inf is null. */
-function blockMatrix(data: ArrayLike<number>, offset: number, rows: number, cols: number, rs: number, cs: number): (number | null)[][] {
+export function blockMeans(data: ArrayLike<number>, offset: number, rows: number, cols: number, rs: number, cs: number): (number | null)[][] {
   const out: (number | null)[][] = [];
   for (let r0 = 0; r0 < rows; r0 += rs) {
     const row: (number | null)[] = [];
@@ -93,8 +93,8 @@ export function buildHeatmapPayload(t: Tensor, opts: HeatmapOptions = {}, frame?
     const offset = k * rows * cols;
     slices.push({
       index: unravel(k, lead),
-      value: blockMatrix(t.data, offset, rows, cols, rowStride, colStride),
-      grad: show !== "value" && grad ? blockMatrix(grad.data, offset, rows, cols, rowStride, colStride) : null,
+      value: blockMeans(t.data, offset, rows, cols, rowStride, colStride),
+      grad: show !== "value" && grad ? blockMeans(grad.data, offset, rows, cols, rowStride, colStride) : null,
     });
   }
   const payload: HeatmapPayload = {

@@ -7,10 +7,11 @@ import { DisplayHandle, type LiveOptions } from "./DisplayHandle";
 import { kernelTransport, type MimeBundle } from "./kernelTransport";
 import { buildGraphPayload, type GraphOptions } from "./graphPayload";
 import { buildHeatmapPayload, matrixView, type HeatmapOptions } from "./heatmapPayload";
+import { boundedHeatmapBundle, boundedTermMap, withinBudget } from "./heatmapBudget";
 import { buildGradNormsPayload, type ParamSource } from "./gradNorms";
 import { buildPlotPayload, type PlotData, type PlotOptions } from "./plotPayload";
 import { gradcheckBundle, type GradcheckReportLike } from "./gradcheckDisplay";
-import { chainBundle, graphBundle, heatmapBundle, plotBundle } from "./bundles";
+import { chainBundle, graphBundle, plotBundle } from "./bundles";
 import { expandChain, type ExpandOptions } from "../symbolic/expandChain";
 
 /** Options of show.chain: those of the chain-rule engine (`at`, `maxTerms`, `indexNames`, ...). */
@@ -41,17 +42,17 @@ function isChainPayload(v: unknown): v is ChainPayload {
 }
 
 /** The chain-rule terms of the chosen element, as maps shaped like each path's intermediate. */
-function contributionsPayload(x: Tensor, chain: ChainPayload, opts: HeatmapOptions): HeatmapPayload {
+export function contributionsPayload(x: Tensor, chain: ChainPayload, opts: HeatmapOptions): HeatmapPayload {
   const payload = buildHeatmapPayload(x, { show: "value", ...opts });
   const maps: NonNullable<HeatmapPayload["contributions"]> = [];
   for (const path of chain.paths) {
     const c = path.contributions;
     if (!c) continue;
+    // Contributions of rank 3+ intermediates are shown for their first 2-D slice; big maps
+    // as block means (the view says so).
     const { rows, cols } = matrixView(c.shape);
-    const values: (number | null)[][] = [];
-    // Contributions of rank 3+ intermediates are shown for their first 2-D slice.
-    for (let r = 0; r < rows; r++) values.push(c.values.slice(r * cols, (r + 1) * cols));
-    maps.push({ at: chain.numeric.at, intermediate: c.intermediate, values });
+    const { values, stride } = boundedTermMap(c.values.slice(0, rows * cols), c.shape, opts.maxRows, opts.maxCols);
+    maps.push({ at: chain.numeric.at, intermediate: c.intermediate, values, ...(stride ? { stride } : {}) });
   }
   if (!maps.length) throw new ChainlabError("show.contributions", "the expansion has no per-term contributions for this parameter");
   payload.contributions = maps;
@@ -80,7 +81,7 @@ export const show = {
   heatmap(t: Tensor, opts: HeatmapOptions & LiveOptions = {}): DisplayHandle<Tensor> {
     checkTensor("show.heatmap", t);
     buildHeatmapPayload(t, opts); // validates the options before anything is sent
-    return start(t, (s, frame) => heatmapBundle(buildHeatmapPayload(s, opts, opts.live ? frame : undefined)), opts);
+    return start(t, (s, frame) => boundedHeatmapBundle(s, opts, opts.live ? frame : undefined), opts);
   },
 
   /**
@@ -102,11 +103,12 @@ export const show = {
    * How much each element of the intermediate contributes to dL/dx at one element of x.
    * @example show.contributions(L, W, { at: [0, 1] })
    */
-  contributions(L: Tensor, x: Tensor, opts: ChainOptions & HeatmapOptions = {}): DisplayHandle<HeatmapPayload> {
+  contributions(L: Tensor, x: Tensor, opts: ChainOptions & HeatmapOptions = {}): DisplayHandle<ChainPayload> {
     checkTensor("show.contributions", L);
     checkTensor("show.contributions", x, "the parameter tensor x as second argument");
     const chain = expandChain(L, x, opts);
-    return start(contributionsPayload(x, chain, opts), (p) => heatmapBundle(p), {});
+    contributionsPayload(x, chain, opts); // throws before anything is sent when there are no terms
+    return start(chain, (c) => withinBudget((o) => contributionsPayload(x, c, o), opts), {});
   },
 
   /** A gradcheck report as a table. @example show.gradcheck(gradcheck(f, [x])) */

@@ -96,6 +96,11 @@ export interface ChainPath {
   compact?: Rendered;
   /** For longer paths: how many steps were folded into the summary. */
   folded?: number;
+  /**
+   * Long paths list only the steps nearest L and nearest x: `count` steps between them are not
+   * written out; they come after the first `after` entries of `steps` (which run from L to x).
+   */
+  stepsOmitted?: { after: number; count: number };
   numeric?: ChainNumeric;
   /** Per-term contributions for the chosen element, shaped like the intermediate next to x. */
   contributions?: { intermediate: string; shape: number[]; values: (number | null)[] };
@@ -118,4 +123,6 @@ export interface ChainPayload {
   numeric: ChainNumeric;
   /** Jacobian mode (non-scalar L): blocks of dL_K/dx_I, 2-D slices for rank 3+. */
   jacobian?: { shape: number[]; blocks: { index: number[]; values: (number | null)[][] }[] };
+  /** What the kernel left out to keep the payload within its byte budget, as sentences to show. */
+  trimmed?: string[];
 }

@@ -26,7 +26,13 @@ export interface HeatmapPayload {
    * Optional per-element chain-rule contributions: for element `at` of the parameter, the
    * term of each element of an intermediate, shaped like that intermediate (2-D view).
    */
-  contributions?: { at: number[]; intermediate: string; values: (number | null)[][] }[];
+  contributions?: {
+    at: number[];
+    intermediate: string;
+    values: (number | null)[][];
+    /** Present when a cell is the mean of stride[0] x stride[1] terms (big intermediates). */
+    stride?: [number, number];
+  }[];
   /** Live displays count their updates so a renderer can tell a new frame. */
   frame?: number;
   title?: string;

@@ -12,3 +12,4 @@ export * from "./chain";
 export * from "./plot";
 export * from "./validate";
 export * from "./graphLayout";
+export * from "./budget";

@@ -38,6 +38,11 @@ export interface ExpandOptions {
   indexNames?: Record<string, string | string[]>;
   /** Jacobian mode: at most this many output elements get a block. Default 64. */
   maxJacobianBlocks?: number;
+  /**
+   * A path longer than this many steps (default 16) shows the steps nearest x and nearest L
+   * and says how many in between it left out (`stepsOmitted`); the numbers cover every step.
+   */
+  maxSteps?: number;
 }
 
 /** Steps other than the one into x get numbers only when their intermediate is at most this big. */
@@ -210,12 +215,14 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   const composed = new Map<number, SymExpr | null>();
   for (const [id, e] of raw) composed.set(id, e ? c.display(e) : null);
 
-  // Steps from L back to x.
-  const built: BuiltStep[] = [];
+  // Steps from L back to x; on a long path only the window nearest x and nearest L.
+  const window = stepWindow(path.length, c.opts.maxSteps);
+  const built: (BuiltStep | undefined)[] = new Array(path.length);
   for (let k = path.length - 1; k >= 0; k--) {
+    if (!window.shown(k)) continue;
     const e = path[k];
     const upstreamIsOne = e.out === L && !c.jacobianMode;
-    built.unshift(buildStep(e, names, env, upstreamIsOne, e.out === L && !c.jacobianMode ? null : composed.get(e.out.id) ?? null, composed.get(e.input.id) ?? null));
+    built[k] = buildStep(e, names, env, upstreamIsOne, e.out === L && !c.jacobianMode ? null : composed.get(e.out.id) ?? null, composed.get(e.input.id) ?? null);
   }
 
   // Numbers, from x outward: each step at the element where the previous one's largest term sits.
@@ -228,14 +235,20 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
     const up = pg.get(e.out.id)!;
     // Steps above x are extra detail: brute force over a huge intermediate is skipped there.
     if (k > 0 && e.out.size > MAX_STEP_TERMS) break;
+    const b = built[k];
+    if (!b) {
+      // A step left out of the window: carry on where the upstream gradient is largest.
+      at = indexOf(argmaxAbs(up.data), e.out.shape);
+      continue;
+    }
     const autodiff = pg.get(e.input.id)!.data[offsetOf(at, e.input.shape)] + 0;
-    const st = stepTerms(built[k], e, up, at, autodiff, env);
+    const st = stepTerms(b, e, up, at, autodiff, env);
     if (!st) {
       // No index rule (a user op): carry on where the upstream gradient is largest.
       at = indexOf(argmaxAbs(up.data), e.out.shape);
       continue;
     }
-    built[k].step.numeric = st.numeric;
+    b.step.numeric = st.numeric;
     if (k === 0) {
       xTerms = st;
       contributions = { intermediate: nameOf(e.out), shape: e.out.shape.slice(), values: st.contributions };
@@ -243,10 +256,12 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
     at = st.argmaxJ;
   }
 
-  const out: ChainPath = { nodes: tensors.map(nameOf), steps: built.slice().reverse().map((b) => b.step) };
+  const shownSteps = built.filter((b): b is BuiltStep => b !== undefined);
+  const out: ChainPath = { nodes: window.nodes(tensors.map(nameOf)), steps: shownSteps.reverse().map((b) => b.step) };
+  if (window.omitted) out.stepsOmitted = { after: window.tail, count: window.omitted };
   const cx = composed.get(x.id);
   if (cx) out.compact = both((m) => `${frac(m === "latex" ? env.top.latex : env.top.text, m === "latex" ? nameLatex(nameOf(x)) : nameOf(x), m)} = ${printSym(cx, m)}`);
-  substitutedForm(out, path, tensors, names, composed, built, c, seedName);
+  substitutedForm(out, path, tensors, names, composed, built as BuiltStep[], c, seedName);
   if (contributions) out.contributions = contributions;
 
   // The path's own numbers: its x-step sum, reverse mode along this path only, and a finite
@@ -272,7 +287,27 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   numeric.pass = numeric.relErrAutodiff <= tol.autodiff && numeric.relErrFiniteDiff <= tol.finiteDiff;
   if (!xTerms) numeric.note = noIndexNote(path[0]);
   out.numeric = numeric;
-  return { path: out, built, compact: cx ?? null };
+  return { path: out, built: built as BuiltStep[], compact: cx ?? null };
+}
+
+/**
+ * Which steps of a path of `length` steps are written out: all when at most `max` (default 16),
+ * else the steps nearest x (k < head) and nearest L (the last `tail`): a 100,000-op recurrence
+ * must give a view (and payload) of a few steps, not 100,000.
+ */
+function stepWindow(length: number, max = 16): { shown(k: number): boolean; omitted: number; tail: number; nodes(names: string[]): string[] } {
+  const limit = Math.max(2, Math.floor(max));
+  if (length <= limit) return { shown: () => true, omitted: 0, tail: 0, nodes: (n) => n };
+  const head = Math.ceil(limit / 2);
+  const tail = limit - head;
+  const omitted = length - head - tail;
+  return {
+    shown: (k) => k < head || k >= length - tail,
+    omitted,
+    tail,
+    // Tensor names: x and the tensors of the head steps, a gap marker, those of the tail steps.
+    nodes: (n) => [...n.slice(0, head + 1), `… ${omitted} more …`, ...n.slice(n.length - tail - 1)],
+  };
 }
 
 /** All steps at once, starting from the head (for short paths), else a folded summary. */
@@ -283,7 +318,7 @@ function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: M
   // A long path: the steps above the last `maxSteps` fold into one symbol, G := dL/dt.
   if (headIndex > maxSteps) headIndex = maxSteps;
   const folded = headIndex < (head ? head.index : tensors.length - 1) ? tensors.length - 1 - headIndex : 0;
-  if (built.slice(0, headIndex).some((b) => !b.local)) {
+  if (built.slice(0, headIndex).some((b) => !b || !b.local)) {
     if (folded) out.folded = folded;
     return;
   }

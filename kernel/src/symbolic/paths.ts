@@ -161,13 +161,14 @@ export function indexNames(tensors: Tensor[], nameOf: (t: Tensor) => string, fix
     }
   }
   let next = 0;
+  // Numbered letters continue where the last one stopped: a 100,000-tensor path stays linear.
+  let k = 1;
   const take = (): string => {
     while (next < POOL.length && used.has(POOL[next])) next++;
     if (next < POOL.length) {
       used.add(POOL[next]);
       return POOL[next++];
     }
-    let k = 1;
     while (used.has(`i${k}`)) k++;
     used.add(`i${k}`);
     return `i${k}`;
