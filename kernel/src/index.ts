@@ -15,6 +15,7 @@ export { setMaxElements, getMaxElements } from "./tensor/shape";
 export { ChainlabError } from "./errors";
 export {
   add, sub, mul, div, neg, pow, square, sqrt, abs, exp, log, sin, cos, tanh, sigmoid, relu, sign,
+  erf, gelu, softplus, log1p, expm1, floor, clone, leakyRelu, elu, clamp, remainder, atan2, mT,
   maximum, minimum, greater, equal, where,
   sum, mean, max, min, prod, logSumExp, softmax, logSoftmax,
   matmul, dot, outer,

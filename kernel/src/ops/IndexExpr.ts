@@ -4,6 +4,8 @@
  * expression is evaluated by binding every name to an integer. It lives in ops/ because every
  * OpDef states its partial in it; symbolic/ simplifies and prints these expressions.
  */
+import { erfScalar } from "../tensor/kernels/special";
+
 export type IndexExpr =
   | { k: "num"; v: number }
   /** An index variable, e.g. i. */
@@ -28,7 +30,7 @@ export type IndexExpr =
   /** Sum over index `i` from 0 to n-1. */
   | { k: "sum"; i: string; n: number; x: IndexExpr };
 
-export type ElemFn = "exp" | "log" | "sin" | "cos" | "tanh" | "sqrt" | "sigmoid" | "abs" | "sign";
+export type ElemFn = "exp" | "log" | "sin" | "cos" | "tanh" | "sqrt" | "sigmoid" | "abs" | "sign" | "erf" | "floor";
 
 /** Builders, so op rules read like the mathematics. */
 export const E = {
@@ -154,6 +156,8 @@ export function evalIndexExpr(e: IndexExpr, env: IndexEnv): number {
         case "sigmoid": return 1 / (1 + Math.exp(-x));
         case "abs": return Math.abs(x);
         case "sign": return Math.sign(x);
+        case "erf": return erfScalar(x);
+        case "floor": return Math.floor(x);
       }
       return NaN;
     }

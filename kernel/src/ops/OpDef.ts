@@ -51,6 +51,12 @@ export interface Algebra<T> {
   /** Zeros of `shape` with `a` added at `indices` along `axis` (the adjoint of gather). */
   scatterAdd(a: T, indices: T, axis: number, shape: number[]): T;
   gather(a: T, indices: T, axis: number): T;
+  /**
+   * Any registry op by name, for families whose rules need ops of their own (a convolution's
+   * input and weight gradients are convolutions too; erf for gelu). The called op must have
+   * a `shape` so the symbolic interpreter knows the result's shape without computing it.
+   */
+  call(name: string, args: T[], attrs?: Attrs): T;
 }
 
 /** What a derivative rule sees: the op's inputs and output, and its attributes. */
@@ -112,6 +118,8 @@ export interface OpDef {
   samples(seed: number): Sample[];
   /** Second derivatives exist everywhere on the test domain (grad-of-grad is checked). */
   readonly smooth: boolean;
+  /** Output shape from input shapes (needed by ops that rules reach through Algebra.call). */
+  shape?(shapes: readonly (readonly number[])[], attrs: Attrs): number[];
   /** Attributes worth showing on graph nodes. */
   showAttrs?(attrs: Attrs): Record<string, string>;
 }

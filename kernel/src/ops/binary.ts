@@ -11,7 +11,7 @@ import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { BINARY_SHAPES, rngOf, uniform } from "./samples";
 import type { IndexContext } from "./OpDef";
 
-const enum K { Add, Sub, Mul, Div, Pow, Max, Min, Gt, Eq }
+const enum K { Add, Sub, Mul, Div, Pow, Max, Min, Gt, Eq, Rem, Atan2 }
 
 // One loop per kernel (no per-element closure). Operand indices advance by sa / sb per
 // element: 1 walks an array, 0 repeats one value (a scalar or one broadcast row entry).
@@ -28,6 +28,9 @@ function run(k: K, a: ArrayLike<number>, ia: number, sa: number, b: ArrayLike<nu
     case K.Min: for (let i = io; i < end; i++, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; o[i] = x < y || x !== x ? x : y; } break;
     case K.Gt: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] > b[ib] ? 1 : 0; break;
     case K.Eq: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] === b[ib] ? 1 : 0; break;
+    // Python's / PyTorch's remainder: the result has the sign of the divisor.
+    case K.Rem: for (let i = io; i < end; i++, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; o[i] = x - y * Math.floor(x / y); } break;
+    case K.Atan2: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = Math.atan2(a[ia], b[ib]); break;
   }
 }
 
@@ -99,6 +102,7 @@ function binary(s: BinarySpec): OpDef {
     forward([a, b]: readonly Tensor[]) {
       return broadcastRun(s.name, s.kernel, a, b);
     },
+    shape: ([a, b]) => broadcastShapes(s.name, a, b),
     vjp<T>(g: T, c: RuleContext<T>, A: Algebra<T>) {
       return s.vjp(g, c.inputs[0], c.inputs[1], c.out, A);
     },
@@ -142,12 +146,37 @@ export const div = binary({
   latex: (a, b) => `${a} \\oslash ${b}`, text: (a, b) => `${a} ⊘ ${b}`,
   domain: [[-2, 2, 0], [0.5, 2, 0]],
 });
+// d/db a^b = a^b log a; at a = 0 that is 0 * -inf, whose limit for b > 0 is 0 (PyTorch and
+// TF.js give 0): log reads 1 where a = 0, so the product is exactly 0 and stays differentiable.
+const safeLog = <T>(a: T, A: Algebra<T>): T => A.log(A.where(A.equal(a, A.scalar(0)), A.scalar(1), a));
 export const pow = binary({
   name: "pow", kernel: K.Pow,
-  vjp: (g, a, b, y, A) => [A.mul(g, A.mul(b, A.pow(a, A.sub(b, A.scalar(1))))), A.mul(g, A.mul(y, A.log(a)))],
-  d: [(a, b) => E.mul(b, E.pow(a, E.sub(b, one))), (a, _b, y) => E.mul(y, E.fn("log", a))],
+  vjp: (g, a, b, y, A) => [A.mul(g, A.mul(b, A.pow(a, A.sub(b, A.scalar(1))))), A.mul(g, A.mul(y, safeLog(a, A)))],
+  d: [(a, b) => E.mul(b, E.pow(a, E.sub(b, one))), (a, _b, y) => E.mul(y, E.fn("log", E.add(a, E.cmp("eq", a, E.num(0)))))],
   latex: (a, b) => `{${a}}^{${b}}`, text: (a, b) => `${a}^${b}`,
   domain: [[0.5, 2, 0], [-1.5, 2, 0]],
+});
+/** remainder(a, b) = a - b floor(a / b) (sign of b, as PyTorch's remainder and Python's %). */
+export const remainder = binary({
+  name: "remainder", kernel: K.Rem,
+  vjp: (g, a, b, _y, A) => [g, A.neg(A.mul(g, A.call("floor", [A.div(a, b)])))],
+  d: [() => one, (a, b) => E.neg(E.fn("floor", E.div(a, b)))],
+  latex: (a, b) => `${a} \\bmod ${b}`, text: (a, b) => `${a} mod ${b}`,
+  domain: [[-3, 3, 0], [0.7, 2, 0]], smooth: false,
+});
+/** atan2(a, b): the angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2). */
+export const atan2 = binary({
+  name: "atan2", kernel: K.Atan2,
+  vjp: (g, a, b, _y, A) => {
+    const r2 = A.add(A.square(a), A.square(b));
+    return [A.div(A.mul(g, b), r2), A.neg(A.div(A.mul(g, a), r2))];
+  },
+  d: [
+    (a, b) => E.div(b, E.add(E.pow(a, E.num(2)), E.pow(b, E.num(2)))),
+    (a, b) => E.neg(E.div(a, E.add(E.pow(a, E.num(2)), E.pow(b, E.num(2))))),
+  ],
+  latex: (a, b) => `\\operatorname{atan2}(${a}, ${b})`, text: (a, b) => `atan2(${a}, ${b})`,
+  domain: [[-2, 2, 0.2], [-2, 2, 0.2]],
 });
 // Ties split the gradient evenly between both inputs (JAX's convention for max/min).
 export const maximum = binary({
@@ -217,4 +246,4 @@ export const where: OpDef = {
   },
 };
 
-export const binaryOps: OpDef[] = [add, sub, mul, div, pow, maximum, minimum, greater, equal, where];
+export const binaryOps: OpDef[] = [add, sub, mul, div, pow, remainder, atan2, maximum, minimum, greater, equal, where];

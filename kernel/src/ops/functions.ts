@@ -10,6 +10,8 @@ import { broadcastShapes, checkShape, describe, normAxes, normAxis, sizeOf } fro
 import { fromNested } from "../tensor/nested";
 import { alloc } from "../tensor/storage";
 import { apply } from "./apply";
+import { getOp } from "./registry";
+import type { Attrs } from "./OpDef";
 import { withScope } from "./mode";
 import * as U from "./unary";
 import * as B from "./binary";
@@ -26,6 +28,13 @@ export function asTensor(op: string, v: unknown, arg = "argument", like?: Tensor
     const d = alloc(1, like?.dtype ?? "float64");
     d[0] = v;
     return new Tensor(d, []);
+  }
+  // Typed arrays (Int32Array labels, Uint8Array masks, ...) are 1-D constants.
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView) && typeof (v as unknown as ArrayLike<unknown>)[0] !== "bigint") {
+    const arr = v as unknown as ArrayLike<number>;
+    const d = alloc(arr.length, like?.dtype ?? "float64");
+    for (let i = 0; i < arr.length; i++) d[i] = arr[i];
+    return new Tensor(d, [arr.length]);
   }
   if (Array.isArray(v)) {
     const { data, shape } = fromNested(op, v);
@@ -80,6 +89,67 @@ export const tanh = (x: TensorLike): Tensor => un(U.tanh, x);
 export const sigmoid = (x: TensorLike): Tensor => un(U.sigmoid, x);
 export const relu = (x: TensorLike): Tensor => un(U.relu, x);
 export const sign = (x: TensorLike): Tensor => un(U.sign, x);
+/** The error function. */
+export const erf = (x: TensorLike): Tensor => un(U.erf, x);
+/** Exact GELU x Phi(x) (PyTorch's default, not the tanh approximation). */
+export const gelu = (x: TensorLike): Tensor => un(U.gelu, x);
+/** log(1 + e^x), computed without overflow. */
+export const softplus = (x: TensorLike): Tensor => un(U.softplus, x);
+/** log(1 + x), accurate for small x. */
+export const log1p = (x: TensorLike): Tensor => un(U.log1p, x);
+/** e^x - 1, accurate for small x. */
+export const expm1 = (x: TensorLike): Tensor => un(U.expm1, x);
+/** Largest integer <= x (no gradient). */
+export const floor = (x: TensorLike): Tensor => un(U.floor, x);
+/** A copy that stays in the graph: gradients pass through unchanged (torch.clone). */
+export const clone = (x: TensorLike): Tensor => un(U.clone, x);
+function finiteOpt(op: string, name: string, v: unknown, def: number): number {
+  if (v === undefined) return def;
+  if (typeof v !== "number" || !Number.isFinite(v)) fail(op, `${name} must be a finite number, got ${describe(v)}`);
+  return v;
+}
+/** x where x > 0, negativeSlope * x elsewhere (default slope 0.01, as PyTorch). */
+export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {
+  return apply(U.leakyRelu, [asTensor("leakyRelu", x, "input")], { negativeSlope: finiteOpt("leakyRelu", "negativeSlope", negativeSlope, 0.01) });
+}
+/** x where x > 0, alpha (e^x - 1) elsewhere (default alpha 1). */
+export function elu(x: TensorLike, alpha = 1): Tensor {
+  return apply(U.elu, [asTensor("elu", x, "input")], { alpha: finiteOpt("elu", "alpha", alpha, 1) });
+}
+/**
+ * Limits x to [min, max] (either may be omitted). The gradient passes where min <= x <= max.
+ * @example clamp(x, { min: 0, max: 1 })
+ */
+export function clamp(x: TensorLike, opts: { min?: number; max?: number } = {}): Tensor {
+  const t = asTensor("clamp", x, "input");
+  if (typeof opts !== "object" || opts === null) fail("clamp", `options must be { min?, max? }, got ${describe(opts)}`);
+  const attrs: Record<string, number> = {};
+  if (opts.min !== undefined) attrs.min = finiteOpt("clamp", "min", opts.min, 0);
+  if (opts.max !== undefined) attrs.max = finiteOpt("clamp", "max", opts.max, 0);
+  if (attrs.min !== undefined && attrs.max !== undefined && attrs.min > attrs.max)
+    fail("clamp", `min ${attrs.min} is greater than max ${attrs.max}`);
+  return apply(U.clamp, [t], attrs);
+}
+/** a - b floor(a / b): the remainder with the sign of b (PyTorch's remainder, Python's %). */
+export const remainder = (a: TensorLike, b: TensorLike): Tensor => bin(B.remainder, a, b);
+/** The angle of the point (b, a) in (-pi, pi]. */
+export const atan2 = (a: TensorLike, b: TensorLike): Tensor => bin(B.atan2, a, b);
+/**
+ * Any registry op by name (Algebra.call: rules reach their family's helper ops with it). Rules
+ * pass shapes they computed themselves, so nothing is re-validated here.
+ */
+export function call(name: string, args: Tensor[], attrs: Attrs = {}): Tensor {
+  return apply(getOp(name), args, attrs);
+}
+/** Swaps the last two axes (PyTorch's .mT: a batch of matrices transposed). */
+export function mT(x: TensorLike): Tensor {
+  const t = asTensor("mT", x, "input");
+  if (t.rank < 2) fail("mT", `needs at least 2 axes, got shape ${fmtShape(t.shape)}`);
+  const perm = t.shape.map((_, a) => a);
+  perm[t.rank - 2] = t.rank - 1;
+  perm[t.rank - 1] = t.rank - 2;
+  return apply(Sh.transpose, [t], { perm });
+}
 
 function checkKeep(op: string, keepDims: unknown): boolean {
   if (keepDims === undefined) return false;
@@ -99,7 +169,7 @@ export const mean = (x: TensorLike, axes?: number | number[], keepDims?: boolean
 /** Maximum over axes; ties share the gradient evenly. */
 export const max = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor => reduce(Rd.max, x, axes, keepDims);
 export const min = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor => reduce(Rd.min, x, axes, keepDims);
-/** Product over axes. Its gradient prod/x is undefined where an entry is exactly 0. */
+/** Product over axes. Its gradient is the product of the other entries (exact at zeros). */
 export const prod = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor => reduce(Rd.prod, x, axes, keepDims);
 
 function alongAxis(op: typeof S.softmax, x: TensorLike, axis: unknown, extra: Record<string, unknown> = {}): Tensor {
@@ -111,8 +181,27 @@ function alongAxis(op: typeof S.softmax, x: TensorLike, axis: unknown, extra: Re
 }
 export const softmax = (x: TensorLike, axis = -1): Tensor => alongAxis(S.softmax, x, axis);
 export const logSoftmax = (x: TensorLike, axis = -1): Tensor => alongAxis(S.logSoftmax, x, axis);
-export const logSumExp = (x: TensorLike, axis = -1, keepDims?: boolean): Tensor =>
-  alongAxis(S.logSumExp, x, axis, { keepDims: checkKeep("logSumExp", keepDims) });
+/**
+ * log sum exp over one axis or several (a list): several axes are moved to the end and merged
+ * into one, so the one stable kernel does the work.
+ * @example logSumExp(x, [1, 2])
+ */
+export function logSumExp(x: TensorLike, axis: number | number[] = -1, keepDims?: boolean): Tensor {
+  const keep = checkKeep("logSumExp", keepDims);
+  if (!Array.isArray(axis)) return alongAxis(S.logSumExp, x, axis, { keepDims: keep });
+  const t = asTensor("logSumExp", x, "input");
+  const axes = normAxes("logSumExp", axis, t.rank);
+  if (axes.length === 0) fail("logSumExp", `needs at least one axis, got ${describe(axis)}`);
+  if (axes.length === 1) return alongAxis(S.logSumExp, t, axes[0], { keepDims: keep });
+  if (axes.some((a) => t.shape[a] === 0)) fail("logSumExp", `an axis in ${JSON.stringify(axes)} of shape ${fmtShape(t.shape)} is empty`);
+  return withScope("logSumExp", () => {
+    const rest = t.shape.map((_, a) => a).filter((a) => !axes.includes(a));
+    const moved = transpose(t, [...rest, ...axes]);
+    const merged = reshape(moved, [...rest.map((a) => t.shape[a]), -1]);
+    const r = apply(S.logSumExp, [merged], { axis: rest.length, keepDims: false });
+    return keep ? reshape(r, t.shape.map((d, a) => (axes.includes(a) ? 1 : d))) : r;
+  });
+}
 
 /**
  * Matrix product with numpy.matmul semantics: 1-D operands are promoted and the added axis

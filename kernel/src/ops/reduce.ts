@@ -128,6 +128,7 @@ function reduction(s: ReduceSpec): OpDef {
       }
       return { data, shape: outShapeOf(x.shape, axes, attrs.keepDims as boolean) };
     },
+    shape: ([x], attrs) => outShapeOf(x, axesOf(attrs), attrs.keepDims as boolean),
     vjp<T>(g: T, c: RuleContext<T>, A: Algebra<T>) {
       const gk = gKept(g, c, A);
       const yk = gKept(c.out, c, A);
@@ -197,11 +198,31 @@ export const min = reduction({
   vjp: extremum, d: extremumIndex,
   latex: (a, axes) => `\\min${axes ? `_{\\text{${axes}}}` : ""}(${a})`, text: (a, axes) => `min${axes ? `_{${axes}}` : ""}(${a})`,
 });
-// d prod / d x_i = prod / x_i; inputs are kept away from 0 in the test domain (see note in
-// functions.ts: the rule is undefined where an entry is exactly 0).
+/**
+ * d prod / d x_i = the product of the other entries (exactly, as PyTorch: no prod / x_i, which
+ * is 0/0 at a zero). With z zeros in a reduced group: z = 0 gives prod / x_i; z = 1 gives the
+ * product of the non-zero entries at the zero and 0 elsewhere; z >= 2 gives 0. Written so the
+ * rule stays differentiable: xs is x with zeros read as 1, xz is 1 with the zeros kept (its
+ * product carries the zero, and its derivative, into the other entries' gradients).
+ */
+function prodRule<T>(gk: T, x: T, _yk: T, c: RuleContext<T>, A: Algebra<T>): T {
+  const axes = axesOf(c.attrs);
+  const zero = A.scalar(0), one = A.scalar(1);
+  const isZero = A.equal(x, zero);
+  const xs = A.where(isZero, one, x);
+  const xz = A.where(isZero, x, one);
+  const kept = { axes, keepDims: true };
+  const nonZeroProd = A.call("prod", [xs], kept);
+  const zeroProd = A.call("prod", [xz], kept);
+  const zeros = A.sum(isZero, axes, true);
+  const atZero = A.where(A.equal(zeros, one), nonZeroProd, zero);
+  return A.mul(gk, A.where(isZero, atZero, A.mul(A.div(nonZeroProd, xs), zeroProd)));
+}
+// The index form prod / x_i is the same number wherever no entry is 0 (the test domain); the
+// display shows it as the textbook form.
 export const prod = reduction({
   name: "prod", kind: R.Prod, smooth: true, domain: [0.5, 1.5, 0],
-  vjp: (gk, x, yk, _c, A) => A.div(A.mul(gk, yk), x),
+  vjp: prodRule,
   d: (_c, x, y) => E.div(y, x),
   latex: (a, axes) => `\\prod${axes ? `_{\\text{${axes}}}` : ""} ${a}`, text: (a, axes) => `prod${axes ? `_{${axes}}` : ""}(${a})`,
 });

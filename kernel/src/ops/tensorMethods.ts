@@ -26,12 +26,24 @@ declare module "../tensor/Tensor" {
     tanh(): Tensor;
     sigmoid(): Tensor;
     relu(): Tensor;
+    gelu(): Tensor;
+    softplus(): Tensor;
+    leakyRelu(negativeSlope?: number): Tensor;
+    elu(alpha?: number): Tensor;
+    log1p(): Tensor;
+    expm1(): Tensor;
+    erf(): Tensor;
+    floor(): Tensor;
+    clamp(opts: { min?: number; max?: number }): Tensor;
+    remainder(b: TensorLike): Tensor;
+    atan2(b: TensorLike): Tensor;
+    clone(): Tensor;
     sum(axes?: number | number[], keepDims?: boolean): Tensor;
     mean(axes?: number | number[], keepDims?: boolean): Tensor;
     max(axes?: number | number[], keepDims?: boolean): Tensor;
     min(axes?: number | number[], keepDims?: boolean): Tensor;
     prod(axes?: number | number[], keepDims?: boolean): Tensor;
-    logSumExp(axis?: number, keepDims?: boolean): Tensor;
+    logSumExp(axis?: number | number[], keepDims?: boolean): Tensor;
     softmax(axis?: number): Tensor;
     logSoftmax(axis?: number): Tensor;
     matmul(b: TensorLike): Tensor;
@@ -40,6 +52,8 @@ declare module "../tensor/Tensor" {
     transpose(perm?: number[]): Tensor;
     /** Transpose (all axes reversed). */
     readonly T: Tensor;
+    /** The last two axes swapped (a batch of matrices transposed), as PyTorch's .mT. */
+    readonly mT: Tensor;
     reshape(shape: readonly number[]): Tensor;
     flatten(): Tensor;
     squeeze(axes?: number | number[]): Tensor;
@@ -55,6 +69,7 @@ declare module "../tensor/Tensor" {
 const METHODS = [
   "add", "sub", "mul", "div", "pow", "maximum", "minimum",
   "neg", "square", "sqrt", "abs", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu",
+  "gelu", "softplus", "leakyRelu", "elu", "log1p", "expm1", "erf", "floor", "clamp", "remainder", "atan2", "clone",
   "sum", "mean", "max", "min", "prod", "logSumExp", "softmax", "logSoftmax",
   "matmul", "dot", "outer", "transpose", "reshape", "flatten", "squeeze", "unsqueeze", "broadcastTo",
   "slice", "index", "gather",
@@ -73,6 +88,12 @@ for (const name of METHODS) {
 Object.defineProperty(Tensor.prototype, "T", {
   get(this: Tensor): Tensor {
     return F.transpose(this);
+  },
+  configurable: true,
+});
+Object.defineProperty(Tensor.prototype, "mT", {
+  get(this: Tensor): Tensor {
+    return F.mT(this);
   },
   configurable: true,
 });

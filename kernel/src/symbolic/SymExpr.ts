@@ -9,7 +9,8 @@
  * knows its shape, so printing can choose ^T, outer products and explicit reductions, and the
  * tree can be evaluated with the numeric algebra to prove the printed form is the VJP.
  */
-import type { Algebra } from "../ops/OpDef";
+import type { Algebra, Attrs } from "../ops/OpDef";
+import { getOp } from "../ops/registry";
 import type { Tensor } from "../tensor/Tensor";
 import { broadcastShapes } from "../tensor/shape";
 
@@ -31,6 +32,9 @@ export interface SymAttrs {
   begin?: number[];
   size?: number[];
   axis?: number;
+  /** For "call": the registry op and its own attributes. */
+  name?: string;
+  opAttrs?: Attrs;
 }
 
 export function sym(name: string, shape: readonly number[]): SymExpr {
@@ -73,6 +77,11 @@ export function shapeOf(op: SymOp, args: SymExpr[], a: SymAttrs): number[] {
       return a.size!.slice();
     case "gather":
       return args[1].shape.slice();
+    case "call": {
+      const def = getOp(a.name!);
+      if (!def.shape) throw new Error(`op ${a.name} has no shape rule, so rules cannot call it`);
+      return def.shape(args.map((x) => x.shape), a.opAttrs ?? {});
+    }
   }
 }
 
@@ -132,6 +141,7 @@ export function applyOp<T>(op: SymOp, x: T[], t: SymAttrs, A: Algebra<T>): T {
     case "slice": return A.slice(x[0], t.begin!, t.size!);
     case "scatterAdd": return A.scatterAdd(x[0], x[1], t.axis!, t.shape!);
     case "gather": return A.gather(x[0], x[1], t.axis!);
+    case "call": return A.call(t.name!, x, t.opAttrs);
   }
 }
 

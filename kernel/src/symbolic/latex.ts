@@ -154,7 +154,8 @@ function pIdx(e: IndexExpr, mode: Mode): Printed {
         if (e.f === "sqrt") return { s: `\\sqrt{${x}}`, prec: ATOM };
         if (e.f === "abs") return { s: `\\left|${x}\\right|`, prec: ATOM };
         if (e.f === "exp") return { s: `e^{${x}}`, prec: POST };
-        const cmd = e.f === "sigmoid" ? "\\sigma" : e.f === "sign" ? "\\operatorname{sign}" : `\\${e.f}`;
+        if (e.f === "floor") return { s: `\\left\\lfloor ${x} \\right\\rfloor`, prec: ATOM };
+        const cmd = e.f === "sigmoid" ? "\\sigma" : e.f === "sign" || e.f === "erf" ? `\\operatorname{${e.f}}` : `\\${e.f}`;
         return { s: `${cmd}\\left(${x}\\right)`, prec: ATOM };
       }
       return { s: e.f === "abs" ? `|${x}|` : `${e.f}(${x})`, prec: ATOM };
@@ -312,6 +313,12 @@ function pSym(e: SymExpr, mode: Mode): Printed {
       // The registry's notation leaves out the indices; here they matter (G_{i,b_ij} collapses to it).
       const [g, idx] = e.args.map((x) => pSym(x, mode).s);
       return { s: L ? `\\operatorname{scatterAdd}_{${e.attrs.axis}}(${g}, ${idx})` : `scatterAdd(${g}, ${idx}, axis=${e.attrs.axis})`, prec: ATOM };
+    }
+    case "call": {
+      const op = getOp(e.attrs.name!);
+      const strs = e.args.map((x) => pSym(x, mode).s);
+      const attrs = e.attrs.opAttrs ?? {};
+      return { s: L ? op.latex(strs, attrs) : op.text(strs, attrs), prec: ATOM };
     }
     default: {
       // Function-like ops print through the registry's own notation for them.

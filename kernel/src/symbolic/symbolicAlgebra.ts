@@ -175,4 +175,5 @@ export const symbolicAlgebra: Algebra<SymExpr> = {
   slice: (a, begin, size) => (a.k === "num" ? num(a.v, size) : node("slice", [a], { begin: begin.slice(), size: size.slice() })),
   scatterAdd: (a, indices, axis, shape) => node("scatterAdd", [a, indices], { axis, shape: shape.slice() }),
   gather: (a, indices, axis) => (a.k === "num" ? num(a.v, indices.shape) : node("gather", [a, indices], { axis })),
+  call: (name, args, attrs = {}) => node("call", args, { name, opAttrs: attrs }),
 };
