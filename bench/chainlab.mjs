@@ -75,11 +75,11 @@ export function w2Manual(p = mlpParams()) {
 }
 
 /** W3: `ops` chained elementwise ops on a [4] tensor, forward + backward. */
-export function w3(ops = 2000) {
-  const x = t([0.1, -0.2, 0.3, 0.4], [4], true);
-  const c1 = t([0.999, 1.001, 0.998, 1.002], [4]);
-  const c2 = t([0.001, -0.001, 0.002, -0.002], [4]);
-  const dy = t([1, 1, 1, 1], [4]);
+export function w3(ops = 2000, dtype = "float64") {
+  const x = td(dtype, [0.1, -0.2, 0.3, 0.4], [4], true);
+  const c1 = td(dtype, [0.999, 1.001, 0.998, 1.002], [4]);
+  const c2 = td(dtype, [0.001, -0.001, 0.002, -0.002], [4]);
+  const dy = td(dtype, [1, 1, 1, 1], [4]);
   return () => {
     x.zeroGrad();
     let y = x;
@@ -93,5 +93,53 @@ export function w3(ops = 2000) {
     }
     y.backward(dy);
     return x.grad;
+  };
+}
+
+// ---- issue 15: the workloads measured against PyTorch (bench/torch_server.py runs the same) ----
+const typed = (dtype, a) => (dtype === "float32" ? Float32Array.from(a) : Float64Array.from(a));
+const td = (dtype, data, shape, requiresGrad = false) => new Tensor(typed(dtype, data), shape, { requiresGrad });
+
+/** One training step of the MLP 784-256-10 (batch 64): forward, backward, plain SGD step. */
+export function mlpStep(dtype = "float64") {
+  const X = td(dtype, uniformArray(64 * 784, 11, 0, 1), [64, 784]);
+  const y = td(dtype, labels(64, 10, 12), [64]);
+  const W1 = td(dtype, uniformArray(784 * 256, 13, -0.05, 0.05), [784, 256], true);
+  const b1 = td(dtype, uniformArray(256, 14, -0.1, 0.1), [256], true);
+  const W2 = td(dtype, uniformArray(256 * 10, 15, -0.1, 0.1), [256, 10], true);
+  const b2 = td(dtype, uniformArray(10, 16, -0.1, 0.1), [10], true);
+  const opt = new cl.optim.SGD([W1, b1, W2, b2], { lr: 1e-3 });
+  return () => {
+    opt.zeroGrad();
+    const h = cl.relu(cl.add(cl.matmul(X, W1), b1));
+    const L = cl.crossEntropy(cl.add(cl.matmul(h, W2), b2), y);
+    L.backward();
+    opt.step();
+    return L;
+  };
+}
+
+/** C = A B for n x n operands, then dA and dB for a given dY. */
+export function matmulStep(n, dtype = "float64") {
+  const a = td(dtype, uniformArray(n * n, 1), [n, n], true);
+  const b = td(dtype, uniformArray(n * n, 2), [n, n], true);
+  const dy = td(dtype, uniformArray(n * n, 3), [n, n]);
+  return () => {
+    a.zeroGrad();
+    b.zeroGrad();
+    cl.matmul(a, b).backward(dy);
+    return [a.grad, b.grad];
+  };
+}
+
+/** tanh(x * y).sum(), forward and backward to x and y (n elements each). */
+export function tanhStep(n, dtype = "float64") {
+  const x = td(dtype, uniformArray(n, 21), [n], true);
+  const y = td(dtype, uniformArray(n, 22), [n], true);
+  return () => {
+    x.zeroGrad();
+    y.zeroGrad();
+    cl.sum(cl.tanh(cl.mul(x, y))).backward();
+    return [x.grad, y.grad];
   };
 }

@@ -11,10 +11,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { interleave, pairedRatio, median, fmt } from "./stats.mjs";
+import { interleave, interleaveAll, pairedRatio, median, fmt } from "./stats.mjs";
 import * as C from "./chainlab.mjs";
 import * as T from "./tfjs.mjs";
 import { w4 } from "./w4.mjs";
+import { startTorch } from "./pytorch.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -147,6 +148,80 @@ if (want("w4")) {
   }
 }
 
+// ---- issue 15: against PyTorch (CPU, eager, one thread), float64 and float32 ----
+// Each group interleaves chainlab's rounds with PyTorch's (a long-lived Python process), so
+// both sides see the same load; ratios are of wall-clock medians in one run.
+if (want("pt")) {
+  say("\nIssue 15: chainlab vs PyTorch CPU (one thread each), interleaved; CPU-time medians; ratio = time chainlab / time PyTorch");
+  const torch = process.env.CHAINLAB_BENCH_NO_TORCH === "1" ? { skipped: "CHAINLAB_BENCH_NO_TORCH=1" } : await startTorch(process.env.CHAINLAB_BENCH_TORCH_PYTHON);
+  if (torch.skipped) say(`PyTorch: not measured: ${torch.skipped}`);
+  else say(`PyTorch ${torch.version}`);
+  results.torch = torch.skipped ? { skipped: torch.skipped } : { version: torch.version };
+  const P = (M.pytorch = {});
+  const rounds = quick ? 3 : 5;
+  /** One group: chainlab f64/f32 and PyTorch f64/f32 of the same workload. */
+  async function group(id, label, make, torchReq, { flops = 0, dtypes = ["float64", "float32"], perOps = 0 } = {}) {
+    const local = {}, remote = {};
+    for (const dt of dtypes) local[`cl-${dt.slice(5)}`] = make(dt);
+    if (!torch.skipped)
+      for (const dt of dtypes) remote[`pt-${dt.slice(5)}`] = (reps, warm) => torch.run({ ...torchReq, dtype: dt, reps, warm });
+    const s = await interleaveAll(local, remote, { rounds, sampleMs: quick ? 60 : 120 });
+    const m = Object.fromEntries(Object.entries(s.wall).map(([k, v]) => [k, median(v)]));
+    const c = Object.fromEntries(Object.entries(s.cpu).map(([k, v]) => [k, median(v)]));
+    // Medians in CPU time per call (see below), GFLOP/s from them.
+    const cols = Object.entries(c).map(([k, v]) => `${k} ${perOps ? `${((v * 1000) / perOps).toFixed(2)} µs/op` : `${fmt(v)} ms`}${flops ? ` (${(flops / v / 1e6).toFixed(1)} GFLOP/s)` : ""}`);
+    say(`${label.padEnd(34)} ${cols.join("   ")}`);
+    // Ratios in CPU time (each process's own): on a shared machine with load far above its core
+    // count, wall time mostly measures the queue; the wall-clock ratios are printed beside them.
+    const r = {}, rw = {};
+    for (const dt of dtypes) {
+      const k = dt.slice(5);
+      if (c[`pt-${k}`]) r[`vsTorch${k}`] = c[`cl-${k}`] / c[`pt-${k}`];
+      if (m[`pt-${k}`]) rw[`vsTorch${k}`] = m[`cl-${k}`] / m[`pt-${k}`];
+    }
+    if (c["cl-32"] && c["cl-64"]) r.f32Speedup = c["cl-64"] / c["cl-32"];
+    if (m["cl-32"] && m["cl-64"]) rw.f32Speedup = m["cl-64"] / m["cl-32"];
+    const show = (o) => Object.entries(o).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join("   ");
+    say(`${"  CPU-time ratios".padEnd(34)} ${show(r)}   (wall: ${show(rw)})`);
+    const gf = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, flops / v / 1e6]));
+    P[id] = { wall: m, cpu: c, ...r, wallRatios: rw, ...(flops ? { gflops: gf(m), gflopsCpu: gf(c) } : {}) };
+    return P[id];
+  }
+  try {
+    const mlp = await group("mlp", "MLP 784-256-10 step (fwd,bwd,SGD)", C.mlpStep, { w: "mlp" });
+    if (mlp.vsTorch64) target("P-mlp64", "MLP training step <= 1.5x PyTorch float64", mlp.vsTorch64, mlp.vsTorch64 <= 1.5, `${mlp.vsTorch64.toFixed(2)}x`);
+    if (mlp.vsTorch32) target("P-mlp32", "MLP training step in float32 <= 2x PyTorch float32", mlp.vsTorch32, mlp.vsTorch32 <= 2, `${mlp.vsTorch32.toFixed(2)}x`);
+    target("P-mlp-f32", "MLP (W2) in float32 >= 1.7x faster than in float64", mlp.f32Speedup, mlp.f32Speedup >= 1.7, `${mlp.f32Speedup.toFixed(2)}x`);
+    for (const n of quick ? [64, 256, 1024] : [64, 256, 512, 1024]) {
+      const g = await group(`mm${n}`, `matmul ${n}x${n} fwd+bwd`, (dt) => C.matmulStep(n, dt), { w: "matmul", n }, { flops: 6 * n ** 3 });
+      if (n >= 256 && g.vsTorch64) {
+        const thr = 1 / g.vsTorch64;
+        target(`P-mm${n}`, `matmul ${n} fwd+bwd throughput >= 0.55x PyTorch float64`, thr, thr >= 0.55, `${thr.toFixed(2)}x`);
+      }
+      if (n === 256) target("P-mm256-f32", "matmul 256 (W1) in float32 >= 1.7x faster than in float64", g.f32Speedup, g.f32Speedup >= 1.7, `${g.f32Speedup.toFixed(2)}x`);
+    }
+    for (const n of [1e6, 1e7]) {
+      const g = await group(`tanh${n === 1e6 ? "1e6" : "1e7"}`, `tanh(x*y).sum() fwd+bwd n=${n.toExponential(0)}`, (dt) => C.tanhStep(n, dt), { w: "tanh", n });
+      if (n === 1e6 && g.vsTorch64) target("P-tanh1e6", "elementwise + reduction fwd+bwd on 1e6 <= 2x PyTorch float64", g.vsTorch64, g.vsTorch64 <= 2, `${g.vsTorch64.toFixed(2)}x`);
+    }
+    const ch = await group("chain", "2,000 ops on [4] fwd+bwd (W3)", (dt) => C.w3(2000, dt), { w: "chain", n: 2000 }, { dtypes: ["float64"], perOps: 2000 });
+    if (ch.vsTorch64) target("P-perop", "per-op overhead <= 0.25x PyTorch eager", ch.vsTorch64, ch.vsTorch64 <= 0.25, `${ch.vsTorch64.toFixed(2)}x`);
+    if (typeof C.cl.setNumThreads === "function") {
+      // Big products on every core: the same 1024 product with 1 thread and with all of them.
+      const all = os.cpus().length;
+      const mk = (k) => { const f = C.matmulStep(1024); return () => { C.cl.setNumThreads(k); f(); C.cl.setNumThreads(1); }; };
+      const s = await interleaveAll({ "cl-1": mk(1), [`cl-${all}`]: mk(all) }, {}, { rounds, sampleMs: 400 });
+      const m = Object.fromEntries(Object.entries(s.wall).map(([k, v]) => [k, median(v)]));
+      const sp = m["cl-1"] / m[`cl-${all}`];
+      say(`${"matmul 1024 fwd+bwd, threads".padEnd(34)} 1: ${fmt(m["cl-1"])} ms   ${all}: ${fmt(m[`cl-${all}`])} ms   speed-up ${sp.toFixed(2)}x`);
+      P.threads = { wall: m, speedup: sp, threads: all };
+      target("P-threads", `1024 matmul on ${all} threads >= 1.7x faster than on one`, sp, sp >= 1.7, `${sp.toFixed(2)}x`);
+    } else say("threads: setNumThreads not available");
+  } finally {
+    if (!torch.skipped) torch.close();
+  }
+}
+
 // ---- memory (fresh process) ----
 if (want("mem")) {
   say("\nMemory: W2 training (forward, backward, SGD step) for 200 steps in a fresh process");
@@ -173,6 +248,9 @@ const pick = (r) => ({
   "W3 per op µs": r.metrics.w3?.perOpUs?.chainlab,
   W4: r.metrics.w4?.chainlab,
   "peak RSS MB": r.metrics.memory?.peakRssMB,
+  ...Object.fromEntries(
+    Object.entries(r.metrics.pytorch ?? {}).flatMap(([k, g]) => Object.entries(g.cpu ?? {}).filter(([c]) => c.startsWith("cl")).map(([c, v]) => [`${k} ${c}`, v])),
+  ),
 });
 const now_ = pick(results);
 const before = {};

@@ -84,3 +84,49 @@ export function pairedRatio(a, b, { pairs = 60, calls = 2, warmMs = 400 } = {}) 
   }
   return { ratio: median(ratios), a: median(ta), b: median(tb) };
 }
+
+/**
+ * Interleaving with contenders in another process: `local` are zero-argument functions timed
+ * here, `remote` are async (reps) => ({ wall, cpu }) timed by the other process. Each round runs
+ * every contender (rotating the order) for its own number of reps, picked from a first call so
+ * that a sample lasts about `sampleMs` (small workloads are timed over several calls).
+ * Returns { wall, cpu } sample lists in ms per call.
+ */
+export async function interleaveAll(local, remote, { rounds = 5, sampleMs = 120, warmMs = 300 } = {}) {
+  const names = [...Object.keys(local), ...Object.keys(remote)];
+  const wall = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu = Object.fromEntries(names.map((n) => [n, []]));
+  const reps = {};
+  for (const [n, f] of Object.entries(local)) {
+    const t0 = now();
+    let k = 0;
+    while (k < 2 || now() - t0 < warmMs) (f(), k++);
+    reps[n] = Math.max(1, Math.min(200, Math.round(sampleMs / ((now() - t0) / k))));
+  }
+  for (const [n, f] of Object.entries(remote)) {
+    const probe = await f(1, 2);
+    reps[n] = Math.max(1, Math.min(200, Math.round(sampleMs / median(probe.wall))));
+    await f(1, Math.min(20, reps[n]));
+  }
+  for (let r = 0; r < rounds; r++) {
+    const order = names.map((_, i) => names[(i + r) % names.length]);
+    for (const n of order) {
+      if (globalThis.gc) globalThis.gc();
+      if (local[n]) {
+        const f = local[n];
+        for (let i = 0; i < reps[n]; i++) {
+          const c0 = cpuNow();
+          const t0 = now();
+          f();
+          wall[n].push(now() - t0);
+          cpu[n].push(cpuNow() - c0);
+        }
+      } else {
+        const out = await remote[n](reps[n], 0);
+        wall[n].push(...out.wall);
+        cpu[n].push(...out.cpu);
+      }
+    }
+  }
+  return { wall, cpu };
+}

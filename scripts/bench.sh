@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: chainlab vs TensorFlow.js (cpu and wasm backends, one thread each) and NumPy,
 # in one Node process with interleaved runs; see bench/run.mjs. Not part of `npm test`.
-# Options pass through: --quick (fewer rounds), --only=w1,w2,w3,w4,mem.
+# Options pass through: --quick (fewer rounds), --only=w1,w2,w3,w4,pt,mem.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for dep in @tensorflow/tfjs @tensorflow/tfjs-backend-wasm typescript; do
@@ -22,8 +22,26 @@ if [ -z "$py" ] && command -v python3 >/dev/null 2>&1 && [ "${CHAINLAB_BENCH_NO_
 fi
 export CHAINLAB_BENCH_PYTHON="$py"
 
+# PyTorch reference for the issue-15 workloads (CPU, one thread): a bench-only venv under .bench/
+# with torch 2.13.0 (the CPU wheel; on this machine kind pip takes it from a local file). If it
+# cannot be installed the PyTorch columns are skipped with a message, the rest still runs.
+tpy=""
+mkdir -p .bench
+if [ "${CHAINLAB_BENCH_NO_TORCH:-}" != 1 ]; then
+  if ! { [ -x .bench/venv/bin/python ] && .bench/venv/bin/python -c 'import torch' >/dev/null 2>&1; }; then
+    echo "== bench venv with PyTorch (.bench/venv; torch==2.13.0, CPU build)"
+    { [ -x .bench/venv/bin/python ] || python3 -m venv .bench/venv; } &&
+      .bench/venv/bin/pip install --quiet --disable-pip-version-check numpy 'torch==2.13.0' >.bench/pip-torch.log 2>&1 ||
+      echo "bench: PyTorch could not be installed (see .bench/pip-torch.log); its columns are skipped"
+  fi
+  if .bench/venv/bin/python -c 'import torch' >/dev/null 2>&1; then tpy=.bench/venv/bin/python; fi
+fi
+export CHAINLAB_BENCH_TORCH_PYTHON="$tpy"
+
 echo "== bench"
-node --expose-gc bench/run.mjs "$@"
+# Relaxed SIMD (fused multiply-add in the matmul kernels) is behind a flag in Node 20's V8; the
+# kernel's launcher passes the same flag, and the library falls back to plain SIMD without it.
+node --expose-gc --experimental-wasm-relaxed-simd bench/run.mjs "$@"
 
 # W5: kernel cell round trip vs plain tslab, written by the kernel part when present. It drives
 # real kernels through jupyter_client, so it needs the project .venv (made by scripts/setup.sh,
