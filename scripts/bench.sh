@@ -41,7 +41,9 @@ export CHAINLAB_BENCH_TORCH_PYTHON="$tpy"
 echo "== bench"
 # Relaxed SIMD (fused multiply-add in the matmul kernels) is behind a flag in Node 20's V8; the
 # kernel's launcher passes the same flag, and the library falls back to plain SIMD without it.
-node --expose-gc --experimental-wasm-relaxed-simd bench/run.mjs "$@"
+relaxed=""
+if node --experimental-wasm-relaxed-simd -e 0 >/dev/null 2>&1; then relaxed=--experimental-wasm-relaxed-simd; fi
+node --expose-gc $relaxed bench/run.mjs "$@"
 
 # W5: kernel cell round trip vs plain tslab, written by the kernel part when present. It drives
 # real kernels through jupyter_client, so it needs the project .venv (made by scripts/setup.sh,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { afterEach } from "vitest";
+import v8 from "node:v8";
 import { gemm, gemmJs } from "../../kernel/src/tensor/kernels/gemm";
-import { wasmGemm } from "../../kernel/src/tensor/kernels/wasmGemm";
+import { loadWasmGemm, useWasmKind, wasmGemm } from "../../kernel/src/tensor/kernels/wasmGemm";
 import { Tensor, broadcastTo, matmul, sub, sum, tensor } from "../../kernel/src";
 
 function rnd(n: number, seed: number): Float64Array {
@@ -14,8 +16,13 @@ function rnd(n: number, seed: number): Float64Array {
 }
 
 describe("gemm kernels", () => {
+  // The plain-SIMD module sums as the JS loop does; the relaxed one (fused multiply-add) is
+  // compared with tolerance below. Pin the plain one for the bit-for-bit comparisons.
+  useWasmKind("simd");
+  afterEach(() => useWasmKind("simd"));
   it("the WebAssembly SIMD module assembles and validates on Node", () => {
-    expect(wasmGemm()).not.toBeNull();
+    expect(loadWasmGemm("simd")).not.toBeNull();
+    expect(wasmGemm()?.kind).toBe("simd");
   });
   // Same summation order on both paths, so the results must be bit-identical.
   it.each([
@@ -45,6 +52,81 @@ describe("gemm kernels", () => {
     expect(Array.from(c1)).toEqual(Array.from(c2));
   });
 });
+
+/** |a||b| summed per output element: the scale that rounding differences are judged on. */
+function absProduct(a: ArrayLike<number>, b: ArrayLike<number>, m: number, n: number, p: number, tA: boolean, tB: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < p; j++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += Math.abs(a[tA ? k * m + i : i * n + k] * b[tB ? j * n + k : k * p + j]);
+      out.push(s);
+    }
+  return out;
+}
+const f32 = (x: Float64Array) => Float32Array.from(x);
+
+describe("gemm kernels: transposed operands, float32, relaxed SIMD", () => {
+  afterEach(() => useWasmKind("simd"));
+  const shapes: [number, number, number][] = [[4, 4, 4], [5, 7, 9], [17, 33, 6], [64, 100, 23], [8, 3, 130], [37, 41, 43]];
+  const flags: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+  // Reading A or B transposed in the kernel must equal transposing them first (bit for bit,
+  // plain SIMD and JS): backward's dY B^T and A^T dY use it instead of transposed copies.
+  for (const [tA, tB] of flags)
+    it.each(shapes)(`transA=${tA} transB=${tB}: %i x %i x %i equals the product of explicit transposes`, (m, n, p) => {
+      useWasmKind("simd");
+      const a = rnd(m * n, 21), b = rnd(n * p, 22);
+      const aRow = tA ? transposed(a, n, m) : a, bRow = tB ? transposed(b, p, n) : b;
+      const want = new Float64Array(m * p), got = new Float64Array(m * p), js = new Float64Array(m * p);
+      gemmJs(aRow, 0, bRow, 0, want, 0, m, n, p);
+      gemm(a, 0, b, 0, got, 0, m, n, p, tA, tB);
+      gemmJs(a, 0, b, 0, js, 0, m, n, p, tA, tB);
+      expect(Array.from(got)).toEqual(Array.from(want));
+      expect(Array.from(js)).toEqual(Array.from(want));
+    });
+  it.each(shapes)("float32 SIMD kernel equals the float32 JS loop bit for bit: %i x %i x %i", (m, n, p) => {
+    useWasmKind("simd");
+    const a = f32(rnd(m * n, 31)), b = f32(rnd(n * p, 32));
+    const got = new Float32Array(m * p), js = new Float32Array(m * p);
+    gemm(a, 0, b, 0, got, 0, m, n, p);
+    gemmJs(a, 0, b, 0, js, 0, m, n, p);
+    expect(Array.from(got)).toEqual(Array.from(js));
+    // and it is a float32 product of the float64 one (rounding of n float32 steps)
+    const ref = new Float64Array(m * p);
+    gemmJs(Float64Array.from(a), 0, Float64Array.from(b), 0, ref, 0, m, n, p);
+    const scale = absProduct(a, b, m, n, p, false, false);
+    got.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(2 * n * 2 ** -24 * scale[i] + 1e-30));
+  });
+  describe("relaxed SIMD (fused multiply-add)", () => {
+    // Node 20 has relaxed SIMD behind a V8 flag (the kernel's launcher passes it); set it here.
+    v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+    it("validates once the flag is set, and is then the module products use", () => {
+      expect(loadWasmGemm("relaxed")).not.toBeNull();
+      useWasmKind(null);
+      expect(wasmGemm()?.kind).toBe("relaxed");
+    });
+    for (const [tA, tB] of flags)
+      it.each(shapes)(`float64 and float32, transA=${tA} transB=${tB}: %i x %i x %i within rounding of the plain path`, (m, n, p) => {
+        useWasmKind("relaxed");
+        for (const single of [false, true]) {
+          const a = single ? f32(rnd(m * n, 41)) : rnd(m * n, 41), b = single ? f32(rnd(n * p, 42)) : rnd(n * p, 42);
+          const got = single ? new Float32Array(m * p) : new Float64Array(m * p);
+          const ref = single ? new Float32Array(m * p) : new Float64Array(m * p);
+          gemm(a, 0, b, 0, got, 0, m, n, p, tA, tB);
+          gemmJs(a, 0, b, 0, ref, 0, m, n, p, tA, tB);
+          const eps = single ? 2 ** -24 : 2 ** -53;
+          const scale = absProduct(a, b, m, n, p, tA, tB);
+          got.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(2 * n * eps * scale[i] + 1e-300));
+        }
+      });
+  });
+});
+
+function transposed(x: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
+  return out;
+}
 
 describe("reduction and elementwise fast paths", () => {
   const shape = [2, 3, 4];

@@ -24,11 +24,21 @@ export interface KernelSpec {
   metadata: Record<string, unknown>;
 }
 
+/**
+ * V8 flags for the kernel's Node: before V8 11.4 (Node 20) relaxed SIMD, which the matrix
+ * products' fused multiply-add kernels use, is behind a flag; later versions have it on (and
+ * may drop the flag), so it is passed only where needed. Without it the plain-SIMD kernel runs.
+ */
+export function kernelNodeFlags(v8Version: string = process.versions.v8): string[] {
+  const [major, minor] = v8Version.split(".").map(Number);
+  return major < 11 || (major === 11 && minor < 4) ? ["--experimental-wasm-relaxed-simd"] : [];
+}
+
 /** argv runs this package's bin with the Node that runs the installer. */
 export function kernelSpec(): KernelSpec {
   const bin = path.resolve(__dirname, "..", "..", "bin", "chainlab.js");
   return {
-    argv: [process.execPath, bin, "kernel", "start", "{connection_file}"],
+    argv: [process.execPath, ...kernelNodeFlags(), bin, "kernel", "start", "{connection_file}"],
     display_name: DISPLAY_NAME,
     language: "typescript",
     interrupt_mode: "signal",

@@ -1,6 +1,6 @@
 import { wasmGemm, type GemmModule } from "./wasmGemm";
 
-type Out = Float64Array | Float32Array;
+type Arr = Float64Array | Float32Array;
 
 /**
  * The module's memory holds packed copies of both operands and the padded result; products
@@ -10,108 +10,161 @@ type Out = Float64Array | Float32Array;
 const MAX_WASM_BYTES = 32 * 2 ** 20;
 
 /**
- * C[m,p] = A[m,n] B[n,p] for contiguous row-major blocks at the given offsets (C is
- * overwritten). Large products go to the WebAssembly SIMD kernel; small ones (where packing
- * would dominate) and hosts without WebAssembly SIMD use the plain-JS loop. Both sum over k in
- * the same order (k = 0..n-1, one multiply and one add at a time), so results do not depend on
- * the path taken.
+ * C[m,p] = op(A) op(B) for row-major blocks at the given offsets (C is overwritten). op(A) is
+ * the stored [m,n] matrix, or with `transA` the transpose of a stored [n,m] one (read in place:
+ * backward's A^T dY and dY B^T need no transposed copies); likewise B [n,p] or, transposed, [p,n].
+ * A Float32Array C gets a float32 product (inputs are then float32 too).
+ *
+ * Large products go to the WebAssembly SIMD kernels; small ones (where packing would dominate)
+ * and hosts without WebAssembly SIMD use the plain-JS loop. Both sum over k in the same order
+ * (k = 0..n-1, c += a*b rounded at each step in C's precision), so on plain SIMD the results do
+ * not depend on the path; the relaxed-SIMD kernel may fuse a*b+c (differs in the last bits).
  */
-export function gemm(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, c: Out, co: number, m: number, n: number, p: number): void {
-  gemmStrided(a, ao, n, b, bo, p, c, co, p, m, n, p);
+export function gemm(a: Arr, ao: number, b: Arr, bo: number, c: Arr, co: number, m: number, n: number, p: number, transA = false, transB = false): void {
+  gemmStrided(a, ao, transA ? 1 : n, transA ? m : 1, b, bo, transB ? 1 : p, transB ? n : 1, c, co, p, m, n, p);
 }
 
-/** The plain-JS product (contiguous operands). */
-export function gemmJs(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, c: Out, co: number, m: number, n: number, p: number): void {
-  jsLoop(a, ao, n, b, bo, p, c, co, p, m, n, p);
+/** The plain-JS product (same operand conventions as gemm). */
+export function gemmJs(a: Arr, ao: number, b: Arr, bo: number, c: Arr, co: number, m: number, n: number, p: number, transA = false, transB = false): void {
+  jsLoop(a, ao, transA ? 1 : n, transA ? m : 1, b, bo, transB ? 1 : p, transB ? n : 1, c, co, p, m, n, p);
 }
 
-// lda, ldb, ldc: row strides of A, B and C (a block of a wider matrix has stride > width).
-function gemmStrided(a: ArrayLike<number>, ao: number, lda: number, b: ArrayLike<number>, bo: number, ldb: number, c: Out, co: number, ldc: number, m: number, n: number, p: number): void {
+// Operands by strides: A(i,k) = a[ao + i*sai + k*sak], B(k,j) = b[bo + k*sbk + j*sbj],
+// C(i,j) = c[co + i*ldc + j] (a block of a wider C has ldc > p).
+function gemmStrided(a: Arr, ao: number, sai: number, sak: number, b: Arr, bo: number, sbk: number, sbj: number, c: Arr, co: number, ldc: number, m: number, n: number, p: number): void {
   const w = m * n * p >= 8192 && m >= 4 && p >= 4 ? wasmGemm() : null;
-  if (!w) return jsLoop(a, ao, lda, b, bo, ldb, c, co, ldc, m, n, p);
-  const bBytes = ((p + 3) >> 2) * 4 * n * 8;
-  if (wasmBytes(m, n, p) <= MAX_WASM_BYTES) return wasmRun(w, a, ao, lda, b, bo, ldb, c, co, ldc, m, n, p);
-  // Too big for one pass: halve p while B dominates, else m (blocks stay multiples of 4).
-  if (p >= 8 && (bBytes > MAX_WASM_BYTES / 2 || m < 8)) {
-    const p1 = ((p >> 1) + 3) & ~3;
-    gemmStrided(a, ao, lda, b, bo, ldb, c, co, ldc, m, n, p1);
-    gemmStrided(a, ao, lda, b, bo + p1, ldb, c, co + p1, ldc, m, n, p - p1);
+  if (!w) return jsLoop(a, ao, sai, sak, b, bo, sbk, sbj, c, co, ldc, m, n, p);
+  const f32 = c instanceof Float32Array;
+  if (wasmBytes(m, n, p, f32) <= MAX_WASM_BYTES) return wasmRun(w, f32, a, ao, sai, sak, b, bo, sbk, sbj, c, co, ldc, m, n, p);
+  // Too big for one pass: halve p while B dominates, else m (blocks stay multiples of 8).
+  const bBytes = (((p + 7) >> 3) * 8 * n) * (f32 ? 4 : 8);
+  if (p >= 16 && (bBytes > MAX_WASM_BYTES / 2 || m < 8)) {
+    const p1 = ((p >> 1) + 7) & ~7;
+    gemmStrided(a, ao, sai, sak, b, bo, sbk, sbj, c, co, ldc, m, n, p1);
+    gemmStrided(a, ao, sai, sak, b, bo + p1 * sbj, sbk, sbj, c, co + p1, ldc, m, n, p - p1);
   } else if (m >= 8) {
     const m1 = ((m >> 1) + 3) & ~3;
-    gemmStrided(a, ao, lda, b, bo, ldb, c, co, ldc, m1, n, p);
-    gemmStrided(a, ao + m1 * lda, lda, b, bo, ldb, c, co + m1 * ldc, ldc, m - m1, n, p);
-  } else jsLoop(a, ao, lda, b, bo, ldb, c, co, ldc, m, n, p);
+    gemmStrided(a, ao, sai, sak, b, bo, sbk, sbj, c, co, ldc, m1, n, p);
+    gemmStrided(a, ao + m1 * sai, sai, sak, b, bo, sbk, sbj, c, co + m1 * ldc, ldc, m - m1, n, p);
+  } else jsLoop(a, ao, sai, sak, b, bo, sbk, sbj, c, co, ldc, m, n, p);
 }
 
-function wasmBytes(m: number, n: number, p: number): number {
-  const mw = ((m + 3) >> 2) * 4, pw = ((p + 3) >> 2) * 4;
-  return (mw * n + n * pw + mw * pw) * 8;
+/** Block sizes: values of k, and row panels (of 4 rows) of A, per kernel call. */
+const KC = 256, MC = 32;
+
+/** Column-panel width of B: 32 bytes (4 doubles or 8 floats), one pair of SIMD registers. */
+const panelWidth = (f32: boolean) => (f32 ? 8 : 4);
+
+function wasmBytes(m: number, n: number, p: number, f32: boolean): number {
+  const pw = panelWidth(f32);
+  const mw = ((m + 3) >> 2) * 4, pwid = Math.ceil(p / pw) * pw;
+  return (mw * n + n * pwid + mw * pwid) * (f32 ? 4 : 8);
 }
 
-/** i-k-j order, so the inner loop streams rows of B and C. */
-function jsLoop(a: ArrayLike<number>, ao: number, lda: number, b: ArrayLike<number>, bo: number, ldb: number, c: Out, co: number, ldc: number, m: number, n: number, p: number): void {
+/** i-k-j order, so the inner loop streams rows of B and C when B is not transposed. */
+function jsLoop(a: Arr, ao: number, sai: number, sak: number, b: Arr, bo: number, sbk: number, sbj: number, c: Arr, co: number, ldc: number, m: number, n: number, p: number): void {
   if (p === 1) {
     // matrix-vector: one dot product per row (the general loop's inner j-loop has length 1)
     for (let i = 0; i < m; i++) {
       let s = 0;
-      for (let k = 0, ai = ao + i * lda, bk = bo; k < n; k++, bk += ldb) s += a[ai + k] * b[bk];
+      for (let k = 0, ai = ao + i * sai, bk = bo; k < n; k++, ai += sak, bk += sbk) s += a[ai] * b[bk];
       c[co + i * ldc] = s;
     }
     return;
   }
+  const f32 = c instanceof Float32Array;
   for (let i = 0; i < m; i++) {
     const ci = co + i * ldc;
     for (let j = 0; j < p; j++) c[ci + j] = 0;
     for (let k = 0; k < n; k++) {
-      const aik = a[ao + i * lda + k];
-      const bk = bo + k * ldb;
-      for (let j = 0; j < p; j++) c[ci + j] += aik * b[bk + j];
+      const aik = a[ao + i * sai + k * sak];
+      const bk = bo + k * sbk;
+      // float32: the product rounded to float32 before the (float32) add, as the SIMD kernel
+      if (f32) for (let j = 0, bj = bk; j < p; j++, bj += sbj) c[ci + j] += Math.fround(aik * b[bj]);
+      else for (let j = 0, bj = bk; j < p; j++, bj += sbj) c[ci + j] += aik * b[bj];
     }
   }
 }
 
-let view: Float64Array | null = null;
+const views: { f64: Float64Array | null; f32: Float32Array | null } = { f64: null, f32: null };
+function memView(w: GemmModule, f32: boolean): Arr {
+  const buf = w.mem.buffer;
+  if (f32) return views.f32 !== null && views.f32.buffer === buf ? views.f32 : (views.f32 = new Float32Array(buf));
+  return views.f64 !== null && views.f64.buffer === buf ? views.f64 : (views.f64 = new Float64Array(buf));
+}
 
-function wasmRun(w: GemmModule, a: ArrayLike<number>, ao: number, lda: number, b: ArrayLike<number>, bo: number, ldb: number, c: Out, co: number, ldc: number, m: number, n: number, p: number): void {
+function wasmRun(w: GemmModule, f32: boolean, a: Arr, ao: number, sai: number, sak: number, b: Arr, bo: number, sbk: number, sbj: number, c: Arr, co: number, ldc: number, m: number, n: number, p: number): void {
+  const PW = panelWidth(f32);
   const mP = (m + 3) >> 2;
-  const pP = (p + 3) >> 2;
-  const pw = pP * 4;
-  // Packed A, packed B and the padded C, one after the other in the module's memory (in doubles).
+  const pP = Math.ceil(p / PW);
+  const pw = pP * PW;
+  // Packed A, packed B and the padded C, one after the other in the module's memory (elements).
   const aAt = 0;
   const bAt = mP * 4 * n;
-  const cAt = bAt + pP * 4 * n;
-  const need = wasmBytes(m, n, p);
+  const cAt = bAt + pw * n;
+  const need = wasmBytes(m, n, p, f32);
   if (w.mem.buffer.byteLength < need) w.mem.grow(Math.ceil((need - w.mem.buffer.byteLength) / 65536));
-  if (view === null || view.buffer !== w.mem.buffer) view = new Float64Array(w.mem.buffer);
-  const v = view;
-  // A: panels of 4 rows, k-major within a panel; rows past m are zero.
-  for (let ip = 0; ip < mP; ip++) {
-    const base = aAt + ip * n * 4;
-    for (let r = 0; r < 4; r++) {
-      const i = ip * 4 + r;
-      if (i < m) {
-        const src = ao + i * lda;
-        for (let k = 0, d = base + r; k < n; k++, d += 4) v[d] = a[src + k];
-      } else for (let k = 0, d = base + r; k < n; k++, d += 4) v[d] = 0;
+  const v = memView(w, f32);
+  packA(v, aAt, a, ao, sai, sak, m, n);
+  packB(v, bAt, PW, b, bo, sbk, sbj, n, p);
+  const bytes = f32 ? 4 : 8;
+  const kernel = f32 ? w.gemm_f32 : w.gemm_f64;
+  // Cache blocking (as GotoBLAS): for each block of KC values of k and of MC row panels of A,
+  // the kernel sweeps all column panels of B; that block of A (KC x 4*MC) stays in L2 across the
+  // sweep and each KC x 32-byte panel of B in L1 across the row panels. Blocks after the first
+  // add to C (the k order, hence the sums, are those of one pass).
+  for (let k0 = 0; k0 < n; k0 += KC) {
+    const kc = Math.min(KC, n - k0);
+    for (let ip0 = 0; ip0 < mP; ip0 += MC) {
+      const a0 = (aAt + ip0 * 4 * n + k0 * 4) * bytes;
+      kernel(a0, (bAt + k0 * PW) * bytes, (cAt + ip0 * 4 * pw) * bytes, Math.min(MC, mP - ip0), pP, n, kc, k0 > 0 ? 1 : 0);
     }
   }
-  // B: panels of 4 columns, k-major within a panel; columns past p are zero. Written panel by
-  // panel so the stores are sequential (row by row they would jump 32n bytes per value).
-  const full = p >> 2;
-  for (let jp = 0; jp < full; jp++) {
-    let d = bAt + jp * n * 4;
-    for (let k = 0, s = bo + jp * 4; k < n; k++, s += ldb, d += 4) {
-      v[d] = b[s];
-      v[d + 1] = b[s + 1];
-      v[d + 2] = b[s + 2];
-      v[d + 3] = b[s + 3];
-    }
-  }
-  if (full < pP) {
-    let d = bAt + full * n * 4;
-    for (let k = 0; k < n; k++, d += 4) for (let c4 = 0, j = full * 4; c4 < 4; c4++, j++) v[d + c4] = j < p ? b[bo + k * ldb + j] : 0;
-  }
-  w.gemm(aAt * 8, bAt * 8, cAt * 8, mP, pP, n);
   if (pw === p && ldc === p) c.set(v.subarray(cAt, cAt + m * p), co);
   else for (let i = 0; i < m; i++) c.set(v.subarray(cAt + i * pw, cAt + i * pw + p), co + i * ldc);
+}
+
+/** A in panels of 4 rows, k-major within a panel; rows past m are zero. */
+function packA(v: Arr, at: number, a: Arr, ao: number, sai: number, sak: number, m: number, n: number): void {
+  const mP = (m + 3) >> 2;
+  for (let ip = 0; ip < mP; ip++) {
+    const base = at + ip * n * 4;
+    const i0 = ip * 4;
+    if (sai === 1 && i0 + 4 <= m) {
+      // A read transposed (A^T stored row-major): the panel's 4 entries at k are adjacent
+      for (let k = 0, s = ao + i0, d = base; k < n; k++, s += sak, d += 4) {
+        v[d] = a[s];
+        v[d + 1] = a[s + 1];
+        v[d + 2] = a[s + 2];
+        v[d + 3] = a[s + 3];
+      }
+      continue;
+    }
+    for (let r = 0; r < 4; r++) {
+      const i = i0 + r;
+      if (i < m) for (let k = 0, s = ao + i * sai, d = base + r; k < n; k++, s += sak, d += 4) v[d] = a[s];
+      else for (let k = 0, d = base + r; k < n; k++, d += 4) v[d] = 0;
+    }
+  }
+}
+
+/**
+ * B in panels of PW columns, k-major within a panel; columns past p are zero. Stores are
+ * sequential for a row-major B; a transposed B (B^T stored row-major) is read row by row.
+ */
+function packB(v: Arr, at: number, PW: number, b: Arr, bo: number, sbk: number, sbj: number, n: number, p: number): void {
+  const pP = Math.ceil(p / PW);
+  for (let jp = 0; jp < pP; jp++) {
+    const base = at + jp * n * PW;
+    const j0 = jp * PW;
+    const cols = Math.min(PW, p - j0);
+    if (sbj === 1 && cols === PW) {
+      for (let k = 0, s = bo + j0, d = base; k < n; k++, s += sbk, d += PW) for (let q = 0; q < PW; q++) v[d + q] = b[s + q];
+      continue;
+    }
+    for (let q = 0; q < PW; q++) {
+      if (q < cols) for (let k = 0, s = bo + (j0 + q) * sbj, d = base + q; k < n; k++, s += sbk, d += PW) v[d] = b[s];
+      else for (let k = 0, d = base + q; k < n; k++, d += PW) v[d] = 0;
+    }
+  }
 }

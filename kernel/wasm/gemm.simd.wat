@@ -1,0 +1,176 @@
+;; The matrix-product micro-kernels, in WebAssembly SIMD (f64x2 and f32x4 multiply, then add).
+;; Assembled by kernel/scripts/build-wasm.mjs (wabt) into src/tensor/kernels/wasmModules.ts;
+;; test/core/wasmBuild.test.ts checks that assembling this file gives the committed bytes.
+;;
+;; gemm_f64 / gemm_f32 (a, b, c, mPanels, pPanels, n, kc, acc): C (+)= A B over kc values of k,
+;; on packed operands at byte offsets a, b, c of the module's memory (packing and blocking:
+;; tensor/kernels/gemm.ts).
+;; - A is packed in panels of 4 rows: per panel, for each k, the 4 row entries at column k;
+;;   panels are n values of k apart (a points at the first k of this block).
+;; - B is packed in panels of 32 bytes of columns (4 doubles or 8 floats): per panel, for each k,
+;;   that many entries of row k; panels n values of k apart.
+;; - C is row-major and padded: each row is 32 bytes per column panel. acc = 1 adds to C (a
+;;   later block of k), acc = 0 overwrites it.
+;; For each (column panel, row panel) the 4 x 32-byte block of C stays in 8 vector registers over
+;; the kc values of k (a rank-1 update per k: two vector loads of B, four splatted loads of A).
+;; Summation order as the plain-JS loop (k = 0..n-1, c += a*b, rounded at each step), so the
+;; results are bit-identical to it.
+(module
+  (memory (export "mem") 1)
+
+  ;; float64: C block of 4 x 4 doubles
+  (func (export "gemm_f64") (param $a i32) (param $b i32) (param $c i32)
+        (param $mPanels i32) (param $pPanels i32) (param $n i32) (param $kc i32) (param $acc i32)
+    (local $ip i32) (local $jp i32) (local $k i32) (local $pa i32) (local $pb i32)
+    (local $cRow i32) (local $cp i32)
+    ;; the 4 x (2 vectors) block of C: $cRH is row R, vector H
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $ar v128)
+    ;; bytes per row of C: 32 per column panel (4 doubles or 8 floats)
+    (local.set $cRow (i32.mul (local.get $pPanels) (i32.const 32)))
+    (block $doneJ
+      (loop $overJ ;; column panels of B and C
+        (br_if $doneJ (i32.ge_s (local.get $jp) (local.get $pPanels)))
+        (local.set $ip (i32.const 0))
+        (block $doneI
+          (loop $overI ;; row panels of A and C
+            (br_if $doneI (i32.ge_s (local.get $ip) (local.get $mPanels)))
+            (local.set $pa (i32.add (local.get $a) (i32.mul (i32.mul (local.get $ip) (local.get $n)) (i32.const 32))))
+            (local.set $pb (i32.add (local.get $b) (i32.mul (i32.mul (local.get $jp) (local.get $n)) (i32.const 32))))
+            ;; the block's place in C: 4 rows of 32 bytes at c + ip*4*cRow + jp*32
+            (local.set $cp (i32.add (i32.add (local.get $c) (i32.mul (i32.mul (local.get $ip) (local.get $cRow)) (i32.const 4)))
+                                    (i32.mul (local.get $jp) (i32.const 32))))
+            (if (local.get $acc)
+              (then ;; continue the sums of an earlier block of k
+                (local.set $c00 (v128.load offset=0 (local.get $cp)))
+                (local.set $c01 (v128.load offset=16 (local.get $cp)))
+                (local.set $c10 (v128.load offset=0 (i32.add (local.get $cp) (i32.mul (local.get $cRow) (i32.const 1)))))
+                (local.set $c11 (v128.load offset=16 (i32.add (local.get $cp) (i32.mul (local.get $cRow) (i32.const 1)))))
+                (local.set $c20 (v128.load offset=0 (i32.add (local.get $cp) (i32.mul (local.get $cRow) (i32.const 2)))))
+                (local.set $c21 (v128.load offset=16 (i32.add (local.get $cp) (i32.mul (local.get $cRow) (i32.const 2)))))
+                (local.set $c30 (v128.load offset=0 (i32.add (local.get $cp) (i32.mul (local.get $cRow) (i32.const 3)))))
+                (local.set $c31 (v128.load offset=16 (i32.add (local.get $cp) (i32.mul (local.get $cRow) (i32.const 3)))))
+              )
+              (else
+                (local.set $c00 (v128.const i64x2 0 0)) (local.set $c01 (v128.const i64x2 0 0))
+                (local.set $c10 (v128.const i64x2 0 0)) (local.set $c11 (v128.const i64x2 0 0))
+                (local.set $c20 (v128.const i64x2 0 0)) (local.set $c21 (v128.const i64x2 0 0))
+                (local.set $c30 (v128.const i64x2 0 0)) (local.set $c31 (v128.const i64x2 0 0))
+              ))
+            (local.set $k (local.get $kc))
+            (block $doneK
+              (br_if $doneK (i32.eqz (local.get $k)))
+              (loop $overK ;; kc rank-1 updates of the block
+                (local.set $b0 (v128.load offset=0 (local.get $pb)))
+                (local.set $b1 (v128.load offset=16 (local.get $pb)))
+                (local.set $ar (v128.load64_splat offset=0 (local.get $pa)))
+                (local.set $c00 (f64x2.add (f64x2.mul (local.get $ar) (local.get $b0)) (local.get $c00)))
+                (local.set $c01 (f64x2.add (f64x2.mul (local.get $ar) (local.get $b1)) (local.get $c01)))
+                (local.set $ar (v128.load64_splat offset=8 (local.get $pa)))
+                (local.set $c10 (f64x2.add (f64x2.mul (local.get $ar) (local.get $b0)) (local.get $c10)))
+                (local.set $c11 (f64x2.add (f64x2.mul (local.get $ar) (local.get $b1)) (local.get $c11)))
+                (local.set $ar (v128.load64_splat offset=16 (local.get $pa)))
+                (local.set $c20 (f64x2.add (f64x2.mul (local.get $ar) (local.get $b0)) (local.get $c20)))
+                (local.set $c21 (f64x2.add (f64x2.mul (local.get $ar) (local.get $b1)) (local.get $c21)))
+                (local.set $ar (v128.load64_splat offset=24 (local.get $pa)))
+                (local.set $c30 (f64x2.add (f64x2.mul (local.get $ar) (local.get $b0)) (local.get $c30)))
+                (local.set $c31 (f64x2.add (f64x2.mul (local.get $ar) (local.get $b1)) (local.get $c31)))
+                (local.set $pa (i32.add (local.get $pa) (i32.const 32)))
+                (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+                (br_if $overK (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+            (v128.store offset=0 (local.get $cp) (local.get $c00))
+            (v128.store offset=16 (local.get $cp) (local.get $c01))
+            (local.set $cp (i32.add (local.get $cp) (local.get $cRow)))
+            (v128.store offset=0 (local.get $cp) (local.get $c10))
+            (v128.store offset=16 (local.get $cp) (local.get $c11))
+            (local.set $cp (i32.add (local.get $cp) (local.get $cRow)))
+            (v128.store offset=0 (local.get $cp) (local.get $c20))
+            (v128.store offset=16 (local.get $cp) (local.get $c21))
+            (local.set $cp (i32.add (local.get $cp) (local.get $cRow)))
+            (v128.store offset=0 (local.get $cp) (local.get $c30))
+            (v128.store offset=16 (local.get $cp) (local.get $c31))
+            (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
+            (br $overI)))
+        (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
+        (br $overJ)))
+  )
+
+  ;; float32: C block of 4 x 8 floats
+  (func (export "gemm_f32") (param $a i32) (param $b i32) (param $c i32)
+        (param $mPanels i32) (param $pPanels i32) (param $n i32) (param $kc i32) (param $acc i32)
+    (local $ip i32) (local $jp i32) (local $k i32) (local $pa i32) (local $pb i32)
+    (local $cRow i32) (local $cp i32)
+    ;; the 4 x (2 vectors) block of C: $cRH is row R, vector H
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $ar v128)
+    ;; bytes per row of C: 32 per column panel (4 doubles or 8 floats)
+    (local.set $cRow (i32.mul (local.get $pPanels) (i32.const 32)))
+    (block $doneJ
+      (loop $overJ ;; column panels of B and C
+        (br_if $doneJ (i32.ge_s (local.get $jp) (local.get $pPanels)))
+        (local.set $ip (i32.const 0))
+        (block $doneI
+          (loop $overI ;; row panels of A and C
+            (br_if $doneI (i32.ge_s (local.get $ip) (local.get $mPanels)))
+            (local.set $pa (i32.add (local.get $a) (i32.mul (i32.mul (local.get $ip) (local.get $n)) (i32.const 16))))
+            (local.set $pb (i32.add (local.get $b) (i32.mul (i32.mul (local.get $jp) (local.get $n)) (i32.const 32))))
+            ;; the block's place in C: 4 rows of 32 bytes at c + ip*4*cRow + jp*32
+            (local.set $cp (i32.add (i32.add (local.get $c) (i32.mul (i32.mul (local.get $ip) (local.get $cRow)) (i32.const 4)))
+                                    (i32.mul (local.get $jp) (i32.const 32))))
+            (if (local.get $acc)
+              (then ;; continue the sums of an earlier block of k
+                (local.set $c00 (v128.load offset=0 (local.get $cp)))
+                (local.set $c01 (v128.load offset=16 (local.get $cp)))
+                (local.set $c10 (v128.load offset=0 (i32.add (local.get $cp) (i32.mul (local.get $cRow) (i32.const 1)))))
+                (local.set $c11 (v128.load offset=16 (i32.add (local.get $cp) (i32.mul (local.get $cRow) (i32.const 1)))))
+                (local.set $c20 (v128.load offset=0 (i32.add (local.get $cp) (i32.mul (local.get $cRow) (i32.const 2)))))
+                (local.set $c21 (v128.load offset=16 (i32.add (local.get $cp) (i32.mul (local.get $cRow) (i32.const 2)))))
+                (local.set $c30 (v128.load offset=0 (i32.add (local.get $cp) (i32.mul (local.get $cRow) (i32.const 3)))))
+                (local.set $c31 (v128.load offset=16 (i32.add (local.get $cp) (i32.mul (local.get $cRow) (i32.const 3)))))
+              )
+              (else
+                (local.set $c00 (v128.const i64x2 0 0)) (local.set $c01 (v128.const i64x2 0 0))
+                (local.set $c10 (v128.const i64x2 0 0)) (local.set $c11 (v128.const i64x2 0 0))
+                (local.set $c20 (v128.const i64x2 0 0)) (local.set $c21 (v128.const i64x2 0 0))
+                (local.set $c30 (v128.const i64x2 0 0)) (local.set $c31 (v128.const i64x2 0 0))
+              ))
+            (local.set $k (local.get $kc))
+            (block $doneK
+              (br_if $doneK (i32.eqz (local.get $k)))
+              (loop $overK ;; kc rank-1 updates of the block
+                (local.set $b0 (v128.load offset=0 (local.get $pb)))
+                (local.set $b1 (v128.load offset=16 (local.get $pb)))
+                (local.set $ar (v128.load32_splat offset=0 (local.get $pa)))
+                (local.set $c00 (f32x4.add (f32x4.mul (local.get $ar) (local.get $b0)) (local.get $c00)))
+                (local.set $c01 (f32x4.add (f32x4.mul (local.get $ar) (local.get $b1)) (local.get $c01)))
+                (local.set $ar (v128.load32_splat offset=4 (local.get $pa)))
+                (local.set $c10 (f32x4.add (f32x4.mul (local.get $ar) (local.get $b0)) (local.get $c10)))
+                (local.set $c11 (f32x4.add (f32x4.mul (local.get $ar) (local.get $b1)) (local.get $c11)))
+                (local.set $ar (v128.load32_splat offset=8 (local.get $pa)))
+                (local.set $c20 (f32x4.add (f32x4.mul (local.get $ar) (local.get $b0)) (local.get $c20)))
+                (local.set $c21 (f32x4.add (f32x4.mul (local.get $ar) (local.get $b1)) (local.get $c21)))
+                (local.set $ar (v128.load32_splat offset=12 (local.get $pa)))
+                (local.set $c30 (f32x4.add (f32x4.mul (local.get $ar) (local.get $b0)) (local.get $c30)))
+                (local.set $c31 (f32x4.add (f32x4.mul (local.get $ar) (local.get $b1)) (local.get $c31)))
+                (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+                (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+                (br_if $overK (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+            (v128.store offset=0 (local.get $cp) (local.get $c00))
+            (v128.store offset=16 (local.get $cp) (local.get $c01))
+            (local.set $cp (i32.add (local.get $cp) (local.get $cRow)))
+            (v128.store offset=0 (local.get $cp) (local.get $c10))
+            (v128.store offset=16 (local.get $cp) (local.get $c11))
+            (local.set $cp (i32.add (local.get $cp) (local.get $cRow)))
+            (v128.store offset=0 (local.get $cp) (local.get $c20))
+            (v128.store offset=16 (local.get $cp) (local.get $c21))
+            (local.set $cp (i32.add (local.get $cp) (local.get $cRow)))
+            (v128.store offset=0 (local.get $cp) (local.get $c30))
+            (v128.store offset=16 (local.get $cp) (local.get $c31))
+            (local.set $ip (i32.add (local.get $ip) (i32.const 1)))
+            (br $overI)))
+        (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
+        (br $overJ)))
+  )
+)
