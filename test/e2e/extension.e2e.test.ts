@@ -56,7 +56,7 @@ async function waitForAllCellsRun(page: Page): Promise<void> {
   } catch (err) {
     await page.screenshot({ path: path.join(RESULTS, "live-timeout.png") });
     const prompts = await page.locator(".jp-CodeCell .jp-InputArea-prompt").allTextContents();
-    throw new Error(`not every cell ran: prompts ${JSON.stringify(prompts)}; ${String(err)}`);
+    throw new Error(`not every cell ran: prompts ${JSON.stringify(prompts)}; ${String(err)}`, { cause: err });
   }
 }
 

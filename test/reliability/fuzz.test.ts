@@ -23,16 +23,18 @@ const tensorArb = fc.tuple(shapeArb, fc.boolean()).map(([s, g]) => C.randn(s, { 
 const arg = fc.oneof({ weight: 3, arbitrary: tensorArb }, { weight: 3, arbitrary: hostile }, { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }) });
 
 // Every public function that takes user values, with how many arguments to draw.
-const targets: [string, (...a: any[]) => unknown, number][] = [
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- fuzzing calls each with arbitrary values
+type AnyFn = (...a: any[]) => unknown;
+const targets: [string, AnyFn, number][] = [
   ["tensor", C.tensor, 2], ["zeros", C.zeros, 2], ["ones", C.ones, 2], ["full", C.full, 3], ["eye", C.eye, 3],
   ["arange", C.arange, 4], ["linspace", C.linspace, 4], ["rand", C.rand, 2], ["randn", C.randn, 2],
   ...(["add", "sub", "mul", "div", "pow", "maximum", "minimum", "matmul", "dot", "outer", "mse", "crossEntropy", "binaryCrossEntropy", "greater", "equal"] as const).map(
-    (n) => [n, C[n] as (...a: any[]) => unknown, 2] as [string, (...a: any[]) => unknown, number],
+    (n) => [n, C[n] as AnyFn, 2] as [string, AnyFn, number],
   ),
   ...(["neg", "square", "sqrt", "abs", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "flatten"] as const).map(
-    (n) => [n, C[n] as (...a: any[]) => unknown, 1] as [string, (...a: any[]) => unknown, number],
+    (n) => [n, C[n] as AnyFn, 1] as [string, AnyFn, number],
   ),
-  ...(["sum", "mean", "max", "min", "prod"] as const).map((n) => [n, C[n] as (...a: any[]) => unknown, 3] as [string, (...a: any[]) => unknown, number]),
+  ...(["sum", "mean", "max", "min", "prod"] as const).map((n) => [n, C[n] as AnyFn, 3] as [string, AnyFn, number]),
   ["softmax", C.softmax, 2], ["logSoftmax", C.logSoftmax, 2], ["logSumExp", C.logSumExp, 3], ["transpose", C.transpose, 2],
   ["reshape", C.reshape, 2], ["squeeze", C.squeeze, 2], ["unsqueeze", C.unsqueeze, 2], ["broadcastTo", C.broadcastTo, 2],
   ["slice", C.slice, 3], ["index", C.index, 3], ["concat", C.concat, 2], ["stack", C.stack, 2], ["gather", C.gather, 3],
@@ -54,7 +56,7 @@ describe("fuzzing the public API with hostile values", () => {
             if (name !== "gradcheck") expect(r, `${name} returned a non-tensor`).toBeInstanceOf(C.Tensor);
           } catch (e) {
             if (!(e instanceof C.ChainlabError)) {
-              throw new Error(`${name}(${args.map((a) => (a instanceof C.Tensor ? `Tensor${JSON.stringify(a.shape)}` : typeof a)).join(", ")}) threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
+              throw new Error(`${name}(${args.map((a) => (a instanceof C.Tensor ? `Tensor${JSON.stringify(a.shape)}` : typeof a)).join(", ")}) threw ${(e as Error)?.name}: ${(e as Error)?.message}`, { cause: e });
             }
             expect(e.message.startsWith(`${e.op}: `)).toBe(true);
             errorsByOp.set(name, (errorsByOp.get(name) ?? 0) + 1);
@@ -74,7 +76,7 @@ describe("fuzzing the public API with hostile values", () => {
           try {
             (t[m] as (...a: unknown[]) => unknown)(...args);
           } catch (e) {
-            if (!(e instanceof C.ChainlabError)) throw new Error(`Tensor.${m} threw ${(e as Error)?.name}: ${(e as Error)?.message}`);
+            if (!(e instanceof C.ChainlabError)) throw new Error(`Tensor.${m} threw ${(e as Error)?.name}: ${(e as Error)?.message}`, { cause: e });
           }
         }),
         { numRuns: 200, seed: 12 },

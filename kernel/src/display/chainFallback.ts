@@ -13,7 +13,7 @@ function md(latex: string): string {
 
 /** User-given names go into Markdown as text: escape what Markdown (or HTML) would interpret. */
 function mdEsc(s: string): string {
-  return s.replace(/[\\`*_{}\[\]()#+!|<>$&]/g, (c) => (c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : "\\" + c));
+  return s.replace(/[\\`*_{}[\]()#+!|<>$&]/g, (c) => (c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : "\\" + c));
 }
 
 /** Forms of a step, each shown once: trivial steps have the same local, index and collapsed form. */

@@ -110,6 +110,7 @@ export class ChainlabServer extends (ZmqServer as new (handler: JupyterHandler, 
 function readVersions(): { chainlab: string; tslab: string; typescript: string } {
   const read = (p: string): string => {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolves a package.json by module path
       return (require(p) as { version: string }).version;
     } catch {
       return "unknown";

@@ -25,6 +25,8 @@ export class WireMessage {
     public header: Header,
     public parent: Header | Record<string, never>,
     public metadata: Record<string, unknown>,
+    // Message content is whatever JSON the Jupyter message type defines; handlers narrow it.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     public content: any,
   ) {}
 

@@ -37,6 +37,8 @@ export interface ZmqMessage {
   header: { msg_type: string; msg_id: string; session: string; username: string; version: string; date: string };
   parent: object;
   metadata: object;
+  // tslab's own (untyped) message content.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   content: any;
   createReply(): ZmqMessage;
   signAndSend(key: string, sock: unknown): void;
@@ -54,6 +56,7 @@ export interface ZmqServerInstance {
 }
 
 export interface JupyterHandler {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tslab's untyped kernel_info reply
   handleKernel(): any;
   handleIsComplete(req: unknown): unknown;
   handleInspect(req: unknown): unknown;

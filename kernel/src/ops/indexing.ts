@@ -6,7 +6,7 @@ import type { OpDef } from "./OpDef";
 import { Tensor } from "../tensor/Tensor";
 import { alloc } from "../tensor/storage";
 import { sizeOf, stridesOf } from "../tensor/shape";
-import { E, type IndexExpr } from "./IndexExpr";
+import { E } from "./IndexExpr";
 import { integers, rngOf, uniform } from "./samples";
 
 /** Copies the box `begin`..`begin+size` between a big and a small row-major array. */

@@ -336,7 +336,7 @@ function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: M
     gDef = (m) => {
       const def = `${m === "latex" ? nameLatex(g) : g} := ${frac(topOf(m), m === "latex" ? nameLatex(nameOf(headT)) : nameOf(headT), m)}`;
       const why = `the ${folded} step${folded > 1 ? "s" : ""} from ${topOf("text")} down to ${nameOf(headT)} folded into ${g}`;
-      return m === "latex" ? `,\quad ${def} \text{ (${why})}` : `, where ${def} (${why})`;
+      return m === "latex" ? String.raw`,\quad ${def} \text{ (${why})}` : `, where ${def} (${why})`;
     };
   } else if (head) {
     const K = indexOf(c.outOff, c.L.shape);

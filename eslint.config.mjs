@@ -1,0 +1,33 @@
+// ESLint over the kernel, extension, tests and benchmarks: typescript-eslint's recommended
+// rules plus the ones that would have caught real bugs here (a `\t` in a LaTeX template that
+// no-useless-escape flags; 160+ character lines). Layout is Prettier's job: `npm run lint`
+// turns max-len off until the one Prettier pass; `npm run format:check` checks both.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+const node = { process: "readonly", console: "readonly", performance: "readonly", setImmediate: "readonly", global: "readonly" };
+
+export default tseslint.config(
+  { ignores: ["**/lib/**", "**/dist/**", "**/node_modules/**", "chainlab_jupyterlab/**", ".venv/**", "test-results/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "no-useless-escape": "error",
+      "max-len": ["error", { code: 160, ignoreUrls: true, ignoreRegExpLiterals: true }],
+      eqeqeq: ["error", "always", { null: "ignore" }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+    },
+  },
+  {
+    // Node scripts: the kernel's bin entry (CommonJS) and the benchmark drivers.
+    files: ["kernel/bin/**/*.js", "kernel/scripts/**/*.mjs", "bench/**/*.mjs", "**/*.cjs"],
+    languageOptions: { globals: { ...node, require: "readonly", module: "writable", __dirname: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
+    // Code run inside Chromium by page.evaluate reaches JupyterLab's untyped `window.jupyterapp`.
+    files: ["test/e2e/**/*.ts", "bench/**/*.bench.ts"],
+    rules: { "@typescript-eslint/no-explicit-any": "off" },
+  },
+);
