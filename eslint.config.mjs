@@ -5,7 +5,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const node = { process: "readonly", console: "readonly", performance: "readonly", setImmediate: "readonly", global: "readonly" };
+const node = { process: "readonly", console: "readonly", performance: "readonly", setImmediate: "readonly", global: "readonly", Buffer: "readonly" };
 
 export default tseslint.config(
   { ignores: ["**/lib/**", "**/dist/**", "**/node_modules/**", "chainlab_jupyterlab/**", ".venv/**", "test-results/**"] },

@@ -100,7 +100,10 @@ export async function interleaveAll(local, remote, { rounds = 5, sampleMs = 120,
   for (const [n, f] of Object.entries(local)) {
     const t0 = now();
     let k = 0;
-    while (k < 2 || now() - t0 < warmMs) (f(), k++);
+    while (k < 2 || now() - t0 < warmMs) {
+      f();
+      k++;
+    }
     reps[n] = Math.max(1, Math.min(200, Math.round(sampleMs / ((now() - t0) / k))));
   }
   for (const [n, f] of Object.entries(remote)) {
