@@ -23,6 +23,8 @@ export {
   gather, scatterAdd,
   mse, crossEntropy, binaryCrossEntropy,
 } from "./ops/functions";
+export { conv1d, conv2d, maxPool2d, avgPool2d } from "./ops/convFunctions";
+export type { Conv2dOptions, Conv1dOptions, Pool2dOptions } from "./ops/convFunctions";
 export { registry, getOp } from "./ops/registry";
 export { defineOp } from "./ops/custom";
 export type { CustomOpSpec } from "./ops/custom";

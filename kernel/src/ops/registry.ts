@@ -10,6 +10,8 @@ import { softmaxOps } from "./softmax";
 import { linalgOps } from "./linalg";
 import { shapeOps } from "./shape";
 import { indexingOps } from "./indexing";
+import { convOps } from "./conv";
+import { poolOps } from "./pool";
 
 export const registry: readonly OpDef[] = [
   ...unaryOps,
@@ -19,6 +21,8 @@ export const registry: readonly OpDef[] = [
   ...linalgOps,
   ...shapeOps,
   ...indexingOps,
+  ...convOps,
+  ...poolOps,
 ];
 
 const byName = new Map(registry.map((op) => [op.name, op]));
