@@ -48,9 +48,11 @@ describe("graph fallback", () => {
   it("draws at most 60 nodes, a shared weight once per use, and stays fast", () => {
     let y: Tensor = randn([4, 4], { seed: 1, requiresGrad: true, name: "h0" });
     const w = randn([4, 4], { seed: 2, requiresGrad: true, name: "w" });
-    for (let i = 0; i < 120; i++) y = y.matmul(w).tanh().add(y);
+    // A constant that changes every step: no repeated loop body to fold, so the graph is cut.
+    for (let i = 0; i < 120; i++) y = y.matmul(w).mul(1 + i / 1000).tanh().add(y);
     const p = buildGraphPayload(y.sum());
-    expect(p.nodes).toHaveLength(200);
+    expect(p.nodes.length).toBeLessThanOrEqual(200);
+    expect(p.nodes.length).toBeGreaterThan(150);
     graphBundle(p); // first layout loads and warms ELK
     const t = performance.now();
     const doc = parseSvg(graphBundle(p)["image/svg+xml"]);

@@ -23,6 +23,16 @@ function mlpLoss() {
   return { model, L: crossEntropy(logits, labels).named("L") };
 }
 
+/** The 300-op chain h = h.mul(1.01).add(0.01).tanh() x100 after backward: a folded loop. */
+function loopGraph() {
+  const x = randn([4], { seed: 8, requiresGrad: true, name: "x" });
+  let h = x;
+  for (let i = 0; i < 100; i++) h = h.mul(1.01).add(0.01).tanh();
+  const L = h.sum().named("L");
+  L.backward();
+  return buildGraphPayload(L);
+}
+
 export function kernelFixtures(): Record<string, unknown> {
   const { model, L } = mlpLoss();
   const before = buildGraphPayload(L);
@@ -40,6 +50,7 @@ export function kernelFixtures(): Record<string, unknown> {
     "kernel-heatmap-downsampled.json": buildHeatmapPayload(big, { maxRows: 32, maxCols: 32, maxSlices: 1 }),
     "kernel-plot-gradnorms.json": buildGradNormsPayload(model),
     "kernel-chain-example2.json": chainExample2(),
+    "kernel-graph-loop.json": loopGraph(),
   };
 }
 

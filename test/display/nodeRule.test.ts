@@ -22,6 +22,8 @@ describe("graph nodes carry their own chain-rule step (click panel)", () => {
     const mul = p.nodes.find((n) => n.op === "mul")!;
     expect(mul.rule!.formula.text).toMatch(/^v\d+ = x ⊙ 3$/);
     expect(mul.rule!.partials).toHaveLength(1);
-    expect(trace(L).length).toBe(p.nodes.length);
+    // The constant 3 is shown in mul's label, not as a node.
+    expect(p.nodes.length).toBe(trace(L).length - 1);
+    expect(mul.constants).toEqual([{ argIndex: 1, value: 3 }]);
   });
 });

@@ -2,7 +2,7 @@
 import ELK from "elkjs/lib/elk.bundled.js";
 import { describe, expect, it } from "vitest";
 import { checkGraphPayload, type GraphPayload } from "../../kernel/src/protocol";
-import { drawGraphLegend, drawGraphSvg, polylineMidpoint } from "../../extension/src/draw/drawGraph";
+import { drawGraphLegend, drawGraphSvg, drawMinimap, noScaleText, polylineMidpoint } from "../../extension/src/draw/drawGraph";
 import { allScopePaths, foldGraph } from "../../extension/src/draw/foldGraph";
 import { gradScale, paletteColor, scalePosition, textColorOn } from "../../extension/src/draw/gradColor";
 import { layoutGraph, type ElkLike } from "../../extension/src/draw/graphLayout";
@@ -167,5 +167,43 @@ describe("gradient colour scale", () => {
   });
   it("edge labels sit halfway along the polyline", () => {
     expect(polylineMidpoint([{ x: 0, y: 0 }, { x: 0, y: 10 }, { x: 10, y: 10 }])).toEqual({ x: 0, y: 10 });
+  });
+});
+
+describe("large graphs", () => {
+  it("the folded loop of the 300-op chain is one box by default, and opens to one iteration", () => {
+    const p = graph("kernel-graph-loop.json");
+    const folded = foldGraph(p, new Set());
+    expect(folded.nodes.map((n) => n.title)).toEqual(["x", "loop ×100 ▸", "L"]);
+    // The box counts every op it stands for, not the 4 payload nodes.
+    expect(folded.nodes[1].subtitle).toBe("300 ops [4]");
+    const open = foldGraph(p, new Set(["loop ×100"]));
+    expect(open.nodes.map((n) => n.title)).toEqual(["x", "99 more iterations", "mul 1.01", "add 0.01", "tanh", "L"]);
+    expect(open.edges.map((e) => `${e.from}>${e.to}`)).toHaveLength(5);
+    const card = drawSummaryCard(document, open.nodes[1], true);
+    expect(card.textContent).toContain("99 earlier iterations of the loop body (3 ops each");
+    expect(card.textContent).toContain("99 mul, 99 add, 99 tanh");
+  });
+
+  it("the legend says 'no gradients yet' only when no node has a gradient", () => {
+    const p = graph("kernel-graph-loop.json");
+    expect(p.nodes.find((n) => n.kind === "param")!.gradState).toBe("computed");
+    const legend = drawGraphLegend(document, p, gradScale(p.nodes), "t");
+    expect(legend.textContent).not.toContain("No gradients yet");
+    const before = graph("kernel-graph-mlp-before-backward.json");
+    expect(noScaleText(before)).toContain("No gradients yet");
+    const unretained: GraphPayload = { ...p, nodes: p.nodes.filter((n) => n.kind !== "param").map((n) => ({ ...n, gradState: "not-retained" as const, grad: null })) };
+    expect(noScaleText(unretained)).toContain("retainGrad()");
+    expect(noScaleText(unretained)).not.toContain("No gradients yet");
+  });
+
+  it("the overview draws a box per node and marks the visible region", async () => {
+    const p = graph("kernel-graph-loop.json");
+    const visible = foldGraph(p, new Set(["loop ×100"]));
+    const layout = await layoutGraph(elk, visible);
+    const map = drawMinimap(document, layout, visible, () => undefined);
+    expect(map.root.querySelectorAll(".cl-minimap-node")).toHaveLength(visible.nodes.length);
+    map.show(0, 0, 100, 50);
+    expect(Number(map.root.querySelector(".cl-minimap-view")!.getAttribute("width"))).toBeGreaterThan(0);
   });
 });

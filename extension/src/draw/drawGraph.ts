@@ -39,6 +39,7 @@ export function polylineMidpoint(points: readonly ElkPoint[]): ElkPoint {
 export function nodeClasses(vnode: VisibleNode): string {
   const c = ["cl-node", `cl-node--${vnode.kind}`, `cl-grad--${vnode.node.gradState}`];
   if (vnode.folded) c.push("cl-node--folded");
+  if (vnode.node.op === "summary") c.push("cl-node--summary");
   if (vnode.anomaly) c.push("cl-node--anomaly");
   return c.join(" ");
 }
@@ -158,7 +159,7 @@ export function drawGraphLegend(doc: Document, payload: GraphPayload, scale: Gra
     legend.appendChild(htmlEl(doc, "span", "cl-legend-title", "‖grad‖ (log scale)"));
     legend.appendChild(svg);
   } else {
-    legend.appendChild(htmlEl(doc, "span", "cl-legend-title", "No gradients yet: call backward() on the output to colour nodes by ‖grad‖."));
+    legend.appendChild(htmlEl(doc, "span", "cl-legend-title", noScaleText(payload)));
   }
   const states = new Set(payload.nodes.map((n) => n.gradState));
   const keys: [string, string][] = [
@@ -179,4 +180,63 @@ export function drawGraphLegend(doc: Document, payload: GraphPayload, scale: Gra
     legend.appendChild(htmlEl(doc, "span", "cl-legend-note", `${payload.truncated.omitted} nodes omitted (graph truncated)`));
   }
   return legend;
+}
+
+/**
+ * Why there is no colour scale, in words that match the nodes: "no gradients yet" only when no
+ * node has one (backward() not run); otherwise the gradients present are all zero, or they are
+ * not kept for the nodes shown.
+ */
+export function noScaleText(payload: GraphPayload): string {
+  const states = new Set(payload.nodes.map((n) => n.gradState));
+  if (states.has("computed")) return "All gradients shown are 0: no colour scale.";
+  if (states.has("not-computed")) return "No gradients yet: call backward() on the output to colour nodes by ‖grad‖.";
+  if (states.has("not-retained")) return "No node shown keeps its gradient (intermediates need retainGrad() before backward()).";
+  return "No node here requires a gradient.";
+}
+
+/** The overview in the frame's corner: every node as a dot-sized box and the visible region. */
+export interface Minimap {
+  root: HTMLDivElement;
+  /** Marks the visible region, in layout coordinates. */
+  show(x: number, y: number, w: number, h: number): void;
+}
+
+const MINIMAP_MAX = 150;
+
+export function drawMinimap(doc: Document, layout: GraphLayout, graph: VisibleGraph, centreOn: (x: number, y: number) => void): Minimap {
+  const s = MINIMAP_MAX / Math.max(1, layout.width, layout.height);
+  const w = Math.max(20, Math.ceil(layout.width * s));
+  const h = Math.max(20, Math.ceil(layout.height * s));
+  const root = htmlEl(doc, "div", "cl-minimap");
+  root.title = "overview: click to move there";
+  const svg = svgEl(doc, "svg", { width: w, height: h, viewBox: `0 0 ${w} ${h}` });
+  for (const vnode of graph.nodes) {
+    const b = layout.nodes.get(vnode.id);
+    if (!b) continue;
+    svg.appendChild(svgEl(doc, "rect", { class: `cl-minimap-node cl-node--${vnode.kind}`, x: b.x * s, y: b.y * s, width: Math.max(1.5, b.width * s), height: Math.max(1.5, b.height * s) }));
+  }
+  const view = svgEl(doc, "rect", { class: "cl-minimap-view", x: 0, y: 0, width: w, height: h });
+  svg.appendChild(view);
+  root.appendChild(svg);
+  const go = (ev: PointerEvent) => {
+    const r = svg.getBoundingClientRect();
+    centreOn((ev.clientX - r.left) / s, (ev.clientY - r.top) / s);
+  };
+  svg.addEventListener("pointerdown", (ev) => {
+    ev.stopPropagation();
+    go(ev);
+  });
+  svg.addEventListener("pointermove", (ev) => {
+    if ((ev.buttons & 1) === 1) go(ev);
+  });
+  return {
+    root,
+    show(x, y, vw, vh) {
+      view.setAttribute("x", (x * s).toFixed(1));
+      view.setAttribute("y", (y * s).toFixed(1));
+      view.setAttribute("width", Math.max(2, vw * s).toFixed(1));
+      view.setAttribute("height", Math.max(2, vh * s).toFixed(1));
+    },
+  };
 }

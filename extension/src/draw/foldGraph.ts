@@ -1,4 +1,5 @@
 import type { GraphEdge, GraphNode, GraphPayload } from "../../../kernel/src/protocol";
+import { graphNodeLabel } from "../../../kernel/src/protocol/graphLayout";
 
 /**
  * Composite ops (softmax, Linear, ...) arrive as ordinary nodes tagged with `scope`. Folding
@@ -43,9 +44,13 @@ function shapeLabel(shape: readonly number[]): string {
  * (kernel/src/display/layout.ts nodeLabel): a leaf shows its kind, an op its name.
  */
 export function nodeLabel(node: GraphNode): { title: string; subtitle: string } {
-  const title = node.name ?? (node.op === "leaf" ? node.kind : node.op);
-  const what = node.op === "leaf" ? (node.name ? node.kind : "") : node.name ? node.op : "";
-  return { title, subtitle: `${what ? what + " " : ""}${shapeLabel(node.shape)}` };
+  return graphNodeLabel(node);
+}
+
+/** How many traced ops a payload node stands for (a summary node, several). */
+function opCount(node: GraphNode): number {
+  const c = node.op === "summary" && node.summary ? node.summary.count : 1;
+  return typeof c === "number" && Number.isFinite(c) && c > 0 ? c : 1;
 }
 
 /** Outermost scope prefix of a node that is still folded, or null when the node is shown. */
@@ -107,7 +112,7 @@ export function foldGraph(payload: GraphPayload, expanded: ReadonlySet<string>):
     nodes.push({
       id,
       title: `${scopeName(path)} ▸`,
-      subtitle: `${members.length} ops ${shapeLabel(result.shape)}`,
+      subtitle: `${members.reduce((n, m) => n + opCount(m), 0)} ops ${shapeLabel(result.shape)}`,
       kind: members.some((m) => m.kind === "output") ? "output" : result.kind,
       node: result,
       folded: { scopePath: path, hidden: members.length },

@@ -42,6 +42,8 @@ export function drawSummaryCard(doc: Document, vnode: VisibleNode, full: boolean
   if (vnode.folded) {
     card.appendChild(htmlEl(doc, "div", "cl-muted", `composite of ${vnode.folded.hidden} ops; click to expand`));
   }
+  const sum = node.op === "summary" && node.summary && typeof node.summary === "object" ? node.summary : null;
+  if (sum) card.appendChild(htmlEl(doc, "div", "cl-card-summary", summaryText(sum)));
   if (node.attrs && typeof node.attrs === "object") {
     const attrs = Object.entries(node.attrs).map(([k, v]) => `${k}=${String(v)}`).join(", ");
     if (attrs) card.appendChild(htmlEl(doc, "div", "cl-muted", attrs));
@@ -97,4 +99,19 @@ export function drawNodeRule(doc: Document, node: GraphNode): HTMLDivElement | n
   for (const p of rule.partials) rows.push(mathBlock(doc, p.local, `local partial ∂${label}/∂${String(p.input)}`));
   for (const r of rows) if (r) box.appendChild(r);
   return box.childElementCount ? box : null;
+}
+
+/** What a summary node holds, in one sentence (the values shown are those of its last op). */
+export function summaryText(s: NonNullable<GraphNode["summary"]>): string {
+  const ops = Object.entries(s.ops ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([op, n]) => `${n} ${op}`)
+    .join(", ");
+  const shapes = Array.isArray(s.shapes) && s.shapes.length ? `; shapes ${s.shapes.join(" ")}` : "";
+  const params = s.params && Array.isArray(s.params.names) ? `; parameters ${s.params.names.join(", ")}${s.params.count > s.params.names.length ? ` and ${s.params.count - s.params.names.length} more` : ""}` : "";
+  const what =
+    typeof s.times === "number"
+      ? `${s.times} earlier iterations of the loop body (${s.period} ops each, the same structure as the iteration drawn after it)`
+      : `${s.count} ops left out to keep the drawing readable`;
+  return `${what}: ${ops}${shapes}${params}. Value and gradient shown: its last op's.`;
 }

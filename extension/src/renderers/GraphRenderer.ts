@@ -1,7 +1,7 @@
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { checkGraphPayload, type Checked, type GraphPayload } from "../../../kernel/src/protocol";
 import { allScopePaths, foldGraph, type VisibleGraph, type VisibleNode } from "../draw/foldGraph";
-import { drawGraphLegend, drawGraphSvg } from "../draw/drawGraph";
+import { drawGraphLegend, drawGraphSvg, drawMinimap, type Minimap } from "../draw/drawGraph";
 import { gradScale } from "../draw/gradColor";
 import { layoutGraph, type GraphLayout } from "../draw/graphLayout";
 import { drawNodeRule, drawSummaryCard } from "../draw/summaryCard";
@@ -11,6 +11,12 @@ import { loadElk } from "./elk";
 /** Graph widget: folding state, pan/zoom, hover card and the click-to-inspect panel. */
 let instanceCount = 0;
 const MAX_HEIGHT = 560;
+/** Below this zoom node labels (12 px) are too small to read; the first view never goes below. */
+const LEGIBLE_ZOOM = 0.75;
+const MIN_ZOOM = 0.02;
+/** Zoom factors of a button click and of one Ctrl+wheel notch: overview to legible in a few steps. */
+const ZOOM_STEP = 1.6;
+const WHEEL_STEP = 1.35;
 
 export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
   private readonly idPrefix = `cl-graph-${++instanceCount}`;
@@ -25,6 +31,7 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
   private viewport: SVGGElement | null = null;
   private hoverCard: HTMLDivElement | null = null;
   private detail: HTMLDivElement | null = null;
+  private minimap: Minimap | null = null;
 
   constructor(options: IRenderMime.IRendererOptions) {
     super(options, "cl-graph");
@@ -82,9 +89,10 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
       b.addEventListener("click", action);
       toolbar.appendChild(b);
     };
-    button("+", "zoom in", () => this.zoomBy(1.25));
-    button("−", "zoom out", () => this.zoomBy(0.8));
-    button("fit", "fit the graph to the view", () => this.fitView());
+    button("+", "zoom in", () => this.zoomBy(ZOOM_STEP));
+    button("−", "zoom out", () => this.zoomBy(1 / ZOOM_STEP));
+    button("fit", "fit the whole graph into the view", () => this.fitView(true));
+    button("output", "legible size, centred on the output", () => this.focusOutput());
     const scopes = allScopePaths(payload);
     if (scopes.length) {
       button("expand all", "show every op inside composite ops", () => {
@@ -113,6 +121,8 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     this.hoverCard.className = "cl-hover";
     this.hoverCard.hidden = true;
     frame.appendChild(this.hoverCard);
+    this.minimap = drawMinimap(doc, layout, visible, (x, y) => this.centreOn(x, y));
+    frame.appendChild(this.minimap.root);
     this.node.appendChild(frame);
     this.viewport = viewport;
     this.detail = doc.createElement("div");
@@ -137,17 +147,44 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     return Math.max(120, Math.min(MAX_HEIGHT, Math.ceil(h)));
   }
 
-  private fitView(): void {
+  /**
+   * The first view: the whole graph when that is legible, else legible nodes with the output in
+   * view (a thin line of dots at "fit" tells nothing); `whole` forces the overview.
+   */
+  private fitView(whole = false): void {
     if (!this.graphLayout) return;
     const available = this.node.clientWidth || 800;
     const k = Math.min(1, (available - 8) / Math.max(1, this.graphLayout.width), MAX_HEIGHT / Math.max(1, this.graphLayout.height));
-    this.zoom = { k: Math.max(0.05, k), x: 0, y: 0 };
+    if (!whole && k < LEGIBLE_ZOOM) {
+      this.focusOutput();
+      return;
+    }
+    this.zoom = { k: Math.max(MIN_ZOOM, k), x: 0, y: 0 };
     this.zoom.x = Math.max(0, (available - this.graphLayout.width * this.zoom.k) / 2);
     this.applyZoom();
   }
 
+  /** Legible zoom, the output node at the bottom centre of the frame. */
+  private focusOutput(): void {
+    const layout = this.graphLayout;
+    if (!layout || !this.visible) return;
+    const out = this.visible.nodes.find((n) => n.kind === "output") ?? this.visible.nodes[this.visible.nodes.length - 1];
+    const box = out ? layout.nodes.get(out.id) : undefined;
+    this.zoom.k = Math.max(LEGIBLE_ZOOM, Math.min(1, this.zoom.k));
+    if (!box) return this.applyZoom();
+    this.centreOn(box.x + box.width / 2, box.y + box.height - MAX_HEIGHT / (2 * this.zoom.k) + 40 / this.zoom.k);
+  }
+
+  /** Pans so that layout point (x, y) is at the centre of the frame. */
+  private centreOn(x: number, y: number): void {
+    const w = this.node.clientWidth || 800;
+    this.zoom.x = w / 2 - x * this.zoom.k;
+    this.zoom.y = this.svgHeight() / 2 - y * this.zoom.k;
+    this.applyZoom();
+  }
+
   private zoomBy(f: number, cx?: number, cy?: number): void {
-    const k = Math.max(0.05, Math.min(8, this.zoom.k * f));
+    const k = Math.max(MIN_ZOOM, Math.min(8, this.zoom.k * f));
     const px = cx ?? (this.node.clientWidth || 800) / 2;
     const py = cy ?? this.svgHeight() / 2;
     // Keep the point under the cursor fixed while scaling.
@@ -163,6 +200,15 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     this.viewport.setAttribute("transform", `translate(${x.toFixed(1)},${y.toFixed(1)}) scale(${k.toFixed(4)})`);
     const svg = this.viewport.ownerSVGElement;
     if (svg) svg.setAttribute("height", String(this.svgHeight()));
+    this.node.dataset.zoom = k.toFixed(3);
+    if (this.minimap && this.graphLayout) {
+      // The overview shows while the graph does not fit in the frame.
+      const w = this.node.clientWidth || 800;
+      const h = this.svgHeight();
+      const bigger = this.graphLayout.width * k > w + 1 || this.graphLayout.height * k > h + 1;
+      this.minimap.root.hidden = !bigger;
+      this.minimap.show(-x / k, -y / k, w / k, h / k);
+    }
   }
 
   private wire(svg: SVGSVGElement, visible: VisibleGraph): void {
@@ -217,7 +263,7 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
         if (!ev.ctrlKey && !ev.metaKey) return; // plain wheel keeps scrolling the notebook
         ev.preventDefault();
         const r = svg.getBoundingClientRect();
-        this.zoomBy(ev.deltaY < 0 ? 1.15 : 1 / 1.15, ev.clientX - r.left, ev.clientY - r.top);
+        this.zoomBy(ev.deltaY < 0 ? WHEEL_STEP : 1 / WHEEL_STEP, ev.clientX - r.left, ev.clientY - r.top);
       },
       { passive: false },
     );
@@ -247,8 +293,17 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     }
     const r = svg.getBoundingClientRect();
     card.hidden = false;
-    card.style.left = `${Math.min(ev.clientX - r.left + 14, Math.max(0, r.width - 280))}px`;
-    card.style.top = `${ev.clientY - r.top + 14}px`;
+    // Inside the frame whatever the pointer's position: beside the pointer, flipped to the other
+    // side near the right or bottom edge, and never taller than the frame.
+    card.style.maxHeight = `${Math.max(80, r.height - 8)}px`;
+    const cw = card.offsetWidth || 280;
+    const ch = card.offsetHeight || 160;
+    const px = ev.clientX - r.left;
+    const py = ev.clientY - r.top;
+    const left = px + 14 + cw <= r.width ? px + 14 : px - 14 - cw;
+    const top = py + 14 + ch <= r.height ? py + 14 : py - 14 - ch;
+    card.style.left = `${Math.max(0, Math.min(left, r.width - cw))}px`;
+    card.style.top = `${Math.max(0, Math.min(top, r.height - ch))}px`;
   }
 
   private showDetail(): void {
@@ -291,6 +346,7 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     this.viewport = null;
     this.hoverCard = null;
     this.detail = null;
+    this.minimap = null;
     super.dispose();
   }
 }

@@ -3,6 +3,7 @@ import type { GradState } from "../protocol/graph";
 import { layoutGraph, nodeLabel } from "./layout";
 import { nearestPart } from "./graphPayload";
 import { esc, fmtCell, fmtShape } from "./markup";
+import { constantText } from "../protocol/graphLayout";
 
 /**
  * The graph's fallbacks for viewers without the extension: an SVG laid out kernel-side
@@ -125,7 +126,15 @@ export function graphText(payload: GraphPayload): string {
   const lines = [`computational graph of ${out?.name ?? payload.output}: ${payload.nodes.length} nodes, ${params} parameter${params === 1 ? "" : "s"}`];
   if (payload.truncated) lines.push(`(${payload.truncated.omitted} nodes further from the output are not shown)`);
   for (const n of payload.nodes) {
-    const args = n.op === "leaf" ? n.kind : `${n.op}(${(inputs.get(n.id) ?? []).map((a) => a ?? "…").join(", ")})`;
+    const ins = inputs.get(n.id) ?? [];
+    for (const c of n.constants ?? []) ins[c.argIndex] = constantText(c.value);
+    const s = n.summary;
+    const args =
+      n.op === "leaf"
+        ? n.kind
+        : s
+          ? `${s.times !== undefined ? `${s.times} more iterations of a ${s.period}-op loop body` : `${s.count} ops cut to keep the view small`} (${Object.entries(s.ops).map(([op, k]) => `${k} ${op}`).join(", ")}) <- ${ins.filter(Boolean).join(", ")}`
+          : `${n.op}(${Array.from(ins, (a) => a ?? "…").join(", ")})`;
     const attrs = n.attrs ? ` {${Object.entries(n.attrs).map(([k, v]) => `${k}: ${v}`).join(", ")}}` : "";
     const name = n.name ? ` "${n.name}"` : "";
     const grad = n.grad ? `grad norm ${fmtCell(n.grad.norm)}` : `grad ${GRAD_STATE_TEXT[n.gradState]}`;

@@ -1,67 +1,152 @@
-import { trace } from "../autodiff/trace";
+import { trace, type TraceEntry } from "../autodiff/trace";
 import type { Tensor } from "../tensor/Tensor";
 import type { GraphEdge, GraphNode, GraphPayload, NodeKind } from "../protocol/graph";
 import { PROTOCOL_VERSION } from "../protocol/mime";
 import { summarize } from "./summarize";
 import { nodeRule } from "../symbolic/nodeRule";
+import { isLiteral } from "../symbolic/paths";
+import { finiteOrNull } from "./markup";
+import { groupUnits } from "./graphUnits";
 
 /**
  * The computational graph that produced a tensor, as a GraphPayload: one node per traced
  * tensor (value and gradient summaries, gradient state, scope, attributes) and one edge per op
- * input. Big graphs are cut to the nodes nearest the output, and the payload says how many
- * were left out.
+ * input. Scalar constants are shown in their users' labels (`mul 1.01`); a loop body unrolled
+ * many times is folded (graphUnits.ts); a graph over budget keeps the output, every parameter
+ * and the nodes nearest the output, and each cut part becomes an "n ops" summary node.
  */
 
 export const GRAPH_MAX_NODES = 200;
 
 export interface GraphOptions {
-  /** Keep at most this many nodes, nearest to the output first (default 200). */
+  /** At most this many nodes are drawn individually (default 200); the rest is summarised. */
   maxNodes?: number;
   /** Mark this tensor as where a NaN/Inf first appeared (from an AnomalyError). */
   anomaly?: { tensor: Tensor; message: string };
+  /** "stats": node summaries without the full values of small tensors (bounded bundles). */
+  detail?: "full" | "stats";
 }
 
 export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayload {
   const maxNodes = Math.max(1, Math.floor(opts.maxNodes ?? GRAPH_MAX_NODES));
   const entries = trace(y);
-  const keep = nearestToOutput(entries, maxNodes);
-  const idOf = (k: number) => `n${k}`;
-  const nodes: GraphNode[] = [];
-  const edges: GraphEdge[] = [];
   const last = entries.length - 1;
+  const attrsOf = entries.map((e) => (e.tensor.node ? shortAttrs(e.tensor.node.attrs) : {}));
+  const constant = (e: TraceEntry) => isLiteral(e.tensor);
+  const isParam = (e: TraceEntry) => !e.tensor.node && e.tensor.requiresGrad;
+  const { units, unitOf, loops } = groupUnits(entries, {
+    isConstant: constant,
+    isParam,
+    signature: (e) => {
+      const t = e.tensor;
+      const consts = e.inputs.map((j) => (j !== last && constant(entries[j]) ? String(entries[j].tensor.data[0]) : "")).join(",");
+      return `${t.node ? t.node.op.name : t.requiresGrad ? "param" : "leaf"}|${t.shape.join("x")}|${JSON.stringify(attrsOf[e.id])}|${consts}`;
+    },
+    maxNodes,
+  });
+  const unitId = (k: number) => {
+    const u = units[k];
+    return u.kind === "node" ? `n${u.entry}` : `s${k}`;
+  };
   // Names in the click panel's formulas: the user's, else v<k> by position in the trace.
   const position = new Map(entries.map((e) => [e.tensor.id, e.id]));
   const nameOf = (t: Tensor) => t.name ?? `v${position.get(t.id) ?? "?"}`;
-  for (const e of entries) {
-    if (!keep.has(e.id)) continue;
-    const t = e.tensor;
-    const node: GraphNode = {
-      id: idOf(e.id),
-      op: t.node ? t.node.op.name : "leaf",
-      kind: nodeKind(t, e.id === last),
-      shape: [...t.shape],
-      dtype: t.dtype,
-      value: summarize(t.data, t.shape),
-      grad: null,
-      gradState: t.gradState,
-    };
-    if (t.name) node.name = t.name;
-    if (t.node && t.node.scope.length) node.scope = [...t.node.scope];
-    const attrs = t.node ? shortAttrs(t.node.attrs) : {};
-    if (Object.keys(attrs).length) node.attrs = attrs;
-    // Read .grad only when it exists: reading an unretained intermediate's grad warns the user.
-    if (node.gradState === "computed" && t.grad) node.grad = summarize(t.grad.data, t.grad.shape);
-    if (opts.anomaly && opts.anomaly.tensor === t) node.anomaly = opts.anomaly.message;
-    const rule = t.node ? safeRule(t, nameOf) : null;
-    if (rule) node.rule = rule;
+  const loopScope = loopScopes(loops.map((l) => l.times));
+  const nodes: GraphNode[] = [];
+  let omitted = 0;
+  units.forEach((u, k) => {
+    if (u.kind === "node") {
+      const node = tensorNode(entries[u.entry], u.entry === last, attrsOf[u.entry], opts, nameOf);
+      node.id = unitId(k);
+      const consts = entries[u.entry].inputs.flatMap((j, argIndex) => (j !== last && constant(entries[j]) ? [{ argIndex, value: finiteOrNull(entries[j].tensor.data[0]) }] : []));
+      if (consts.length) node.constants = consts;
+      if (u.loop !== undefined) node.scope = [loopScope[u.loop], ...(node.scope ?? [])];
+      nodes.push(node);
+      return;
+    }
+    const members = u.entries;
+    const tail = entries[members[members.length - 1]];
+    const node = tensorNode(tail, false, {}, opts, nameOf);
+    const ops: Record<string, number> = {};
+    const shapes = new Set<string>();
+    for (const id of members) {
+      const t = entries[id].tensor;
+      const op = t.node ? t.node.op.name : t.requiresGrad ? "parameter" : "input";
+      ops[op] = (ops[op] ?? 0) + 1;
+      if (shapes.size < 4) shapes.add(`[${t.shape.join(",")}]`);
+    }
+    node.id = unitId(k);
+    node.op = "summary";
+    delete node.name;
+    delete node.rule;
+    delete node.attrs;
+    delete node.anomaly;
+    node.summary = { count: members.length, ops, shapes: [...shapes] };
+    const inside = members.filter((id) => isParam(entries[id]));
+    if (inside.length) node.summary.params = { count: inside.length, names: inside.slice(0, 12).map((id) => nameOf(entries[id].tensor)) };
+    if (u.times !== undefined && u.period !== undefined) {
+      node.summary.times = u.times;
+      node.summary.period = u.period;
+    } else omitted += members.length;
+    if (opts.anomaly && members.some((id) => entries[id].tensor === opts.anomaly!.tensor)) node.anomaly = opts.anomaly.message;
+    node.scope = u.loop !== undefined ? [loopScope[u.loop]] : undefined;
+    if (!node.scope) delete node.scope;
     nodes.push(node);
-    e.inputs.forEach((from, argIndex) => {
-      if (keep.has(from)) edges.push({ from: idOf(from), to: idOf(e.id), argIndex, shape: [...entries[from].tensor.shape] });
+  });
+  const edges: GraphEdge[] = [];
+  const seen = new Set<string>();
+  for (const e of entries) {
+    const to = unitOf[e.id];
+    if (to < 0) continue;
+    e.inputs.forEach((j, argIndex) => {
+      const from = unitOf[j];
+      if (from < 0 || from === to) return;
+      const arg = units[to].kind === "node" ? argIndex : 0;
+      const key = `${from}>${to}>${arg}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      edges.push({ from: unitId(from), to: unitId(to), argIndex: arg, shape: [...entries[j].tensor.shape] });
     });
   }
-  const payload: GraphPayload = { version: PROTOCOL_VERSION, kind: "graph", nodes, edges, output: idOf(last) };
-  if (keep.size < entries.length) payload.truncated = { omitted: entries.length - keep.size };
+  const payload: GraphPayload = { version: PROTOCOL_VERSION, kind: "graph", nodes, edges, output: unitId(unitOf[last]) };
+  if (omitted) payload.truncated = { omitted };
   return payload;
+}
+
+/** Scope names of folded loops: "loop ×100", numbered when two loops repeat equally often. */
+function loopScopes(times: number[]): string[] {
+  const seen = new Map<number, number>();
+  return times.map((t) => {
+    const k = (seen.get(t) ?? 0) + 1;
+    seen.set(t, k);
+    return `loop ×${t}${k > 1 ? ` (${k})` : ""}`;
+  });
+}
+
+function tensorNode(e: TraceEntry, isOutput: boolean, attrs: Record<string, string>, opts: GraphOptions, nameOf: (t: Tensor) => string): GraphNode {
+  const t = e.tensor;
+  const node: GraphNode = {
+    id: `n${e.id}`,
+    op: t.node ? t.node.op.name : "leaf",
+    kind: nodeKind(t, isOutput),
+    shape: [...t.shape],
+    dtype: t.dtype,
+    value: summarize(t.data, t.shape),
+    grad: null,
+    gradState: t.gradState,
+  };
+  const stats = opts.detail === "stats";
+  if (stats) delete node.value.values;
+  if (t.name) node.name = t.name;
+  if (t.node && t.node.scope.length) node.scope = [...t.node.scope];
+  if (Object.keys(attrs).length) node.attrs = attrs;
+  // Read .grad only when it exists: reading an unretained intermediate's grad warns the user.
+  if (node.gradState === "computed" && t.grad) node.grad = summarize(t.grad.data, t.grad.shape);
+  if (stats && node.grad) delete node.grad.values;
+  if (opts.anomaly && opts.anomaly.tensor === t) node.anomaly = opts.anomaly.message;
+  const rule = t.node ? safeRule(t, nameOf) : null;
+  if (rule) node.rule = rule;
+  return node;
 }
 
 /** A node's rule for the click panel; a rule that cannot be printed never costs the graph. */
@@ -77,27 +162,6 @@ function nodeKind(t: Tensor, isOutput: boolean): NodeKind {
   if (isOutput) return "output";
   if (t.node) return "intermediate";
   return t.requiresGrad ? "param" : "input";
-}
-
-/** Breadth-first from the output backwards, so a cut graph still shows where the result came from. */
-function nearestToOutput(entries: { id: number; inputs: number[] }[], max: number): Set<number> {
-  const keep = new Set<number>();
-  if (entries.length <= max) {
-    for (const e of entries) keep.add(e.id);
-    return keep;
-  }
-  const queue = [entries.length - 1];
-  keep.add(entries.length - 1);
-  for (let q = 0; q < queue.length && keep.size < max; q++) {
-    for (const i of entries[queue[q]].inputs) {
-      if (keep.size >= max) break;
-      if (!keep.has(i)) {
-        keep.add(i);
-        queue.push(i);
-      }
-    }
-  }
-  return keep;
 }
 
 /** Attributes as short strings for node labels; functions and huge values are left out. */

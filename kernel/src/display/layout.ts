@@ -1,7 +1,7 @@
 import type { GraphNode, GraphPayload } from "../protocol/graph";
 import { ChainlabError } from "../errors";
 import { fmtShape } from "./markup";
-import { elkLayoutOptions, graphNodeWidth } from "../protocol/graphLayout";
+import { elkLayoutOptions, graphNodeLabel, graphNodeWidth } from "../protocol/graphLayout";
 
 /**
  * Layered (Sugiyama) layout of a GraphPayload with ELK, the engine the JupyterLab extension
@@ -41,9 +41,7 @@ export const NODE_HEIGHT = 54;
 
 /** The two text lines of a node: what it is (name or op) and its op and shape. */
 export function nodeLabel(node: GraphNode): { title: string; subtitle: string } {
-  const title = node.name ?? (node.op === "leaf" ? node.kind : node.op);
-  const what = node.op === "leaf" ? (node.name ? node.kind : "") : node.name ? node.op : "";
-  return { title, subtitle: `${what ? what + " " : ""}${fmtShape(node.shape)}` };
+  return graphNodeLabel(node);
 }
 
 export function nodeWidth(node: GraphNode): number {

@@ -5,13 +5,14 @@ import type { ChainPayload } from "../protocol/chain";
 import type { HeatmapPayload } from "../protocol/heatmap";
 import { DisplayHandle, type LiveOptions } from "./DisplayHandle";
 import { kernelTransport, type MimeBundle } from "./kernelTransport";
-import { buildGraphPayload, type GraphOptions } from "./graphPayload";
+import { type GraphOptions } from "./graphPayload";
+import { boundedGraphBundle } from "./graphBudget";
 import { buildHeatmapPayload, matrixView, type HeatmapOptions } from "./heatmapPayload";
 import { boundedHeatmapBundle, boundedTermMap, withinBudget } from "./heatmapBudget";
 import { buildGradNormsPayload, type ParamSource } from "./gradNorms";
 import { buildPlotPayload, type PlotData, type PlotOptions } from "./plotPayload";
 import { gradcheckBundle, type GradcheckReportLike } from "./gradcheckDisplay";
-import { chainBundle, graphBundle, plotBundle } from "./bundles";
+import { chainBundle, plotBundle } from "./bundles";
 import { expandChain, type ExpandOptions } from "../symbolic/expandChain";
 
 /** Options of show.chain: those of the chain-rule engine (`at`, `maxTerms`, `indexNames`, ...). */
@@ -71,7 +72,7 @@ export const show = {
     const target = anomaly ? anomaly.tensor : t;
     checkTensor("show.graph", target, "a Tensor (or an AnomalyError)");
     const graphOpts: GraphOptions = { maxNodes: opts.maxNodes, anomaly: anomaly ?? opts.anomaly };
-    return start(target, (s) => graphBundle(buildGraphPayload(s, graphOpts)), opts);
+    return start(target, (s) => boundedGraphBundle(s, graphOpts), opts);
   },
 
   /**

@@ -17,7 +17,10 @@ export type GradState = "computed" | "not-computed" | "not-required" | "not-reta
 export interface GraphNode {
   /** Stable within one payload: "n0", "n1", ... in topological order. */
   id: string;
-  /** Registry op name ("matmul"), or "leaf" for tensors created directly. */
+  /**
+   * Registry op name ("matmul"), "leaf" for tensors created directly, or "summary" for a node
+   * that stands for several ops (see `summary`); its value and gradient are its last op's.
+   */
   op: string;
   /** User-given name (`{ name: "W" }`), if any. */
   name?: string;
@@ -39,7 +42,32 @@ export interface GraphNode {
    * local partial d(out)/d(input) in index notation (the op's `index` rule). Absent for leaves.
    */
   rule?: NodeRule;
+  /** Scalar constant inputs, shown in the op's label (`mul 1.01`) instead of as nodes. */
+  constants?: { argIndex: number; value: number | null }[];
+  /** For op "summary": what the node holds. */
+  summary?: GraphSummary;
 }
+
+/**
+ * Ops drawn as one node: `times` copies of a loop body of `period` ops (found from the graph's
+ * structure), or a part cut to keep the drawing within budget. Either way it says what it holds.
+ */
+export interface GraphSummary {
+  /** Number of ops (traced tensors) it stands for. */
+  count: number;
+  /** How many of each op, e.g. { mul: 99, add: 99, tanh: 99 }. */
+  ops: Record<string, number>;
+  /** Up to four distinct output shapes inside, as "[3,4]". */
+  shapes: string[];
+  /** Parameters inside (only when a graph has more parameters than half its node budget). */
+  params?: { count: number; names: string[] };
+  /** For folded loops: copies of the body (not counting the one drawn next to it) and its length. */
+  times?: number;
+  period?: number;
+}
+
+/** The most nodes a graph payload may hold: larger ones are refused by the validator. */
+export const GRAPH_MAX_PAYLOAD_NODES = 5000;
 
 export interface NodeRule {
   formula: Rendered;

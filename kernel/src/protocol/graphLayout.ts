@@ -2,6 +2,8 @@
  * How graph diagrams are laid out (ELK, layered, top-down), shared by the kernel's SVG fallback
  * and the extension's interactive view so that both draw the same picture of one graph.
  */
+import type { GraphNode } from "./graph";
+
 export const GRAPH_CHAR_WIDTH = 7.2;
 const NODE_PADDING = 22;
 const NODE_MIN_WIDTH = 64;
@@ -31,4 +33,36 @@ export function elkLayoutOptions(nodeCount: number): Record<string, string> {
     options["elk.layered.crossingMinimization.greedySwitch.type"] = "OFF";
   }
   return options;
+}
+
+function shapeText(shape: readonly number[]): string {
+  return shape.length === 0 ? "scalar" : `[${shape.join(", ")}]`;
+}
+
+/** A constant as a label shows it: 4 significant digits, no trailing zeros. */
+export function constantText(v: number | null): string {
+  return v === null ? "nan" : String(Number(v.toPrecision(4)));
+}
+
+/**
+ * The two text lines of a graph node, the same in the kernel's SVG and the extension: what it
+ * is (name, or op with its scalar constants: `mul 1.01`) and its op and shape. Summary nodes
+ * say what they hold: `99 more iterations` / `297 ops`, and their commonest ops.
+ */
+export function graphNodeLabel(node: GraphNode): { title: string; subtitle: string } {
+  const s = node.summary;
+  if (node.op === "summary" && s && typeof s === "object") {
+    const top = Object.entries(s.ops ?? {})
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([op, n]) => `${n} ${op}`)
+      .join(" · ");
+    const title = typeof s.times === "number" ? `${s.times} more iteration${s.times === 1 ? "" : "s"}` : `${s.count} ops (cut)`;
+    return { title, subtitle: top.length > 34 ? top.slice(0, 33) + "…" : top };
+  }
+  const consts = Array.isArray(node.constants) ? node.constants.map((c) => constantText(c.value)).join(" ") : "";
+  const opText = `${node.op}${consts ? " " + consts : ""}`;
+  const title = node.name ?? (node.op === "leaf" ? node.kind : opText);
+  const what = node.op === "leaf" ? (node.name ? node.kind : "") : node.name ? opText : "";
+  return { title, subtitle: `${what ? what + " " : ""}${shapeText(node.shape)}` };
 }

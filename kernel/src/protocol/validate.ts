@@ -1,5 +1,5 @@
 import { PROTOCOL_VERSION } from "./mime";
-import type { GraphPayload } from "./graph";
+import { GRAPH_MAX_PAYLOAD_NODES, type GraphPayload } from "./graph";
 import type { HeatmapPayload } from "./heatmap";
 import type { ChainPayload } from "./chain";
 import type { PlotPayload } from "./plot";
@@ -27,10 +27,13 @@ export function checkGraphPayload(v: unknown): Checked<GraphPayload> {
   if (h) return { ok: false, error: h };
   const p = v as Record<string, unknown>;
   if (!Array.isArray(p.nodes) || !Array.isArray(p.edges)) return { ok: false, error: "graph payload needs nodes and edges arrays" };
+  if (p.nodes.length > GRAPH_MAX_PAYLOAD_NODES || p.edges.length > 4 * GRAPH_MAX_PAYLOAD_NODES)
+    return { ok: false, error: `graph payload has ${p.nodes.length} nodes and ${p.edges.length} edges; this view draws at most ${GRAPH_MAX_PAYLOAD_NODES} nodes (the kernel summarises bigger graphs)` };
   const ids = new Set<string>();
   for (const n of p.nodes) {
     if (!isObj(n) || typeof n.id !== "string" || typeof n.op !== "string" || !isShape(n.shape))
       return { ok: false, error: "graph node needs id, op and shape" };
+    if (ids.has(n.id)) return { ok: false, error: `graph node id ${JSON.stringify(n.id).slice(0, 40)} appears twice` };
     ids.add(n.id);
   }
   for (const e of p.edges) {
@@ -38,7 +41,32 @@ export function checkGraphPayload(v: unknown): Checked<GraphPayload> {
       return { ok: false, error: "graph edge refers to an unknown node" };
   }
   if (typeof p.output !== "string" || !ids.has(p.output)) return { ok: false, error: "graph output is not a node" };
+  if (hasCycle(p.nodes as { id: string }[], p.edges as { from: string; to: string }[])) return { ok: false, error: "graph edges form a cycle: a computational graph cannot" };
   return { ok: true, payload: v as GraphPayload };
+}
+
+/** Kahn's algorithm: true when some nodes can never be reached in topological order. */
+function hasCycle(nodes: { id: string }[], edges: { from: string; to: string }[]): boolean {
+  const indeg = new Map<string, number>(nodes.map((n) => [n.id, 0]));
+  const out = new Map<string, string[]>();
+  for (const e of edges) {
+    indeg.set(e.to, (indeg.get(e.to) ?? 0) + 1);
+    const list = out.get(e.from);
+    if (list) list.push(e.to);
+    else out.set(e.from, [e.to]);
+  }
+  const ready = nodes.filter((n) => indeg.get(n.id) === 0).map((n) => n.id);
+  let seen = 0;
+  while (ready.length) {
+    const id = ready.pop()!;
+    seen++;
+    for (const to of out.get(id) ?? []) {
+      const d = indeg.get(to)! - 1;
+      indeg.set(to, d);
+      if (d === 0) ready.push(to);
+    }
+  }
+  return seen < nodes.length;
 }
 
 export function checkHeatmapPayload(v: unknown): Checked<HeatmapPayload> {
@@ -46,12 +74,18 @@ export function checkHeatmapPayload(v: unknown): Checked<HeatmapPayload> {
   if (h) return { ok: false, error: h };
   const p = v as Record<string, unknown>;
   if (!isShape(p.shape) || !Array.isArray(p.slices)) return { ok: false, error: "heatmap payload needs shape and slices" };
+  let cells = 0;
   for (const s of p.slices) {
     if (!isObj(s) || !Array.isArray(s.value) || !s.value.every((r) => Array.isArray(r)))
       return { ok: false, error: "heatmap slice needs a value matrix" };
+    for (const r of s.value) cells += (r as unknown[]).length;
+    if (cells > HEATMAP_MAX_PAYLOAD_CELLS) return { ok: false, error: `heatmap payload has more than ${HEATMAP_MAX_PAYLOAD_CELLS} cells; the kernel averages bigger tensors in blocks` };
   }
   return { ok: true, payload: v as HeatmapPayload };
 }
+
+/** The most cells a heatmap payload may hold (the kernel sends far fewer: see budget.ts). */
+const HEATMAP_MAX_PAYLOAD_CELLS = 1_000_000;
 
 export function checkChainPayload(v: unknown): Checked<ChainPayload> {
   const h = header(v, "chain");
