@@ -25,6 +25,8 @@ export {
 } from "./ops/functions";
 export { conv1d, conv2d, maxPool2d, avgPool2d } from "./ops/convFunctions";
 export type { Conv2dOptions, Conv1dOptions, Pool2dOptions } from "./ops/convFunctions";
+export { layerNorm, batchNorm, dropout, embedding, attentionWeights, scaledDotProductAttention } from "./ops/nnFunctions";
+export type { LayerNormOptions, BatchNormOptions, AttentionOptions } from "./ops/nnFunctions";
 export { registry, getOp } from "./ops/registry";
 export { defineOp } from "./ops/custom";
 export type { CustomOpSpec } from "./ops/custom";

@@ -97,3 +97,29 @@ describe("conv and pool: bad input is a ChainlabError naming op, shapes and rule
     expect(f).toThrow(re as RegExp);
   });
 });
+
+describe("layerNorm and batchNorm against the float64 reference", () => {
+  it("layerNorm over the last two axes, with weight and bias", () => {
+    const x = randn([3, 4, 5], { seed: 60, requiresGrad: true });
+    const w = randn([4, 5], { seed: 61, requiresGrad: true });
+    const b = randn([4, 5], { seed: 62, requiresGrad: true });
+    const { y, g, grads } = withGrads((a, ww, bb) => extra.layerNorm(a, [4, 5], { weight: ww, bias: bb, eps: 1e-5 }), [x, w, b], 63);
+    const [ref] = reference([{ kind: "norm", x: nested(x), g: nested(g), axes: [1, 2], eps: 1e-5, weight: [nested(w)], bias: [nested(b)] }]);
+    expectClose(y.data, ref.y, "y");
+    expectClose(grads[0].data, ref.dx, "dX");
+    expectClose(grads[1].data, ref.dw!, "dweight");
+    expectClose(grads[2].data, ref.db!, "dbias");
+  });
+  it("batchNorm in training over N, H, W per channel", () => {
+    const x = randn([4, 3, 2, 3], { seed: 70, requiresGrad: true });
+    const w = randn([3], { seed: 71, requiresGrad: true });
+    const b = randn([3], { seed: 72, requiresGrad: true });
+    const { y, g, grads } = withGrads((a, ww, bb) => extra.batchNorm(a, { weight: ww, bias: bb, training: true, eps: 1e-3 }), [x, w, b], 73);
+    const full = (t: Tensor) => [t.toArray().map((v) => [[v]])];
+    const [ref] = reference([{ kind: "norm", x: nested(x), g: nested(g), axes: [0, 2, 3], eps: 1e-3, weight: full(w), bias: full(b) }]);
+    expectClose(y.data, ref.y, "y");
+    expectClose(grads[0].data, ref.dx, "dX");
+    expectClose(grads[1].data, ref.dw!, "dweight");
+    expectClose(grads[2].data, ref.db!, "dbias");
+  });
+});

@@ -1,62 +1,19 @@
 /**
- * nn/: small building blocks for notebooks (Linear, MLP). Layers run their ops inside a scope
- * ("Linear#2") so graph views can fold a layer into one box. Weights are [in, out] and a layer
+ * nn/: building blocks for notebooks (Linear, MLP here; conv, pooling, norms, dropout, embedding,
+ * attention in layers.ts). Layers run their ops inside a scope ("Linear#2") so graph views can
+ * fold a layer into one box. Weights are [in, out] and a layer
  * computes x W + b, so the chain-rule display reads dL/dW = X^T G.
  */
 import { fail } from "../errors";
-import { Tensor } from "../tensor/Tensor";
-import { randn, zeros } from "../tensor/creation";
+import type { Tensor } from "../tensor/Tensor";
 import { describe } from "../tensor/shape";
-import { withScope } from "../ops/mode";
 import * as F from "../ops/functions";
 
-export abstract class Module {
-  abstract forward(x: Tensor): Tensor;
-  abstract parameters(): Tensor[];
-  /** Applies the module: `layer.call(x)`. */
-  call(x: Tensor): Tensor {
-    return this.forward(x);
-  }
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.zeroGrad();
-  }
-}
+import { Module } from "./Module";
+import { Linear, type LinearOptions } from "./Linear";
 
-export interface LinearOptions {
-  bias?: boolean;
-  seed?: number;
-  /** Name prefix for W and b (default "L"): weights are named `${name}.W`, `${name}.b`. */
-  name?: string;
-  /** Initial weight scale: "he" (sqrt(2/in), for ReLU), "xavier" (sqrt(1/in)) or a number. */
-  init?: "he" | "xavier" | number;
-}
-
-export class Linear extends Module {
-  readonly W: Tensor;
-  readonly b: Tensor | null;
-  readonly name: string;
-  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
-    super();
-    for (const [k, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const)
-      if (!Number.isInteger(v) || (v as number) < 1) fail("Linear", `${k} must be a positive integer, got ${describe(v)}`);
-    this.name = opts.name ?? "L";
-    const scale = typeof opts.init === "number" ? opts.init : opts.init === "xavier" ? Math.sqrt(1 / inFeatures) : Math.sqrt(2 / inFeatures);
-    const W = randn([inFeatures, outFeatures], { seed: opts.seed });
-    for (let i = 0; i < W.data.length; i++) W.data[i] *= scale;
-    W.requiresGrad = true;
-    this.W = W.named(`${this.name}.W`);
-    this.b = opts.bias === false ? null : zeros([outFeatures], { requiresGrad: true, name: `${this.name}.b` });
-  }
-  forward(x: Tensor): Tensor {
-    return withScope(`Linear ${this.name}`, () => {
-      const y = F.matmul(x, this.W);
-      return this.b ? F.add(y, this.b) : y;
-    });
-  }
-  parameters(): Tensor[] {
-    return this.b ? [this.W, this.b] : [this.W];
-  }
-}
+export { Module, Linear };
+export type { LinearOptions };
 
 export type Activation = "relu" | "tanh" | "sigmoid";
 
@@ -79,7 +36,13 @@ export class MLP extends Module {
     });
     return h;
   }
-  parameters(): Tensor[] {
-    return this.layers.flatMap((l) => l.parameters());
+  override children(): [string, Module][] {
+    return this.layers.map((l, i) => [String(i), l]);
   }
 }
+
+export {
+  Conv2d, MaxPool2d, AvgPool2d, LayerNorm, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Sequential, Flatten,
+  MultiheadAttention, ReLU,
+} from "./layers";
+export type { Conv2dLayerOptions } from "./layers";
