@@ -14,6 +14,7 @@ import { buildPlotPayload, type PlotData, type PlotOptions } from "./plotPayload
 import { gradcheckBundle, type GradcheckReportLike } from "./gradcheckDisplay";
 import { chainBundle, plotBundle } from "./bundles";
 import { expandChain, type ExpandOptions } from "../symbolic/expandChain";
+import { activationMapsPayload, filterGridPayload, type GridOptions } from "./filterGrid";
 
 /** Options of show.chain: those of the chain-rule engine (`at`, `maxTerms`, `indexNames`, ...). */
 export type ChainOptions = ExpandOptions;
@@ -83,6 +84,27 @@ export const show = {
     checkTensor("show.heatmap", t);
     buildHeatmapPayload(t, opts); // validates the options before anything is sent
     return start(t, (s, frame) => boundedHeatmapBundle(s, opts, opts.live ? frame : undefined), opts);
+  },
+
+  /**
+   * A conv weight [out, in, kh, kw] as a grid of its filters (row = out channel, column = in
+   * channel), its gradient's grid beside it once computed; live like show.heatmap.
+   * @example const f = show.filters(conv.weight, { live: true }); ... f.update();
+   */
+  filters(W: Tensor, opts: GridOptions & LiveOptions = {}): DisplayHandle<Tensor> {
+    checkTensor("show.filters", W);
+    filterGridPayload(W, opts);
+    return start(W, (s, frame) => withinBudget((o) => ({ ...filterGridPayload(s, o), ...(opts.live ? { frame } : {}) }), opts), opts);
+  },
+
+  /**
+   * Activation maps [N, C, H, W] of one sample (default 0): one map per channel, side by side.
+   * @example show.activations(conv.call(x), { sample: 3 })
+   */
+  activations(A: Tensor, opts: GridOptions & LiveOptions = {}): DisplayHandle<Tensor> {
+    checkTensor("show.activations", A);
+    activationMapsPayload(A, opts);
+    return start(A, (s, frame) => withinBudget((o) => ({ ...activationMapsPayload(s, o), ...(opts.live ? { frame } : {}) }), opts), opts);
   },
 
   /**
