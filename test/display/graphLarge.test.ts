@@ -110,7 +110,8 @@ describe("graphs without repeats, over budget", () => {
 
 describe("recurrences fold", () => {
   it("an RNN unrolled 60 steps: W and U are kept once, the step body folds", () => {
-    const W = randn([8, 8], { requiresGrad: true, seed: 1 }).named("W");
+    // W is itself computed (scaled once): shared tensors fold by identity, parameters or not.
+    const W = randn([8, 8], { requiresGrad: true, seed: 1 }).mul(0.4).named("W");
     const U = randn([8, 3], { requiresGrad: true, seed: 2 }).named("U");
     let h = tensor(new Array(8).fill(0));
     let loss = tensor(0);
@@ -122,7 +123,8 @@ describe("recurrences fold", () => {
     const loops = p.nodes.filter((n) => n.summary?.times !== undefined);
     expect(loops).toHaveLength(1);
     expect(loops[0].summary!.times! + 1).toBeGreaterThanOrEqual(58);
-    expect(p.nodes.filter((n) => n.kind === "param").map((n) => n.name).sort()).toEqual(["U", "W"]);
+    expect(p.nodes.filter((n) => n.kind === "param")).toHaveLength(2);
+    expect(p.nodes.filter((n) => n.name === "W" || n.name === "U")).toHaveLength(2);
     expect(p.nodes.length).toBeLessThan(40);
     expect(paramsReachOutput(p)).toBe(true);
   });

@@ -32,6 +32,7 @@ READING_ORDER = [
     "05-broadcasting-and-batches.ipynb",
     "06-train-an-mlp.ipynb",
     "07-debugging-gradients.ipynb",
+    "10-real-size-models.ipynb",
     "assignments/backprop-assignment.ipynb",
 ]
 RELEASE = "assignments/release/backprop-assignment.ipynb"
@@ -45,6 +46,7 @@ EXPECTED = {
     "05-broadcasting-and-batches.ipynb": {"graph": 1, "chain": 3, "heatmap": 2},
     "06-train-an-mlp.ipynb": {"graph": 1, "heatmap": 4, "plot": 1},
     "07-debugging-gradients.ipynb": {"graph": 3, "plot": 3},
+    "10-real-size-models.ipynb": {"graph": 3, "chain": 2, "heatmap": 2, "plot": 2},
     "assignments/backprop-assignment.ipynb": {"heatmap": 0},
 }
 
@@ -229,3 +231,36 @@ def test_07_anomaly_and_shape_error(run_notebook):
     assert len(bars) >= 3
     sig = bars[0]["series"][0]["y"]
     assert bars[0]["yScale"] == "log" and sig[0] < sig[-1] / 1000, "sigmoid net: gradient norms should vanish towards the input"
+
+
+# Byte budgets of kernel/src/protocol/budget.ts, per full MIME bundle.
+BUNDLE_BUDGET = {"heatmap": 100_000, "graph": 300_000, "chain": 300_000, "plot": 100_000}
+
+
+def test_10_real_size_outputs_stay_small(run_notebook):
+    """Real-size models: every output within its view's budget, the saved notebook under 2 MB."""
+    run = run_notebook("10-real-size-models.ipynb")
+    assert run.error is None, run.error
+    for kind, budget in BUNDLE_BUDGET.items():
+        for i, _, bundle, _ in run.of_kind(kind):
+            size = len(json.dumps(bundle, ensure_ascii=False).encode("utf-8"))
+            assert size <= budget, f"cell {i}: {kind} bundle is {size} bytes (budget {budget})"
+    saved = nbformat.writes(run.nb).encode("utf-8")
+    assert len(saved) < 2_000_000, f"saved with outputs the notebook is {len(saved)} bytes"
+    graphs = [p for _, p, _, _ in run.of_kind("graph")]
+    # The RNN and the 2,000-op loop fold: a loop summary node, the parameters kept with gradients.
+    loops = [g for g in graphs if any(n.get("summary", {}).get("times") for n in g["nodes"])]
+    assert len(loops) >= 2, "the RNN and the 2,000-op loop did not fold"
+    for g in loops:
+        params = [n for n in g["nodes"] if n["kind"] == "param"]
+        assert params and all(n["gradState"] == "computed" for n in params)
+        assert not any(n["op"] == "leaf" and n["kind"] == "input" and n["shape"] == [] for n in g["nodes"]), "a scalar constant is a node"
+    chains = [p for _, p, _, _ in run.of_kind("chain")]
+    long = [c for c in chains if any(path.get("stepsOmitted") for path in c["paths"])]
+    assert long, "the 2,002-step path was written out in full"
+    assert all(c["numeric"]["pass"] for c in chains)
+    rnn = [c for c in chains if c.get("pathsOmitted")]
+    # U enters all 60 steps; from step t the loss is reached through h_t .. h_60: 60 * 61 / 2 paths.
+    assert rnn and rnn[0]["pathsOmitted"] + len(rnn[0]["paths"]) == 60 * 61 // 2
+    heat = [p for _, p, _, _ in run.of_kind("heatmap") if p["shape"] == [512, 512]]
+    assert heat and heat[0]["downsampled"]["rowStride"] > 1

@@ -51,15 +51,15 @@ export function groupUnits(entries: readonly TraceEntry[], o: UnitOptions): Unit
   const order: number[] = [];
   const pos = new Int32Array(n).fill(-1);
   for (const e of entries) if (!constant[e.id]) pos[e.id] = order.push(e.id) - 1;
-  // Structural signature per position: inputs by relative position, shared parameters (an RNN's
-  // W, used by every copy of the body) by identity.
+  // Structural signature per position: inputs by relative position, shared tensors (an RNN's W,
+  // used by every copy of the body; a parameter used twice) by identity.
   const uses = new Int32Array(n);
   for (const e of entries) for (const j of e.inputs) uses[j]++;
   const ids = new Map<string, number>();
   const sig = new Int32Array(order.length);
   order.forEach((id, i) => {
     const e = entries[id];
-    const ins = e.inputs.map((j) => (constant[j] ? "c" : o.isParam(entries[j]) && uses[j] > 1 ? `P${j}` : `R${i - pos[j]}`));
+    const ins = e.inputs.map((j) => (constant[j] ? "c" : uses[j] >= MIN_TIMES || (o.isParam(entries[j]) && uses[j] > 1) ? `P${j}` : `R${i - pos[j]}`));
     const key = `${o.signature(e)}|${ins.join(",")}`;
     let s = ids.get(key);
     if (s === undefined) ids.set(key, (s = ids.size));
