@@ -1,0 +1,181 @@
+/**
+ * The page side of the browser kernel: a JupyterLite BaseKernel that forwards each cell to its
+ * Web Worker and turns the worker's messages into Jupyter iopub messages. Interrupt and crashes
+ * end the worker and start a new one (JavaScript cannot stop a running loop any other way
+ * without cross-origin isolation), and the cell's output says so.
+ */
+import type { KernelMessage } from "@jupyterlab/services";
+import { BaseKernel, type IKernel } from "@jupyterlite/services";
+import type { FromWorker, ToWorker } from "./messages";
+
+type ExecuteReply = KernelMessage.IExecuteReplyMsg["content"];
+type Header = KernelMessage.IHeader<KernelMessage.MessageType> | undefined;
+
+const LANGUAGE_INFO = {
+  name: "typescript",
+  version: "5",
+  mimetype: "text/typescript",
+  file_extension: ".ts",
+  codemirror_mode: { name: "javascript", typescript: true },
+  pygments_lexer: "typescript",
+  nbconvert_exporter: "script",
+};
+
+export const RESTART_NOTE = "the worker was restarted: variables and imports from earlier cells are gone; re-run the cells you need.";
+
+export class ChainlabLiteKernel extends BaseKernel implements IKernel {
+  private worker: Worker | null = null;
+  private workerReady: Promise<void>;
+  private nextId = 0;
+  private pending: { id: number; header: Header; resolve: (r: ExecuteReply) => void } | null = null;
+  /** Header of the latest cell: late outputs (timers, live handles) go there, as in tslab. */
+  private cellHeader: Header;
+
+  constructor(
+    options: IKernel.IOptions,
+    private readonly workerUrl: string,
+  ) {
+    super(options);
+    this.workerReady = this.startWorker();
+  }
+
+  get ready(): Promise<void> {
+    return this.workerReady;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.worker?.terminate();
+    this.worker = null;
+    super.dispose();
+  }
+
+  private startWorker(): Promise<void> {
+    this.worker?.terminate();
+    const worker = new Worker(this.workerUrl);
+    this.worker = worker;
+    return new Promise<void>((resolve, reject) => {
+      worker.addEventListener("message", (e: MessageEvent<FromWorker>) => {
+        if (e.data.type === "ready") resolve();
+        else this.onWorkerMessage(e.data);
+      });
+      worker.addEventListener("error", (e: ErrorEvent) => {
+        e.preventDefault();
+        const what = e.message || "the worker script failed";
+        reject(new Error(what));
+        this.restartAfter(`the kernel's worker crashed (${what})`);
+      });
+    });
+  }
+
+  /** Ends the running cell (if any) with an error saying what happened, and starts a new worker. */
+  private restartAfter(reason: string): void {
+    if (this.worker === null) return;
+    this.worker.terminate();
+    this.worker = null;
+    const p = this.pending;
+    this.pending = null;
+    const text = `${reason}; ${RESTART_NOTE}`;
+    if (p) this.finish(p, { ok: false, ename: "KernelRestarted", evalue: text, traceback: [`KernelRestarted: ${text}`] });
+    else this.stream({ name: "stderr", text: `${text}\n` }, this.cellHeader);
+    this.workerReady = this.startWorker();
+  }
+
+  /** Called for the Interrupt button (see plugin.ts): stops the running cell by replacing the worker. */
+  interrupt(): void {
+    if (this.pending) this.restartAfter("Interrupted");
+  }
+
+  private onWorkerMessage(m: FromWorker): void {
+    const header = this.pending?.header ?? this.cellHeader;
+    switch (m.type) {
+      case "stream":
+        this.stream({ name: m.name, text: m.text }, header);
+        break;
+      case "display": {
+        const base = { data: m.data as never, metadata: m.metadata as never };
+        if (m.update && m.displayId) this.updateDisplayData({ ...base, transient: { display_id: m.displayId } }, header);
+        else this.displayData(m.displayId ? { ...base, transient: { display_id: m.displayId } } : base, header);
+        break;
+      }
+      case "clear":
+        this.clearOutput({ wait: m.wait }, header);
+        break;
+      case "result":
+        this.publishExecuteResult({ execution_count: this.executionCount, data: m.data as never, metadata: {} }, header);
+        break;
+      case "crash":
+        this.restartAfter(`the kernel's worker stopped: ${m.reason}`);
+        break;
+      case "done":
+        if (this.pending && this.pending.id === m.id) {
+          const p = this.pending;
+          this.pending = null;
+          this.finish(p, m);
+        }
+        break;
+    }
+  }
+
+  private finish(
+    p: { header: Header; resolve: (r: ExecuteReply) => void },
+    m: { ok: true } | { ok: false; ename: string; evalue: string; traceback: string[] },
+  ): void {
+    if (m.ok) {
+      p.resolve({ status: "ok", execution_count: this.executionCount, user_expressions: {}, payload: [] } as ExecuteReply);
+      return;
+    }
+    const error = { ename: m.ename, evalue: m.evalue, traceback: m.traceback };
+    this.publishExecuteError(error, p.header);
+    p.resolve({ status: "error", execution_count: this.executionCount, ...error } as ExecuteReply);
+  }
+
+  async kernelInfoRequest(): Promise<KernelMessage.IInfoReplyMsg["content"]> {
+    return {
+      status: "ok",
+      protocol_version: "5.3",
+      implementation: "chainlab-lite",
+      implementation_version: "0.1.0",
+      language_info: LANGUAGE_INFO,
+      banner: "TypeScript with chainlab, running in this browser tab (Web Worker); no server.",
+      help_links: [],
+    } as KernelMessage.IInfoReplyMsg["content"];
+  }
+
+  async executeRequest(content: KernelMessage.IExecuteRequestMsg["content"]): Promise<ExecuteReply> {
+    try {
+      await this.workerReady;
+    } catch {
+      await this.workerReady; // the first worker failed and a new one was started
+    }
+    const header = this.parentHeader;
+    this.cellHeader = header;
+    const id = ++this.nextId;
+    return new Promise<ExecuteReply>((resolve) => {
+      this.pending = { id, header, resolve };
+      const msg: ToWorker = { type: "execute", id, code: content.code };
+      this.worker!.postMessage(msg);
+    });
+  }
+
+  async completeRequest(content: KernelMessage.ICompleteRequestMsg["content"]): Promise<KernelMessage.ICompleteReplyMsg["content"]> {
+    return { status: "ok", matches: [], cursor_start: content.cursor_pos, cursor_end: content.cursor_pos, metadata: {} };
+  }
+
+  async inspectRequest(): Promise<KernelMessage.IInspectReplyMsg["content"]> {
+    return { status: "ok", found: false, data: {}, metadata: {} };
+  }
+
+  async isCompleteRequest(): Promise<KernelMessage.IIsCompleteReplyMsg["content"]> {
+    return { status: "unknown" };
+  }
+
+  async commInfoRequest(): Promise<KernelMessage.ICommInfoReplyMsg["content"]> {
+    return { status: "ok", comms: {} };
+  }
+
+  inputReply(): void {}
+  async commOpen(): Promise<void> {}
+  async commMsg(): Promise<void> {}
+  async commClose(): Promise<void> {}
+}

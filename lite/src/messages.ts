@@ -1,0 +1,18 @@
+/**
+ * The messages between the page-side kernel (kernel.ts) and its Web Worker (worker.ts). Plain
+ * data only (structured clone); one execute at a time, so replies carry the request's id.
+ */
+
+export type MimeBundle = Record<string, unknown>;
+
+export type ToWorker = { type: "execute"; id: number; code: string };
+
+export type FromWorker =
+  | { type: "ready"; chainlabVersion: string }
+  | { type: "stream"; id: number; name: "stdout" | "stderr"; text: string }
+  | { type: "display"; id: number; data: MimeBundle; metadata: Record<string, unknown>; displayId?: string; update: boolean }
+  | { type: "clear"; id: number; wait: boolean }
+  | { type: "crash"; reason: string }
+  | { type: "result"; id: number; data: MimeBundle }
+  | { type: "done"; id: number; ok: true }
+  | { type: "done"; id: number; ok: false; ename: string; evalue: string; traceback: string[] };
