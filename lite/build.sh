@@ -9,6 +9,7 @@ VENV_PY=${CHAINLAB_VENV_PY:-$ROOT/.venv/bin/python}
 CORE_PATH=$("$VENV_PY" -c 'import jupyterlab, os; print(os.path.join(os.path.dirname(jupyterlab.__file__), "staging"))')
 
 "$ROOT/node_modules/.bin/tsc" -p tsconfig.json
+"$ROOT/node_modules/.bin/tsc" -p tsconfig.worker.json  # type-checks the worker (esbuild only strips types)
 log=$(mktemp)
 node "$ROOT/node_modules/@jupyterlab/builder/lib/build-labextension.js" --core-path "$CORE_PATH" . >"$log" 2>&1 \
   || { cat "$log" >&2; rm -f "$log"; exit 1; }
