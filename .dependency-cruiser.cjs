@@ -51,6 +51,13 @@ module.exports = {
       to: { pathNot: `${K}protocol/` },
     },
     {
+      name: "browser-safe-below-jupyter",
+      comment: "Everything below jupyter/ runs in a browser (npm run build:browser, the JupyterLite kernel): no Node built-ins",
+      severity: "error",
+      from: { path: K, pathNot: `${K}jupyter/` },
+      to: { dependencyTypes: ["core"] },
+    },
+    {
       name: "no-unresolvable",
       comment: "An import that does not resolve would hide a dependency from these rules",
       severity: "error",

@@ -8,7 +8,7 @@ import tseslint from "typescript-eslint";
 const node = { process: "readonly", console: "readonly", performance: "readonly", setImmediate: "readonly", global: "readonly", Buffer: "readonly" };
 
 export default tseslint.config(
-  { ignores: ["**/lib/**", "**/dist/**", "**/node_modules/**", "chainlab_jupyterlab/**", ".venv/**", "test-results/**"] },
+  { ignores: ["**/lib/**", "**/dist/**", "**/node_modules/**", "chainlab_jupyterlab/**", "lite/_output/**", "lite/labextension/**", ".venv/**", "test-results/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // Node scripts: the kernel's bin entry (CommonJS) and the benchmark drivers.
-    files: ["kernel/bin/**/*.js", "kernel/scripts/**/*.mjs", "bench/**/*.mjs", "**/*.cjs"],
+    files: ["kernel/bin/**/*.js", "kernel/scripts/**/*.mjs", "lite/*.mjs", "bench/**/*.mjs", "**/*.cjs"],
     languageOptions: { globals: { ...node, require: "readonly", module: "writable", __dirname: "readonly" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },

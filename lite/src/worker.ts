@@ -13,7 +13,7 @@ import type { FromWorker, ToWorker } from "./messages";
 
 declare const self: {
   postMessage(m: FromWorker): void;
-  addEventListener(type: string, fn: (e: any) => void): void;
+  addEventListener(type: string, fn: (e: never) => void): void;
   close(): void;
 };
 
