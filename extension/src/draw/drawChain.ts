@@ -9,22 +9,23 @@ import { htmlEl } from "./svg";
  * partial, index form, delta collapse, compact form, broadcast reduction), then the numeric
  * check. Maths goes into `.cl-math` elements as TeX *text* ("\[ ... \]") for the renderer's
  * latexTypesetter; each also keeps the plain-text form in `data-text`/title for copy and
- * for when no typesetter is available.
+ * for when no typesetter is available. Payloads arrive validated (protocol/validate.ts), so
+ * nothing here re-checks their fields.
  */
 
 export function mathBlock(doc: Document, r: Rendered | undefined, label: string, palette = new IndexPalette()): HTMLDivElement | null {
-  if (!r || typeof r.latex !== "string") return null;
+  if (!r) return null;
   const row = htmlEl(doc, "div", "cl-chain-row");
   row.appendChild(htmlEl(doc, "div", "cl-chain-label", label));
   const math = htmlEl(doc, "div", "cl-math", `\\[${colorSummedIndices(r.latex, palette)}\\]`);
-  math.dataset.text = typeof r.text === "string" ? r.text : "";
+  math.dataset.text = r.text;
   math.title = math.dataset.text;
   row.appendChild(math);
   return row;
 }
 
 function stepTitle(step: ChainStep, n: number): string {
-  return `Step ${n}: through ${step.op}, from ∂L/∂${step.to} ${shapeText(step.toShape ?? [])} to ∂L/∂${step.from} ${shapeText(step.fromShape ?? [])}`;
+  return `Step ${n}: through ${step.op}, from ∂L/∂${step.to} ${shapeText(step.toShape)} to ∂L/∂${step.from} ${shapeText(step.fromShape)}`;
 }
 
 export function drawStep(doc: Document, step: ChainStep, n: number, open: boolean, palette = new IndexPalette()): HTMLDetailsElement {
@@ -37,15 +38,15 @@ export function drawStep(doc: Document, step: ChainStep, n: number, open: boolea
     mathBlock(doc, step.indexForm, "index form", palette),
     mathBlock(doc, step.collapsed, "deltas collapsed", palette),
   ];
-  if (Array.isArray(step.renamed) && step.renamed.length) rows.push(htmlEl(doc, "div", "cl-chain-note", `renamed: ${step.renamed.join(", ")}`));
+  if (step.renamed.length) rows.push(htmlEl(doc, "div", "cl-chain-note", `renamed: ${step.renamed.join(", ")}`));
   rows.push(mathBlock(doc, step.compact, "compact form", palette));
-  if (typeof step.einsum === "string") rows.push(htmlEl(doc, "div", "cl-chain-note cl-mono", `einsum: ${step.einsum}`));
+  if (step.einsum !== undefined) rows.push(htmlEl(doc, "div", "cl-chain-note cl-mono", `einsum: ${step.einsum}`));
   if (step.broadcast) {
     const b = htmlEl(doc, "div", "cl-chain-broadcast");
-    b.appendChild(htmlEl(doc, "div", "cl-chain-label", `broadcast undone: sum over axes [${(step.broadcast.axes ?? []).join(", ")}]`));
+    b.appendChild(htmlEl(doc, "div", "cl-chain-label", `broadcast undone: sum over axes [${step.broadcast.axes.join(", ")}]`));
     const m = mathBlock(doc, step.broadcast, "reduction", palette);
     if (m) b.appendChild(m);
-    if (typeof step.broadcast.why === "string") b.appendChild(htmlEl(doc, "div", "cl-chain-note", step.broadcast.why));
+    b.appendChild(htmlEl(doc, "div", "cl-chain-note", step.broadcast.why));
     rows.push(b);
   }
   for (const r of rows) if (r) details.appendChild(r);
@@ -55,19 +56,18 @@ export function drawStep(doc: Document, step: ChainStep, n: number, open: boolea
 /** The summed index names of a term list, in first-seen order, so colours stay stable. */
 export function summedIndices(numeric: ChainNumeric): string[] {
   const names: string[] = [];
-  for (const t of numeric.terms ?? []) for (const k of Object.keys(t.indices ?? {})) if (!names.includes(k)) names.push(k);
+  for (const t of numeric.terms) for (const k of Object.keys(t.indices)) if (!names.includes(k)) names.push(k);
   return names;
 }
 
 /** Terms sorted by |value|, largest first; zero (delta-killed) terms last. */
 export function sortedTerms(numeric: ChainNumeric) {
-  return [...(numeric.terms ?? [])].sort((a, b) => Number(a.zero) - Number(b.zero) || Math.abs(b.value) - Math.abs(a.value));
+  return [...numeric.terms].sort((a, b) => Number(a.zero) - Number(b.zero) || Math.abs(b.value) - Math.abs(a.value));
 }
 
 export function drawNumeric(doc: Document, numeric: ChainNumeric, paramName: string): HTMLDivElement {
   const box = htmlEl(doc, "div", "cl-chain-numeric");
-  const at = Array.isArray(numeric.at) ? numeric.at : [];
-  box.appendChild(htmlEl(doc, "div", "cl-chain-label", `Numbers for ∂L/∂${indexText(paramName, at)}`));
+  box.appendChild(htmlEl(doc, "div", "cl-chain-label", `Numbers for ∂L/∂${indexText(paramName, numeric.at)}`));
   const indices = summedIndices(numeric);
   const table = htmlEl(doc, "table", "cl-terms");
   const head = htmlEl(doc, "tr");
@@ -77,8 +77,8 @@ export function drawNumeric(doc: Document, numeric: ChainNumeric, paramName: str
   table.appendChild(head);
   for (const t of sortedTerms(numeric)) {
     const tr = htmlEl(doc, "tr", t.zero ? "cl-term cl-term--zero" : "cl-term");
-    indices.forEach((k, i) => tr.appendChild(htmlEl(doc, "td", `cl-idx cl-idx-${i % INDEX_COLORS.length}`, String(t.indices?.[k] ?? ""))));
-    const factors = (t.factors ?? []).map((f) => `${f.text} = ${formatNumber(f.value)}`).join(" · ");
+    indices.forEach((k, i) => tr.appendChild(htmlEl(doc, "td", `cl-idx cl-idx-${i % INDEX_COLORS.length}`, String(t.indices[k] ?? ""))));
+    const factors = t.factors.map((f) => `${f.text} = ${formatNumber(f.value)}`).join(" · ");
     tr.appendChild(htmlEl(doc, "td", "cl-mono", factors));
     tr.appendChild(htmlEl(doc, "td", "cl-num", formatNumber(t.value)));
     table.appendChild(tr);
@@ -112,20 +112,20 @@ export function drawNumeric(doc: Document, numeric: ChainNumeric, paramName: str
 
 function drawPath(doc: Document, payload: ChainPayload, path: ChainPath, index: number, palette: IndexPalette): HTMLDivElement {
   const box = htmlEl(doc, "div", "cl-chain-path");
-  const route = (path.nodes ?? []).join(" → ");
+  const route = path.nodes.join(" → ");
   box.appendChild(htmlEl(doc, "div", "cl-chain-path-title", payload.paths.length > 1 ? `Path ${index + 1}: ${route}` : route));
-  const steps = Array.isArray(path.steps) ? path.steps : [];
-  const gap = path.stepsOmitted && typeof path.stepsOmitted.count === "number" ? path.stepsOmitted : null;
+  const steps = path.steps;
+  const gap = path.stepsOmitted ?? null;
   steps.forEach((s, i) => {
     if (gap && i === gap.after) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `… ${gap.count} steps not written out (the numbers include them) …`));
     box.appendChild(drawStep(doc, s, i + 1, steps.length <= 3 || i === 0, palette));
   });
   if (gap && gap.after >= steps.length) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `… ${gap.count} steps not written out (the numbers include them) …`));
-  if (typeof path.folded === "number" && path.folded > 0) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `${path.folded} steps folded into the summary`));
+  if (path.folded !== undefined && path.folded > 0) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `${path.folded} steps folded into the summary`));
   const sub = mathBlock(doc, path.substituted, "all steps substituted", palette);
   if (sub) box.appendChild(sub);
   if (path.numeric && payload.paths.length > 1) box.appendChild(drawNumeric(doc, path.numeric, payload.param.name));
-  if (path.contributions && Array.isArray(path.contributions.values)) {
+  if (path.contributions) {
     const c = path.contributions;
     const rows = c.shape.length >= 2 ? c.shape[c.shape.length - 2] : 1;
     const cols = c.values.length / Math.max(1, rows);
@@ -149,13 +149,13 @@ export function drawChain(doc: Document, payload: ChainPayload): HTMLDivElement 
     root.appendChild(htmlEl(doc, "div", "cl-chain-note", `${payload.param.name} reaches ${payload.output.name} along ${payload.paths.length} paths: their contributions add.`));
   }
   // Summed indices get the same colour in every formula as in the term table.
-  const palette = new IndexPalette(payload.numeric && typeof payload.numeric === "object" ? summedIndices(payload.numeric) : []);
+  const palette = new IndexPalette(summedIndices(payload.numeric));
   payload.paths.forEach((p, i) => root.appendChild(drawPath(doc, payload, p, i, palette)));
-  if (typeof payload.pathsOmitted === "number" && payload.pathsOmitted > 0)
+  if (payload.pathsOmitted !== undefined && payload.pathsOmitted > 0)
     root.appendChild(htmlEl(doc, "div", "cl-chain-note", `${payload.pathsOmitted} more paths are not expanded; the numbers include them.`));
-  for (const t of Array.isArray(payload.trimmed) ? payload.trimmed : []) if (typeof t === "string") root.appendChild(htmlEl(doc, "div", "cl-chain-note cl-trimmed", t));
+  for (const t of payload.trimmed ?? []) root.appendChild(htmlEl(doc, "div", "cl-chain-note cl-trimmed", t));
   root.appendChild(drawNumeric(doc, payload.numeric, payload.param.name));
-  if (payload.jacobian && Array.isArray(payload.jacobian.blocks)) {
+  if (payload.jacobian) {
     const jac = htmlEl(doc, "div", "cl-chain-jacobian");
     jac.appendChild(htmlEl(doc, "div", "cl-chain-label", `Jacobian ${shapeText(payload.jacobian.shape)}`));
     for (const b of payload.jacobian.blocks) jac.appendChild(drawMatrixTable(doc, b.values, `∂${indexText(payload.output.name, b.index)}/∂${payload.param.name}`));

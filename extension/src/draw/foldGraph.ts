@@ -131,7 +131,7 @@ export function foldGraph(payload: GraphPayload, expanded: ReadonlySet<string>):
     const key = `${from}->${to}`;
     if (seen.has(key)) return;
     seen.add(key);
-    edges.push({ id: `e${i}`, from, to, shape: Array.isArray(e.shape) ? e.shape : [] });
+    edges.push({ id: `e${i}`, from, to, shape: e.shape });
   });
   return { nodes, edges };
 }

@@ -58,7 +58,7 @@ export function maxAbs(m: readonly (readonly (number | null)[])[]): number {
 
 /** Which matrices to draw: the payload's wish, minus a gradient that is not there. */
 export function panels(payload: HeatmapPayload, slice: HeatmapSlice): ("value" | "grad")[] {
-  const hasGrad = Array.isArray(slice.grad);
+  const hasGrad = slice.grad !== null;
   if (payload.show === "grad") return hasGrad ? ["grad"] : ["value"];
   if (payload.show === "both" && hasGrad) return ["value", "grad"];
   return ["value"];
@@ -183,7 +183,7 @@ export function contributionFigure(
   theme: ThemeColors,
 ): PlotFigure {
   const m = maxAbs(contribution.values) || 1;
-  const st = Array.isArray(contribution.stride) && contribution.stride.length === 2 ? contribution.stride : null;
+  const st = contribution.stride ?? null;
   // Block means: axis labels are element indices (cell k stands for k * stride), and the title says so.
   const axis = (n: number, s: number) => Array.from({ length: n }, (_, k) => k * s);
   const mean = st ? ` (each cell the mean of ${st[0]}×${st[1]} terms)` : "";

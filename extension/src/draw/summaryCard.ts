@@ -23,12 +23,8 @@ const STATS: [keyof TensorSummary, string][] = [
   ["norm", "norm"],
 ];
 
-function isSummary(s: unknown): s is TensorSummary {
-  return typeof s === "object" && s !== null && "size" in s;
-}
-
 function statCell(doc: Document, s: TensorSummary | null, key: keyof TensorSummary): HTMLTableCellElement {
-  if (!isSummary(s)) return htmlEl(doc, "td", "cl-muted", "–");
+  if (s === null) return htmlEl(doc, "td", "cl-muted", "–");
   return htmlEl(doc, "td", undefined, formatNumber(s[key] as number | null));
 }
 
@@ -37,7 +33,7 @@ export function drawSummaryCard(doc: Document, vnode: VisibleNode, full: boolean
   const card = htmlEl(doc, "div", "cl-card");
   const head = htmlEl(doc, "div", "cl-card-title");
   head.appendChild(htmlEl(doc, "strong", undefined, vnode.folded ? vnode.title : node.name ?? node.op));
-  head.appendChild(doc.createTextNode(` ${node.kind} · ${node.op} · ${shapeText(node.shape)} · ${node.dtype ?? ""}`));
+  head.appendChild(doc.createTextNode(` ${node.kind} · ${node.op} · ${shapeText(node.shape)} · ${node.dtype}`));
   card.appendChild(head);
   if (vnode.folded) {
     card.appendChild(htmlEl(doc, "div", "cl-muted", `composite of ${vnode.folded.hidden} ops; click to expand`));
@@ -61,7 +57,7 @@ export function drawSummaryCard(doc: Document, vnode: VisibleNode, full: boolean
     tr.appendChild(statCell(doc, node.grad, key));
     table.appendChild(tr);
   }
-  const nonFinite = (s: TensorSummary | null) => (isSummary(s) ? s.nanCount + s.infCount : 0);
+  const nonFinite = (s: TensorSummary | null) => (s ? s.nanCount + s.infCount : 0);
   if (nonFinite(node.value) + nonFinite(node.grad) > 0) {
     const tr = htmlEl(doc, "tr", "cl-stats-nonfinite");
     tr.appendChild(htmlEl(doc, "th", undefined, "NaN/Inf"));
@@ -72,8 +68,8 @@ export function drawSummaryCard(doc: Document, vnode: VisibleNode, full: boolean
   card.appendChild(table);
   if (node.gradState !== "computed") card.appendChild(htmlEl(doc, "div", "cl-card-gradstate", GRAD_STATE_TEXT[node.gradState] ?? node.gradState));
 
-  const values = isSummary(node.value) ? node.value.values : undefined;
-  const grads = isSummary(node.grad) ? node.grad.values : undefined;
+  const values = node.value.values;
+  const grads = node.grad?.values;
   if (values !== undefined || grads !== undefined) {
     const mats = htmlEl(doc, "div", "cl-card-matrices");
     const label = node.name ?? node.op;
@@ -92,11 +88,11 @@ export function drawSummaryCard(doc: Document, vnode: VisibleNode, full: boolean
  */
 export function drawNodeRule(doc: Document, node: GraphNode): HTMLDivElement | null {
   const rule = node.rule;
-  if (!rule || typeof rule !== "object" || !Array.isArray(rule.partials)) return null;
+  if (!rule) return null;
   const box = htmlEl(doc, "div", "cl-node-rule");
   const label = node.name ?? node.op;
   const rows = [mathBlock(doc, rule.formula, `${label} =`)];
-  for (const p of rule.partials) rows.push(mathBlock(doc, p.local, `local partial ∂${label}/∂${String(p.input)}`));
+  for (const p of rule.partials) rows.push(mathBlock(doc, p.local, `local partial ∂${label}/∂${p.input}`));
   for (const r of rows) if (r) box.appendChild(r);
   return box.childElementCount ? box : null;
 }

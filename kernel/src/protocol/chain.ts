@@ -1,128 +1,150 @@
+import * as z from "zod/mini";
+import { FiniteOrNullSchema, ShapeSchema } from "./summary";
+
 /**
  * The chain-rule expansion of dL/dx (kernel/src/symbolic builds it). Each mathematical form is
  * given twice: LaTeX (typeset by the renderer through JupyterLab's typesetter) and plain text.
  */
-export interface Rendered {
-  latex: string;
-  text: string;
-}
+export const RenderedSchema = z.object({ latex: z.string(), text: z.string() });
+export type Rendered = z.infer<typeof RenderedSchema>;
 
-export interface ChainTerm {
+/** An index into a tensor: one non-negative integer per axis. */
+const IndexSchema = z.array(z.int());
+
+export const ChainTermSchema = z.object({
   /** Values of the summed indices for this term, e.g. { k: 2, l: 1 }. */
-  indices: Record<string, number>;
+  indices: z.record(z.string(), z.number()),
   /** Symbolic factors with their values, e.g. [{ text: "G_21", value: 0.3 }, ...]. */
-  factors: { text: string; latex: string; value: number }[];
-  value: number;
+  factors: z.array(z.object({ text: z.string(), latex: z.string(), value: z.number() })),
+  value: z.number(),
   /** True when a Kronecker delta kills the term. */
-  zero: boolean;
+  zero: z.boolean(),
   /** Which use of the parameter the term belongs to, when it is used more than once. */
-  via?: string;
-}
+  via: z.optional(z.string()),
+});
+export type ChainTerm = z.infer<typeof ChainTermSchema>;
+
+/** Terms not listed and their sum. */
+const MoreSchema = z.object({ count: z.int(), sum: z.number() });
 
 /** The numbers of one step, at one element of the step's input (derive as you go). */
-export interface ChainStepNumeric {
+export const ChainStepNumericSchema = z.object({
   /** The element of the step's input (`from`). */
-  at: number[];
-  terms: ChainTerm[];
-  more?: { count: number; sum: number };
+  at: IndexSchema,
+  terms: z.array(ChainTermSchema),
+  more: z.optional(MoreSchema),
   /** How many terms a Kronecker delta kills. */
-  killed: number;
-  total: number;
+  killed: z.int(),
+  total: z.number(),
   /** The gradient reverse mode computed for this element (along this path). */
-  autodiff: number;
-  relErrAutodiff: number;
-  pass: boolean;
-}
+  autodiff: z.number(),
+  relErrAutodiff: z.number(),
+  pass: z.boolean(),
+});
+export type ChainStepNumeric = z.infer<typeof ChainStepNumericSchema>;
 
-export interface ChainStep {
+export const ChainStepSchema = z.object({
   /** The op of the edge this step walks back through. */
-  op: string;
+  op: z.string(),
   /** Names of the tensors: the step goes from dL/d(to) to dL/d(from). */
-  from: string;
-  to: string;
-  fromShape: number[];
-  toShape: number[];
+  from: z.string(),
+  to: z.string(),
+  fromShape: ShapeSchema,
+  toShape: ShapeSchema,
   /** The general rule with the sum over all indices of the intermediate. */
-  general: Rendered;
+  general: RenderedSchema,
   /** The op's local partial in index form with Kronecker deltas. */
-  local: Rendered;
+  local: RenderedSchema,
   /** The index form after substituting the local partial. */
-  indexForm: Rendered;
+  indexForm: RenderedSchema,
   /** After collapsing the deltas; `renamed` lists the collapsed indices ("l := j"). */
-  collapsed: Rendered;
-  renamed: string[];
+  collapsed: RenderedSchema,
+  renamed: z.array(z.string()),
   /** Vector/matrix notation where it exists, else einsum. */
-  compact: Rendered;
-  einsum?: string;
+  compact: RenderedSchema,
+  einsum: z.optional(z.string()),
   /** Present when the input was broadcast: the extra sum over expanded axes and why. */
-  broadcast?: Rendered & { axes: number[]; why: string };
+  broadcast: z.optional(z.extend(RenderedSchema, { axes: z.array(z.int()), why: z.string() })),
   /** What the upstream symbol stands for: "G := dL/dY = ...". */
-  upstream?: Rendered;
+  upstream: z.optional(RenderedSchema),
   /** Derive as you go: the compact form with the previous step's result substituted. */
-  composed?: Rendered;
-  numeric?: ChainStepNumeric;
-}
+  composed: z.optional(RenderedSchema),
+  numeric: z.optional(ChainStepNumericSchema),
+});
+export type ChainStep = z.infer<typeof ChainStepSchema>;
 
-export interface ChainNumeric {
+export const ChainNumericSchema = z.object({
   /** The element of x that was instantiated. */
-  at: number[];
+  at: IndexSchema,
   /** Largest terms (by |value|) of the fully substituted sum, or of the last step. */
-  terms: ChainTerm[];
+  terms: z.array(ChainTermSchema),
   /** Terms not listed and their sum. */
-  more?: { count: number; sum: number };
+  more: z.optional(MoreSchema),
   /** How many terms a Kronecker delta kills. */
-  killed?: number;
-  total: number;
-  autodiff: number;
-  finiteDiff: number;
-  relErrAutodiff: number;
-  relErrFiniteDiff: number;
-  pass: boolean;
+  killed: z.optional(z.int()),
+  total: z.number(),
+  autodiff: z.number(),
+  finiteDiff: z.number(),
+  relErrAutodiff: z.number(),
+  relErrFiniteDiff: z.number(),
+  pass: z.boolean(),
   /** Why some numbers could not be written out as terms (e.g. a user op without index rule). */
-  note?: string;
-}
+  note: z.optional(z.string()),
+});
+export type ChainNumeric = z.infer<typeof ChainNumericSchema>;
 
-export interface ChainPath {
+export const ChainPathSchema = z.object({
   /** Tensor names from x to L along this path. */
-  nodes: string[];
-  steps: ChainStep[];
+  nodes: z.array(z.string()),
+  steps: z.array(ChainStepSchema),
   /** All steps composed into one nested sum, for paths of up to about 6 steps. */
-  substituted?: Rendered;
+  substituted: z.optional(RenderedSchema),
   /** The substituted form after collapsing its deltas, and which indices were renamed. */
-  substitutedCollapsed?: Rendered & { renamed: string[] };
+  substitutedCollapsed: z.optional(z.extend(RenderedSchema, { renamed: z.array(z.string()) })),
   /** The tensor the substituted form starts from (its gradient is written out elementwise). */
-  head?: string;
+  head: z.optional(z.string()),
   /** The whole path in compact (matrix) notation: dL/dx = ... */
-  compact?: Rendered;
+  compact: z.optional(RenderedSchema),
   /** For longer paths: how many steps were folded into the summary. */
-  folded?: number;
+  folded: z.optional(z.int()),
   /**
    * Long paths list only the steps nearest L and nearest x: `count` steps between them are not
    * written out; they come after the first `after` entries of `steps` (which run from L to x).
    */
-  stepsOmitted?: { after: number; count: number };
-  numeric?: ChainNumeric;
+  stepsOmitted: z.optional(z.object({ after: z.int(), count: z.int() })),
+  numeric: z.optional(ChainNumericSchema),
   /** Per-term contributions for the chosen element, shaped like the intermediate next to x. */
-  contributions?: { intermediate: string; shape: number[]; values: (number | null)[] };
-}
+  contributions: z.optional(
+    z.object({ intermediate: z.string(), shape: ShapeSchema, values: z.array(FiniteOrNullSchema) }),
+  ),
+});
+export type ChainPath = z.infer<typeof ChainPathSchema>;
 
-export interface ChainPayload {
-  version: number;
-  kind: "chain";
-  output: { name: string; shape: number[] };
-  param: { name: string; shape: number[] };
+const NamedShapeSchema = z.object({ name: z.string(), shape: ShapeSchema });
+
+export const ChainPayloadSchema = z.object({
+  version: z.number(),
+  kind: z.literal("chain"),
+  output: NamedShapeSchema,
+  param: NamedShapeSchema,
   /** One entry per path; when more than one, the display says the paths add. */
-  paths: ChainPath[];
+  paths: z.array(ChainPathSchema),
   /** dL/dx in compact notation, the paths' gradients added (when every path has one). */
-  compact?: Rendered;
+  compact: z.optional(RenderedSchema),
   /** Paths beyond the limit that were not expanded (the numbers still include them). */
-  pathsOmitted?: number;
+  pathsOmitted: z.optional(z.int()),
   /** Jacobian mode: the output element L_K that the steps and numbers are for. */
-  outputAt?: number[];
+  outputAt: z.optional(IndexSchema),
   /** The result for the chosen element over all paths. */
-  numeric: ChainNumeric;
+  numeric: ChainNumericSchema,
   /** Jacobian mode (non-scalar L): blocks of dL_K/dx_I, 2-D slices for rank 3+. */
-  jacobian?: { shape: number[]; blocks: { index: number[]; values: (number | null)[][] }[] };
+  jacobian: z.optional(
+    z.object({
+      shape: ShapeSchema,
+      blocks: z.array(z.object({ index: IndexSchema, values: z.array(z.array(FiniteOrNullSchema)) })),
+    }),
+  ),
   /** What the kernel left out to keep the payload within its byte budget, as sentences to show. */
-  trimmed?: string[];
-}
+  trimmed: z.optional(z.array(z.string())),
+});
+export type ChainPayload = z.infer<typeof ChainPayloadSchema>;

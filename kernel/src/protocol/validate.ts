@@ -1,48 +1,88 @@
+import * as z from "zod/mini";
 import { PROTOCOL_VERSION } from "./mime";
-import { GRAPH_MAX_PAYLOAD_NODES, type GraphPayload } from "./graph";
-import type { HeatmapPayload } from "./heatmap";
-import type { ChainPayload } from "./chain";
-import type { PlotPayload } from "./plot";
+import { GRAPH_MAX_PAYLOAD_NODES, GraphPayloadSchema, type GraphPayload } from "./graph";
+import { HeatmapPayloadSchema, type HeatmapPayload } from "./heatmap";
+import { ChainPayloadSchema, type ChainPayload } from "./chain";
+import { PlotPayloadSchema, type PlotPayload } from "./plot";
 
 /** Result of validating an untrusted payload: the typed payload, or a readable reason. */
 export type Checked<T> = { ok: true; payload: T } | { ok: false; error: string };
 
-function isObj(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+/** "slices[0].value[2]: expected array, got string": where the first problem is, and what. */
+function describeIssue(kind: string, issue: z.core.$ZodIssue, root: unknown): string {
+  let where = "";
+  let at: unknown = root;
+  for (const key of issue.path) {
+    where += typeof key === "number" ? `[${key}]` : `${where ? "." : ""}${String(key)}`;
+    at = at !== null && typeof at === "object" ? (at as Record<PropertyKey, unknown>)[key as PropertyKey] : undefined;
+  }
+  const got = at === null ? "null" : Array.isArray(at) ? "array" : typeof at;
+  const what =
+    issue.code === "invalid_type"
+      ? `expected ${issue.expected}, got ${got}`
+      : issue.code === "invalid_value"
+        ? `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify(at)}`
+        : issue.code === "too_small" || issue.code === "too_big"
+          ? `${JSON.stringify(at)} is out of range`
+          : `${issue.code.replace(/_/g, " ")} (${JSON.stringify(at)?.slice(0, 40)})`;
+  return `${kind} payload: ${where || "payload"}: ${what}`;
 }
-function isShape(v: unknown): v is number[] {
-  return Array.isArray(v) && v.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0);
-}
-function header(v: unknown, kind: string): string | null {
-  if (!isObj(v)) return "payload is not an object";
-  if (typeof v.version !== "number") return "payload has no version";
-  if (v.version > PROTOCOL_VERSION)
-    return `payload version ${v.version} is newer than this extension understands (${PROTOCOL_VERSION}); update chainlab's JupyterLab extension`;
-  if (v.kind !== kind) return `expected a ${kind} payload, got kind ${JSON.stringify(v.kind)}`;
-  return null;
+
+/**
+ * Validates `v` against one payload schema. The version is checked first so that an old
+ * extension facing a newer kernel says "update" rather than listing unknown fields. Fields the
+ * schema does not know are allowed (a newer minor producer may add some) and passed through.
+ */
+function check<T>(
+  kind: string,
+  schema: z.ZodMiniType<T>,
+  v: unknown,
+  extra?: (p: T) => string | null,
+  tooBig?: (p: Record<string, unknown>) => string | null,
+): Checked<T> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return { ok: false, error: "payload is not an object" };
+  const head = v as { version?: unknown; kind?: unknown };
+  if (typeof head.version !== "number") return { ok: false, error: "payload has no version" };
+  if (head.version > PROTOCOL_VERSION)
+    return {
+      ok: false,
+      error: `payload version ${head.version} is newer than this extension understands (${PROTOCOL_VERSION}); update chainlab's JupyterLab extension`,
+    };
+  if (head.kind !== kind) return { ok: false, error: `expected a ${kind} payload, got kind ${JSON.stringify(head.kind)}` };
+  // Size limits before the schema walk, so a huge payload is refused without being walked.
+  const big = tooBig?.(v as Record<string, unknown>);
+  if (big) return { ok: false, error: big };
+  const r = schema.safeParse(v);
+  if (!r.success) return { ok: false, error: describeIssue(kind, r.error.issues[0], v) };
+  // The original object, not zod's stripped copy: renderers see what was sent.
+  const p = v as T;
+  const problem = extra?.(p);
+  return problem ? { ok: false, error: problem } : { ok: true, payload: p };
 }
 
 export function checkGraphPayload(v: unknown): Checked<GraphPayload> {
-  const h = header(v, "graph");
-  if (h) return { ok: false, error: h };
-  const p = v as Record<string, unknown>;
-  if (!Array.isArray(p.nodes) || !Array.isArray(p.edges)) return { ok: false, error: "graph payload needs nodes and edges arrays" };
-  if (p.nodes.length > GRAPH_MAX_PAYLOAD_NODES || p.edges.length > 4 * GRAPH_MAX_PAYLOAD_NODES)
-    return { ok: false, error: `graph payload has ${p.nodes.length} nodes and ${p.edges.length} edges; this view draws at most ${GRAPH_MAX_PAYLOAD_NODES} nodes (the kernel summarises bigger graphs)` };
-  const ids = new Set<string>();
-  for (const n of p.nodes) {
-    if (!isObj(n) || typeof n.id !== "string" || typeof n.op !== "string" || !isShape(n.shape))
-      return { ok: false, error: "graph node needs id, op and shape" };
-    if (ids.has(n.id)) return { ok: false, error: `graph node id ${JSON.stringify(n.id).slice(0, 40)} appears twice` };
-    ids.add(n.id);
-  }
-  for (const e of p.edges) {
-    if (!isObj(e) || typeof e.from !== "string" || typeof e.to !== "string" || !ids.has(e.from) || !ids.has(e.to))
-      return { ok: false, error: "graph edge refers to an unknown node" };
-  }
-  if (typeof p.output !== "string" || !ids.has(p.output)) return { ok: false, error: "graph output is not a node" };
-  if (hasCycle(p.nodes as { id: string }[], p.edges as { from: string; to: string }[])) return { ok: false, error: "graph edges form a cycle: a computational graph cannot" };
-  return { ok: true, payload: v as GraphPayload };
+  return check(
+    "graph",
+    GraphPayloadSchema,
+    v,
+    (p) => {
+      const ids = new Set<string>();
+      for (const n of p.nodes) {
+        if (ids.has(n.id)) return `graph node id ${JSON.stringify(n.id).slice(0, 40)} appears twice`;
+        ids.add(n.id);
+      }
+      if (!p.edges.every((e) => ids.has(e.from) && ids.has(e.to))) return "graph edge refers to an unknown node";
+      if (!ids.has(p.output)) return "graph output is not a node";
+      if (hasCycle(p.nodes, p.edges)) return "graph edges form a cycle: a computational graph cannot";
+      return null;
+    },
+    (p) => {
+      const nodes = Array.isArray(p.nodes) ? p.nodes.length : 0;
+      const edges = Array.isArray(p.edges) ? p.edges.length : 0;
+      if (nodes <= GRAPH_MAX_PAYLOAD_NODES && edges <= 4 * GRAPH_MAX_PAYLOAD_NODES) return null;
+      return `graph payload has ${nodes} nodes and ${edges} edges; this view draws at most ${GRAPH_MAX_PAYLOAD_NODES} nodes (the kernel summarises bigger graphs)`;
+    },
+  );
 }
 
 /** Kahn's algorithm: true when some nodes can never be reached in topological order. */
@@ -69,42 +109,28 @@ function hasCycle(nodes: { id: string }[], edges: { from: string; to: string }[]
   return seen < nodes.length;
 }
 
-export function checkHeatmapPayload(v: unknown): Checked<HeatmapPayload> {
-  const h = header(v, "heatmap");
-  if (h) return { ok: false, error: h };
-  const p = v as Record<string, unknown>;
-  if (!isShape(p.shape) || !Array.isArray(p.slices)) return { ok: false, error: "heatmap payload needs shape and slices" };
-  let cells = 0;
-  for (const s of p.slices) {
-    if (!isObj(s) || !Array.isArray(s.value) || !s.value.every((r) => Array.isArray(r)))
-      return { ok: false, error: "heatmap slice needs a value matrix" };
-    for (const r of s.value) cells += (r as unknown[]).length;
-    if (cells > HEATMAP_MAX_PAYLOAD_CELLS) return { ok: false, error: `heatmap payload has more than ${HEATMAP_MAX_PAYLOAD_CELLS} cells; the kernel averages bigger tensors in blocks` };
-  }
-  return { ok: true, payload: v as HeatmapPayload };
-}
-
 /** The most cells a heatmap payload may hold (the kernel sends far fewer: see budget.ts). */
 const HEATMAP_MAX_PAYLOAD_CELLS = 1_000_000;
 
+export function checkHeatmapPayload(v: unknown): Checked<HeatmapPayload> {
+  return check("heatmap", HeatmapPayloadSchema, v, undefined, (p) => {
+    let cells = 0;
+    for (const s of Array.isArray(p.slices) ? p.slices : []) {
+      const value = (s as { value?: unknown } | null)?.value;
+      if (Array.isArray(value)) for (const r of value) cells += Array.isArray(r) ? r.length : 0;
+      if (cells > HEATMAP_MAX_PAYLOAD_CELLS)
+        return `heatmap payload has more than ${HEATMAP_MAX_PAYLOAD_CELLS} cells; the kernel averages bigger tensors in blocks`;
+    }
+    return null;
+  });
+}
+
 export function checkChainPayload(v: unknown): Checked<ChainPayload> {
-  const h = header(v, "chain");
-  if (h) return { ok: false, error: h };
-  const p = v as Record<string, unknown>;
-  if (!Array.isArray(p.paths) || !isObj(p.numeric)) return { ok: false, error: "chain payload needs paths and numeric" };
-  return { ok: true, payload: v as ChainPayload };
+  return check("chain", ChainPayloadSchema, v);
 }
 
 export function checkPlotPayload(v: unknown): Checked<PlotPayload> {
-  const h = header(v, "plot");
-  if (h) return { ok: false, error: h };
-  const p = v as Record<string, unknown>;
-  if (p.chart !== "bar" && p.chart !== "line") return { ok: false, error: 'plot chart must be "bar" or "line"' };
-  if (!Array.isArray(p.x) || !Array.isArray(p.series)) return { ok: false, error: "plot payload needs x and series arrays" };
-  const n = p.x.length;
-  for (const s of p.series) {
-    if (!isObj(s) || typeof s.name !== "string" || !Array.isArray(s.y) || s.y.length !== n || !s.y.every((y) => y === null || typeof y === "number"))
-      return { ok: false, error: "plot series needs a name and one number (or null) per x" };
-  }
-  return { ok: true, payload: v as PlotPayload };
+  return check("plot", PlotPayloadSchema, v, (p) =>
+    p.series.every((s) => s.y.length === p.x.length) ? null : "plot series needs one number (or null) per x",
+  );
 }
