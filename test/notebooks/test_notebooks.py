@@ -32,6 +32,8 @@ READING_ORDER = [
     "05-broadcasting-and-batches.ipynb",
     "06-train-an-mlp.ipynb",
     "07-debugging-gradients.ipynb",
+    "08-convolution.ipynb",
+    "09-attention.ipynb",
     "10-real-size-models.ipynb",
     "assignments/backprop-assignment.ipynb",
 ]
@@ -46,6 +48,8 @@ EXPECTED = {
     "05-broadcasting-and-batches.ipynb": {"graph": 1, "chain": 3, "heatmap": 2},
     "06-train-an-mlp.ipynb": {"graph": 1, "heatmap": 4, "plot": 1},
     "07-debugging-gradients.ipynb": {"graph": 3, "plot": 3},
+    "08-convolution.ipynb": {"graph": 1, "chain": 1, "heatmap": 3, "plot": 1},
+    "09-attention.ipynb": {"graph": 1, "chain": 1, "heatmap": 3},
     "10-real-size-models.ipynb": {"graph": 3, "chain": 2, "heatmap": 2, "plot": 2},
     "assignments/backprop-assignment.ipynb": {"heatmap": 0},
 }
@@ -232,6 +236,28 @@ def test_07_anomaly_and_shape_error(run_notebook):
     sig = bars[0]["series"][0]["y"]
     assert bars[0]["yScale"] == "log" and sig[0] < sig[-1] / 1000, "sigmoid net: gradient norms should vanish towards the input"
 
+
+def test_08_conv_rule_by_hand_and_filters_live(run_notebook):
+    run = run_notebook("08-convolution.ipynb")
+    assert run.error is None, run.error
+    out = _stdout(run)
+    m = re.search(r"by hand (-?[0-9.]+), autodiff (-?[0-9.]+)", out)
+    assert m and m.group(1) == m.group(2), out
+    (chain,) = [p for _, p, _, _ in run.of_kind("chain")]
+    assert chain["param"]["name"] == "W" and any(s["op"] == "conv2d" for path in chain["paths"] for s in path["steps"])
+    grids = [p for _, p, _, _ in run.of_kind("heatmap") if "row = out channel" in (p.get("title") or "")]
+    assert grids, "no filter grid"
+    assert grids[-1]["show"] == "both" and grids[-1]["slices"][0]["grad"], "the filter grid has no gradient grid beside it"
+    assert re.search(r"training accuracy (9[5-9]|100)", out), out
+
+
+def test_09_softmax_jacobian_verified(run_notebook):
+    run = run_notebook("09-attention.ipynb")
+    assert run.error is None, run.error
+    m = re.search(r"max \|J - \(diag\(s\) - s s\^T\)\| = ([0-9.e+-]+)", _stdout(run))
+    assert m and float(m.group(1)) <= 1e-15
+    titles = [p.get("title") or "" for _, p, _, _ in run.of_kind("heatmap")]
+    assert any("row = query position, column = key position" in t for t in titles)
 
 # Byte budgets of kernel/src/protocol/budget.ts, per full MIME bundle.
 BUNDLE_BUDGET = {"heatmap": 100_000, "graph": 300_000, "chain": 300_000, "plot": 100_000}
