@@ -31,7 +31,11 @@ function paramsReachOutput(p: GraphPayload): boolean {
       while (stack.length) {
         const id = stack.pop()!;
         if (id === p.output) return true;
-        for (const to of users.get(id) ?? []) if (!seen.has(to)) seen.add(to), stack.push(to);
+        for (const to of users.get(id) ?? []) {
+          if (seen.has(to)) continue;
+          seen.add(to);
+          stack.push(to);
+        }
       }
       return false;
     });

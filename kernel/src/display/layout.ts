@@ -1,6 +1,5 @@
 import type { GraphNode, GraphPayload } from "../protocol/graph";
 import { ChainlabError } from "../errors";
-import { fmtShape } from "./markup";
 import { elkLayoutOptions, graphNodeLabel, graphNodeWidth } from "../protocol/graphLayout";
 
 /**
