@@ -1,11 +1,14 @@
 import { ChainlabError, fail, fmtShape } from "../errors";
 import { Tensor, type TensorLike } from "../tensor/Tensor";
 import { describe, sameShape } from "../tensor/shape";
+import { alloc } from "../tensor/storage";
 import type { RuleContext } from "../ops/OpDef";
 import { enableGrad, noGrad } from "../ops/mode";
 import { checkAnomaly, isAnomalyMode, withoutAnomalyChecks } from "../ops/anomaly";
 import { numericAlgebra } from "../ops/numericAlgebra";
 import * as F from "../ops/functions";
+import { apply } from "../ops/apply";
+import * as B from "../ops/binary";
 
 /**
  * Reverse mode over the recorded graph: walk the trace from the output back, asking each op's
@@ -17,22 +20,42 @@ import * as F from "../ops/functions";
  * gradients are themselves recorded, so they can be differentiated again.
  */
 export function gradientsById(roots: readonly Tensor[], seeds: readonly Tensor[], createGraph: boolean): Map<number, Tensor> {
-  return reverse(roots, seeds, createGraph).grads;
+  const { grads, order } = reverse(roots, seeds, createGraph);
+  const byId = new Map<number, Tensor>();
+  for (let s = 0; s < order.length; s++) {
+    const g = grads[s];
+    if (g) byId.set(order[s].id, g);
+  }
+  return byId;
 }
 
+/** The walk of one backward, as arrays indexed by position ("slot") in `order`. */
+interface GradGraph {
+  /** Tensors that require grad reachable from the roots, every input before its users. */
+  order: Tensor[];
+  /** For slot s, its node's inputs' slots at inSlots[inStart[s] + i] (-1: no gradient). */
+  inSlots: number[];
+  inStart: number[];
+}
+
+let walks = 0;
+
 /**
- * The tensors that require grad and are reachable from `roots`, every input before its users
- * (iterative depth-first post-order, as trace() but skipping constants, which get no gradient
- * and have no inputs of their own).
+ * Iterative depth-first post-order from the roots over inputs that require grad (constants
+ * get no gradient and have no inputs of their own). Tensors are marked with this walk's number
+ * instead of being kept in a Set, and a node's input slots are noted when it is finished (its
+ * inputs are finished before it), so backward itself needs no lookups by tensor.
  */
-function gradOrder(roots: readonly Tensor[]): Tensor[] {
+function gradGraph(roots: readonly Tensor[]): GradGraph {
+  const mark = ++walks;
   const order: Tensor[] = [];
-  const seen = new Set<Tensor>();
+  const inSlots: number[] = [];
+  const inStart: number[] = [];
   const stack: Tensor[] = [];
   const next: number[] = [];
   for (const r of roots) {
-    if (seen.has(r)) continue;
-    seen.add(r);
+    if (r._mark === mark) continue;
+    r._mark = mark;
     stack.push(r);
     next.push(0);
     while (stack.length > 0) {
@@ -43,57 +66,63 @@ function gradOrder(roots: readonly Tensor[]): Tensor[] {
       if (i < inputs.length) {
         next[top] = i + 1;
         const c = inputs[i];
-        if (c.requiresGrad && !seen.has(c)) {
-          seen.add(c);
+        if (c.requiresGrad && c._mark !== mark) {
+          c._mark = mark;
           stack.push(c);
           next.push(0);
         }
       } else {
         stack.pop();
         next.pop();
+        inStart.push(inSlots.length);
+        for (let j = 0; j < inputs.length; j++) inSlots.push(inputs[j].requiresGrad ? inputs[j]._slot : -1);
+        t._slot = order.length;
         order.push(t);
       }
     }
   }
-  return order;
+  return { order, inSlots, inStart };
 }
 const NONE: readonly Tensor[] = [];
 
-function reverse(roots: readonly Tensor[], seeds: readonly Tensor[], createGraph: boolean): { grads: Map<number, Tensor>; order: Tensor[] } {
-  const order = gradOrder(roots);
-  const grads = new Map<number, Tensor>();
-  const accumulate = (t: Tensor, g: Tensor) => {
-    const prev = grads.get(t.id);
-    grads.set(t.id, prev ? F.add(prev, g) : g);
-  };
+/** Sum of two gradients of one tensor (same shape: both were summed back to it). */
+function addGrads(a: Tensor, b: Tensor): Tensor {
+  return apply(B.add, [a, b]);
+}
+
+function reverse(roots: readonly Tensor[], seeds: readonly Tensor[], createGraph: boolean): { grads: (Tensor | undefined)[]; order: Tensor[] } {
+  const { order, inSlots, inStart } = gradGraph(roots);
+  const grads = new Array<Tensor | undefined>(order.length);
   enableGrad(() => {
-    roots.forEach((r, i) => accumulate(r, seeds[i]));
+    roots.forEach((r, i) => {
+      const prev = grads[r._slot];
+      grads[r._slot] = prev ? addGrads(prev, seeds[i]) : seeds[i];
+    });
     const checking = isAnomalyMode();
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k];
       const node = t.node;
       if (!node) continue;
-      const g = grads.get(t.id);
+      const g = grads[k];
       if (!g) continue;
       const inputs = node.inputs;
       const nondiff = node.op.nondiff;
+      const at = inStart[k];
       // Inputs whose gradient is wanted: rules may skip the others (RuleContext.needs).
       const needs = new Array<boolean>(inputs.length);
       let any = false;
       for (let i = 0; i < inputs.length; i++) {
-        needs[i] = inputs[i].requiresGrad && !(nondiff && nondiff.includes(i));
-        any ||= needs[i];
+        const need = inSlots[at + i] >= 0 && !(nondiff !== undefined && nondiff.includes(i));
+        needs[i] = need;
+        if (need) any = true;
       }
       if (!any) continue;
-      const ctx: RuleContext<Tensor> = {
-        inputs,
-        out: t,
-        attrs: node.attrs,
-        shapes: inputs.map((x) => x.shape),
-        outShape: t.shape,
-        needs,
-      };
-      const gi = checking ? withoutAnomalyChecks(() => node.op.vjp(g, ctx, numericAlgebra)) : node.op.vjp(g, ctx, numericAlgebra);
+      const shapes = new Array<readonly number[]>(inputs.length);
+      for (let i = 0; i < inputs.length; i++) shapes[i] = inputs[i].shape;
+      const ctx: RuleContext<Tensor> = { inputs, out: t, attrs: node.attrs, shapes, outShape: t.shape, needs };
+      // The op's fused numeric kernel where it has one and the gradients are not recorded.
+      const fused = createGraph || !node.op.vjpKernel ? undefined : node.op.vjpKernel(g, ctx);
+      const gi = fused ?? (checking ? withoutAnomalyChecks(() => node.op.vjp(g, ctx, numericAlgebra)) : node.op.vjp(g, ctx, numericAlgebra));
       for (let i = 0; i < inputs.length; i++) {
         const gx = gi[i];
         if (!gx || !needs[i]) continue;
@@ -101,7 +130,9 @@ function reverse(roots: readonly Tensor[], seeds: readonly Tensor[], createGraph
         // Undo broadcasting: the one place gradients are summed back to each input's shape.
         const summed = sameShape(gx.shape, x.shape) ? gx : withoutAnomalyChecks(() => F.sumTo(gx, x.shape.slice()));
         if (checking) checkAnomaly(node.op.name, "backward", summed.data, [g, ...inputs], summed, ` while computing the gradient of input ${i}`);
-        accumulate(x, summed);
+        const s = inSlots[at + i];
+        const prev = grads[s];
+        grads[s] = prev ? addGrads(prev, summed) : summed;
       }
     }
   }, createGraph);
@@ -112,11 +143,12 @@ export function seedFor(op: string, root: Tensor, grad: TensorLike | undefined):
   if (grad === undefined) {
     if (root.size !== 1)
       fail(op, `output has shape ${fmtShape(root.shape)}; backward() without a gradient needs a scalar (one element). Reduce it first (e.g. .sum()) or pass the gradient dL/d(output) with shape ${fmtShape(root.shape)}`);
-    const d = new Float64Array(1);
+    // The seed in the root's dtype, so a float32 graph's gradients stay float32.
+    const d = alloc(1, root.dtype);
     d[0] = 1;
     return new Tensor(d, root.shape);
   }
-  const g = F.asTensor(op, grad, "gradient");
+  const g = F.asTensor(op, grad, "gradient", root);
   if (g.rank !== root.rank || g.shape.some((d, i) => d !== root.shape[i]))
     fail(op, `gradient shape ${fmtShape(g.shape)} does not match output shape ${fmtShape(root.shape)}`);
   return g;
@@ -136,9 +168,10 @@ export function backward(root: Tensor, grad?: TensorLike, opts: BackwardOptions 
   const seed = seedFor("backward", root, grad);
   const { grads, order } = reverse([root], [seed], opts.createGraph ?? false);
   noGrad(() => {
-    for (const t of order) {
+    for (let s = 0; s < order.length; s++) {
+      const t = order[s];
       t._backwardRan = true;
-      const g = grads.get(t.id);
+      const g = grads[s];
       if (!g || !t.requiresGrad || !t.retainsGrad) continue;
       const gd = opts.createGraph ? g : g.node ? g.detach() : g;
       t.grad = t.grad === null ? gd : F.add(t.grad, gd);

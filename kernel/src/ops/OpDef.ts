@@ -107,6 +107,14 @@ export interface OpDef {
    * engine sums them back to each input's shape (one place undoes broadcasting).
    */
   vjp<T>(g: T, ctx: RuleContext<T>, A: Algebra<T>): (T | null)[];
+  /**
+   * Optional: the same rule as `vjp` with the numeric algebra, written as one kernel on typed
+   * arrays (fused: tanh's g(1 - y^2) is one loop instead of three ops and three arrays; matmul
+   * reads operands transposed instead of copying them). Backward uses it when the gradients are
+   * not themselves recorded (no createGraph); `undefined` for a case it does not cover falls back
+   * to `vjp`. Registry-wide tests check it equals `vjp` on every sample.
+   */
+  vjpKernel?(g: Tensor, ctx: RuleContext<Tensor>): (Tensor | null)[] | undefined;
   /** Inputs that never receive gradients (labels, conditions, indices). */
   readonly nondiff?: readonly number[];
   /** d out_J / d in_I in index notation (for the chain-rule display). */

@@ -4,7 +4,7 @@
  */
 import type { OpDef } from "./OpDef";
 import { Tensor } from "../tensor/Tensor";
-import { alloc } from "../tensor/storage";
+import { alloc, resultDType } from "../tensor/storage";
 import { sizeOf, stridesOf } from "../tensor/shape";
 import { E } from "./IndexExpr";
 import { integers, rngOf, uniform } from "./samples";
@@ -95,7 +95,7 @@ export const concat: OpDef = {
     const axis = attrs.axis as number;
     const shape = xs[0].shape.slice();
     shape[axis] = xs.reduce((s, x) => s + x.shape[axis], 0);
-    const out = alloc(sizeOf(shape), xs.every((x) => x.dtype === "float32") ? "float32" : "float64");
+    const out = alloc(sizeOf(shape), resultDType(xs));
     let off = 0;
     for (const x of xs) {
       const begin = shape.map((_, a) => (a === axis ? off : 0));

@@ -3,7 +3,7 @@
  * broadcast batch axes; the public function reduces N-D-with-1-D to these) and outer.
  */
 import type { OpDef, IndexContext } from "./OpDef";
-import type { Tensor } from "../tensor/Tensor";
+import { Tensor } from "../tensor/Tensor";
 import { alloc, resultDType } from "../tensor/storage";
 import { broadcastShapes, sizeOf } from "../tensor/shape";
 import { E, type IndexExpr } from "./IndexExpr";
@@ -95,6 +95,28 @@ export const matmul: OpDef = {
     if (ra === 1 && rb === 2) return [A.matmul(b, g), A.outer(a, g)];
     const want = (i: number) => !c.needs || c.needs[i];
     return [want(0) ? A.matmul(g, A.transpose(b, swapLast2(rb))) : null, want(1) ? A.matmul(A.transpose(a, swapLast2(ra)), g) : null];
+  },
+  vjpKernel(g, c) {
+    // A [..., m, n] times one B [n, p] (a weight): dA = g B^T and dB = A^T g, as one product
+    // each over all nb*m rows, reading B and A transposed in the kernel (no transposed copies).
+    // dB sums the batches inside the product instead of after it (same sum, other order).
+    const [a, b] = c.inputs;
+    if (a.rank < 2 || b.rank !== 2) return undefined;
+    const [n, p] = b.shape;
+    const rows = a.size / n;
+    const want = (i: number) => !c.needs || c.needs[i];
+    let da: Tensor | null = null, db: Tensor | null = null;
+    if (want(0)) {
+      const out = alloc(rows * n, resultDType([g, b]));
+      gemm(g.data, 0, b.data, 0, out, 0, rows, p, n, false, true);
+      da = new Tensor(out, a.shape);
+    }
+    if (want(1)) {
+      const out = alloc(n * p, resultDType([a, g]));
+      gemm(a.data, 0, g.data, 0, out, 0, n, rows, p, true, false);
+      db = new Tensor(out, b.shape);
+    }
+    return [da, db];
   },
   index(c: IndexContext): IndexExpr {
     const [sa, sb] = c.shapes;

@@ -4,8 +4,8 @@
  * index (x = the input element, y = the output element); `vjp` is the same rule for tensors.
  */
 import type { Algebra, Attrs, OpDef, RuleContext } from "./OpDef";
-import type { Tensor } from "../tensor/Tensor";
-import { alloc } from "../tensor/storage";
+import { Tensor, type Storage } from "../tensor/Tensor";
+import { alloc, resultDType } from "../tensor/storage";
 import { E, type IndexExpr } from "./IndexExpr";
 import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { UNARY_SHAPES, rngOf, uniform } from "./samples";
@@ -23,6 +23,11 @@ interface UnarySpec {
    */
   loop: Loop;
   vjp: <T>(g: T, x: T, y: T, A: Algebra<T>, attrs: Attrs) => T;
+  /**
+   * Optional: `vjp` fused into one loop (out = g * f'(x), same arithmetic in the same order),
+   * for backward without a recorded gradient graph (OpDef.vjpKernel).
+   */
+  dloop?: (g: Storage, x: Storage, y: Storage, out: Storage) => void;
   d: (x: IndexExpr, y: IndexExpr, attrs: Attrs) => IndexExpr;
   latex: (a: string, attrs: Attrs) => string;
   text: (a: string, attrs: Attrs) => string;
@@ -38,6 +43,7 @@ interface UnarySpec {
 
 function unary(s: UnarySpec): OpDef {
   const loop = s.loop;
+  const dloop = s.dloop;
   return {
     name: s.name,
     family: "unary",
@@ -52,6 +58,14 @@ function unary(s: UnarySpec): OpDef {
     vjp<T>(g: T, c: RuleContext<T>, A: Algebra<T>) {
       return [s.vjp(g, c.inputs[0], c.out, A, c.attrs)];
     },
+    vjpKernel: dloop
+      ? (g, c) => {
+          const x = c.inputs[0];
+          const out = alloc(x.size, resultDType([g, x]));
+          dloop(g.data, x.data, c.out.data, out);
+          return [new Tensor(out, x.shape)];
+        }
+      : undefined,
     index: (c) => E.mul(alignedDeltas(c), s.d(inAtOut(c, 0), outAtOut(c), c.attrs)),
     latex: ([a], attrs) => s.latex(a, attrs),
     text: ([a], attrs) => s.text(a, attrs),
@@ -73,6 +87,7 @@ export const neg = unary({
   name: "neg",
   loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = -x[i]; }, f: (x) => -x,
   vjp: (g, _x, _y, A) => A.neg(g),
+  dloop: (g, _x, _y, o) => { for (let i = 0; i < g.length; i++) o[i] = -g[i]; },
   d: () => E.num(-1),
   latex: (a) => `-${a}`, text: (a) => `-${a}`,
 });
@@ -80,6 +95,7 @@ export const square = unary({
   name: "square",
   loop: (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v * v; } }, f: (x) => x * x,
   vjp: (g, x, _y, A) => A.mul(g, A.mul(A.scalar(2), x)),
+  dloop: (g, x, _y, o) => { for (let i = 0; i < g.length; i++) o[i] = g[i] * (2 * x[i]); },
   d: (x) => E.mul(E.num(2), x),
   latex: (a) => `${a}^{2}`, text: (a) => `${a}^2`,
 });
@@ -87,6 +103,7 @@ export const sqrt = unary({
   name: "sqrt",
   loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]); }, f: Math.sqrt,
   vjp: (g, _x, y, A) => A.div(g, A.mul(A.scalar(2), y)),
+  dloop: (g, _x, y, o) => { for (let i = 0; i < g.length; i++) o[i] = g[i] / (2 * y[i]); },
   d: (_x, y) => E.div(one, E.mul(E.num(2), y)),
   latex: (a) => `\\sqrt{${a}}`, text: fnT("sqrt"), domain: [0.2, 3, 0],
 });
@@ -101,6 +118,7 @@ export const exp = unary({
   name: "exp",
   loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.exp(x[i]); }, f: Math.exp,
   vjp: (g, _x, y, A) => A.mul(g, y),
+  dloop: (g, _x, y, o) => { for (let i = 0; i < g.length; i++) o[i] = g[i] * y[i]; },
   d: (_x, y) => y,
   latex: (a) => `e^{${a}}`, text: fnT("exp"),
 });
@@ -108,6 +126,7 @@ export const log = unary({
   name: "log",
   loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.log(x[i]); }, f: Math.log,
   vjp: (g, x, _y, A) => A.div(g, x),
+  dloop: (g, x, _y, o) => { for (let i = 0; i < g.length; i++) o[i] = g[i] / x[i]; },
   d: (x) => E.div(one, x),
   latex: fnL("\\log"), text: fnT("log"), domain: [0.2, 3, 0],
 });
@@ -129,6 +148,7 @@ export const tanh = unary({
   name: "tanh",
   loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.tanh(x[i]); }, f: Math.tanh,
   vjp: (g, _x, y, A) => A.mul(g, A.sub(A.scalar(1), A.square(y))),
+  dloop: (g, _x, y, o) => { for (let i = 0; i < g.length; i++) { const v = y[i]; o[i] = g[i] * (1 - v * v); } },
   d: (_x, y) => E.sub(one, E.pow(y, E.num(2))),
   latex: fnL("\\tanh"), text: fnT("tanh"),
 });
@@ -137,6 +157,7 @@ export const sigmoid = unary({
   loop: (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)); }; },
   f: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   vjp: (g, _x, y, A) => A.mul(g, A.mul(y, A.sub(A.scalar(1), y))),
+  dloop: (g, _x, y, o) => { for (let i = 0; i < g.length; i++) { const v = y[i]; o[i] = g[i] * (v * (1 - v)); } },
   d: (_x, y) => E.mul(y, E.sub(one, y)),
   latex: fnL("\\sigma"), text: fnT("sigmoid"),
 });
@@ -144,6 +165,7 @@ export const relu = unary({
   name: "relu",
   loop: (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v > 0 ? v : 0; } }, f: (x) => (x > 0 ? x : 0),
   vjp: (g, x, _y, A) => A.mul(g, A.greater(x, A.scalar(0))),
+  dloop: (g, x, _y, o) => { for (let i = 0; i < g.length; i++) o[i] = g[i] * (x[i] > 0 ? 1 : 0); },
   d: (x) => E.cmp("gt", x, E.num(0)),
   latex: fnL("\\operatorname{relu}"), text: fnT("relu"), domain: [-2, 2, 0.1], smooth: false,
 });

@@ -3,7 +3,8 @@
  * `opt.zeroGrad(); loss.backward(); opt.step();`.
  */
 import { fail } from "../errors";
-import type { Tensor } from "../tensor/Tensor";
+import type { Storage, Tensor } from "../tensor/Tensor";
+import { alloc } from "../tensor/storage";
 import { describe } from "../tensor/shape";
 
 abstract class Optimizer {
@@ -22,24 +23,34 @@ abstract class Optimizer {
 export class SGD extends Optimizer {
   readonly lr: number;
   readonly momentum: number;
-  private velocity: Float64Array[];
+  /** Momentum buffers (each in its parameter's dtype); none when momentum is 0. */
+  private velocity: Storage[] | null;
   constructor(params: Tensor[], opts: { lr: number; momentum?: number }) {
     super("SGD", params);
     if (!opts || typeof opts.lr !== "number" || !(opts.lr > 0)) fail("SGD", `lr must be a positive number, got ${describe(opts?.lr)}`);
     this.lr = opts.lr;
     this.momentum = opts.momentum ?? 0;
-    this.velocity = params.map((p) => new Float64Array(p.size));
+    if (typeof this.momentum !== "number" || !(this.momentum >= 0)) fail("SGD", `momentum must be a number >= 0, got ${describe(opts.momentum)}`);
+    this.velocity = this.momentum === 0 ? null : params.map((p) => alloc(p.size, p.dtype));
   }
   step(): void {
-    this.params.forEach((p, k) => {
+    const lr = this.lr, mu = this.momentum;
+    for (let k = 0; k < this.params.length; k++) {
+      const p = this.params[k];
       const g = p.grad;
-      if (!g) return;
-      const v = this.velocity[k];
-      for (let i = 0; i < p.size; i++) {
-        v[i] = this.momentum * v[i] + g.data[i];
-        p.data[i] -= this.lr * v[i];
+      if (!g) continue;
+      const w = p.data, gd = g.data, n = w.length;
+      if (this.velocity === null) {
+        for (let i = 0; i < n; i++) w[i] -= lr * gd[i];
+        continue;
       }
-    });
+      const v = this.velocity[k];
+      // w -= lr v with v as stored (in the parameter's dtype), as PyTorch's buffer
+      for (let i = 0; i < n; i++) {
+        v[i] = mu * v[i] + gd[i];
+        w[i] -= lr * v[i];
+      }
+    }
   }
 }
 
@@ -49,31 +60,34 @@ export class Adam extends Optimizer {
   readonly beta2: number;
   readonly eps: number;
   private t = 0;
-  private m: Float64Array[];
-  private v: Float64Array[];
+  /** First and second moment estimates, each in its parameter's dtype. */
+  private m: Storage[];
+  private v: Storage[];
   constructor(params: Tensor[], opts: { lr?: number; betas?: [number, number]; eps?: number } = {}) {
     super("Adam", params);
     this.lr = opts.lr ?? 1e-3;
     if (!(this.lr > 0)) fail("Adam", `lr must be a positive number, got ${describe(opts.lr)}`);
     [this.beta1, this.beta2] = opts.betas ?? [0.9, 0.999];
     this.eps = opts.eps ?? 1e-8;
-    this.m = params.map((p) => new Float64Array(p.size));
-    this.v = params.map((p) => new Float64Array(p.size));
+    this.m = params.map((p) => alloc(p.size, p.dtype));
+    this.v = params.map((p) => alloc(p.size, p.dtype));
   }
   step(): void {
     this.t++;
     const c1 = 1 - Math.pow(this.beta1, this.t);
     const c2 = 1 - Math.pow(this.beta2, this.t);
-    this.params.forEach((p, k) => {
+    const b1 = this.beta1, b2 = this.beta2, lr = this.lr, eps = this.eps;
+    for (let k = 0; k < this.params.length; k++) {
+      const p = this.params[k];
       const g = p.grad;
-      if (!g) return;
-      const m = this.m[k];
-      const v = this.v[k];
-      for (let i = 0; i < p.size; i++) {
-        m[i] = this.beta1 * m[i] + (1 - this.beta1) * g.data[i];
-        v[i] = this.beta2 * v[i] + (1 - this.beta2) * g.data[i] * g.data[i];
-        p.data[i] -= (this.lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + this.eps);
+      if (!g) continue;
+      const m = this.m[k], v = this.v[k], w = p.data, gd = g.data, n = w.length;
+      for (let i = 0; i < n; i++) {
+        const gi = gd[i];
+        m[i] = b1 * m[i] + (1 - b1) * gi;
+        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+        w[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
       }
-    });
+    }
   }
 }

@@ -60,6 +60,9 @@ export class Tensor {
   private declare _retain: boolean;
   /** Set by backward() on every tensor it reached, to tell "not computed yet" apart. */
   declare _backwardRan: boolean;
+  /** Scratch of backward's graph walk: the walk's number when reached, and the position then. */
+  declare _mark: number;
+  declare _slot: number;
 
   constructor(data: Storage, shape: Shape, opts: { requiresGrad?: boolean; name?: string; node?: Node | null } = NO_OPTS) {
     if (data.length !== sizeOf(shape))
@@ -77,6 +80,8 @@ export class Tensor {
     this._grad = null;
     this._retain = false;
     this._backwardRan = false;
+    this._mark = 0;
+    this._slot = -1;
   }
 
   get rank(): number {

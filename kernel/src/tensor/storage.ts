@@ -5,9 +5,25 @@ export function alloc(n: number, dtype: DType = "float64"): Storage {
   return dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
 }
 
-/** The dtype of an op's result: float32 only when every input is float32. */
-export function resultDType(inputs: readonly { dtype: DType }[]): DType {
-  return inputs.length > 0 && inputs.every((t) => t.dtype === "float32") ? "float32" : "float64";
+/**
+ * The dtype of an op's result. As in PyTorch, the inputs with at least one axis decide
+ * (float32 only when all of them are float32): rank-0 inputs, such as the constant 2 in a
+ * rule's 2x or a lifted number, do not widen a float32 tensor. When every input is rank 0, any
+ * float32 input makes it float32 (rules' constants are float64 scalars, so a float32 scalar's
+ * gradient stays float32; PyTorch would widen two 0-d tensors of mixed dtypes to float64).
+ */
+export function resultDType(inputs: readonly { dtype: DType; shape: readonly number[] }[]): DType {
+  let sized = 0, sized32 = 0, all32 = 0;
+  for (let i = 0; i < inputs.length; i++) {
+    const f32 = inputs[i].dtype === "float32";
+    if (f32) all32++;
+    if (inputs[i].shape.length > 0) {
+      sized++;
+      if (f32) sized32++;
+    }
+  }
+  if (sized > 0) return sized32 === sized ? "float32" : "float64";
+  return all32 > 0 ? "float32" : "float64";
 }
 
 /**
