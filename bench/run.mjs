@@ -7,6 +7,7 @@
  * targets, writes .bench/results-<time>.json and prints the change against the previous file.
  */
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -52,9 +53,13 @@ function target(id, text, value, ok, shown) {
   say(`  target ${id}: ${text}: ${shown} -> ${ok ? "MET" : "NOT MET"}`);
 }
 
+// Which matmul kernel this Node runs: relaxed SIMD (fused multiply-add) needs
+// --experimental-wasm-relaxed-simd on Node 20 (scripts/bench.sh passes it when accepted).
+const { wasmGemm } = createRequire(import.meta.url)("../kernel/lib/tensor/kernels/wasmGemm.js");
+results.wasmKernel = wasmGemm()?.kind ?? "none (plain JS)";
 const tfInfo = await T.initTf();
 results.tfjs = tfInfo;
-say(`chainlab bench  node ${process.version}  ${os.cpus().length} cpus  tfjs-core ${tfInfo.version}  (wasm threads ${tfInfo.wasmThreads}, simd ${tfInfo.wasmSimd})${quick ? "  [quick]" : ""}`);
+say(`chainlab bench  node ${process.version}  ${os.cpus().length} cpus  matmul kernel ${results.wasmKernel}  tfjs-core ${tfInfo.version}  (wasm threads ${tfInfo.wasmThreads}, simd ${tfInfo.wasmSimd})${quick ? "  [quick]" : ""}`);
 
 // ---- NumPy (separate process, one BLAS thread), run right before and right after W1 ----
 let numpyMs = null;
@@ -209,7 +214,15 @@ if (want("pt")) {
     if (typeof C.cl.setNumThreads === "function") {
       // Big products on every core: the same 1024 product with 1 thread and with all of them.
       const all = os.cpus().length;
-      const mk = (k) => { const f = C.matmulStep(1024); return () => { C.cl.setNumThreads(k); f(); C.cl.setNumThreads(1); }; };
+      // Wall-clock time here (CPU time adds up over threads); idle workers stay started between.
+      const mk = (k) => {
+        const f = C.matmulStep(1024);
+        return () => {
+          C.cl.setNumThreads(k);
+          f();
+          C.cl.setNumThreads(1);
+        };
+      };
       const s = await interleaveAll({ "cl-1": mk(1), [`cl-${all}`]: mk(all) }, {}, { rounds, sampleMs: 400 });
       const m = Object.fromEntries(Object.entries(s.wall).map(([k, v]) => [k, median(v)]));
       const sp = m["cl-1"] / m[`cl-${all}`];

@@ -12,6 +12,7 @@ export { tensor, zeros, ones, full, eye, arange, linspace, rand, randn, scalar }
 export type { TensorOptions, RandomOptions } from "./tensor/creation";
 export { manualSeed } from "./tensor/random";
 export { setMaxElements, getMaxElements } from "./tensor/shape";
+export { setNumThreads, getNumThreads } from "./tensor/kernels/threads";
 export { ChainlabError } from "./errors";
 export {
   add, sub, mul, div, neg, pow, square, sqrt, abs, exp, log, sin, cos, tanh, sigmoid, relu, sign,

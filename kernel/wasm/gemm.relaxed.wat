@@ -18,7 +18,9 @@
 ;; A separate module: where relaxed SIMD is unavailable it fails to validate and the plain
 ;; module (gemm.simd.wat) is used.
 (module
-  (memory (export "mem") 1)
+  ;; The memory comes from the host (tensor/kernels/wasmGemm.ts): plain, or shared between
+  ;; threads (the build also emits a variant of this module importing it as shared).
+  (import "env" "mem" (memory 1 1024))
 
   ;; float64: C block of 4 x 4 doubles
   (func (export "gemm_f64") (param $a i32) (param $b i32) (param $c i32)

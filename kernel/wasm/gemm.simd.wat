@@ -16,7 +16,9 @@
 ;; Summation order as the plain-JS loop (k = 0..n-1, c += a*b, rounded at each step), so the
 ;; results are bit-identical to it.
 (module
-  (memory (export "mem") 1)
+  ;; The memory comes from the host (tensor/kernels/wasmGemm.ts): plain, or shared between
+  ;; threads (the build also emits a variant of this module importing it as shared).
+  (import "env" "mem" (memory 1 1024))
 
   ;; float64: C block of 4 x 4 doubles
   (func (export "gemm_f64") (param $a i32) (param $b i32) (param $c i32)

@@ -1,4 +1,5 @@
 import { wasmGemm, type GemmModule } from "./wasmGemm";
+import { runPanels, runThreaded, threadsWanted } from "./threads";
 
 type Arr = Float64Array | Float32Array;
 
@@ -32,7 +33,9 @@ export function gemmJs(a: Arr, ao: number, b: Arr, bo: number, c: Arr, co: numbe
 // Operands by strides: A(i,k) = a[ao + i*sai + k*sak], B(k,j) = b[bo + k*sbk + j*sbj],
 // C(i,j) = c[co + i*ldc + j] (a block of a wider C has ldc > p).
 function gemmStrided(a: Arr, ao: number, sai: number, sak: number, b: Arr, bo: number, sbk: number, sbj: number, c: Arr, co: number, ldc: number, m: number, n: number, p: number): void {
-  const w = m * n * p >= 8192 && m >= 4 && p >= 4 ? wasmGemm() : null;
+  // Products of at least THREAD_MIN multiply-adds use the worker threads when setNumThreads
+  // asked for them (the shared-memory module); smaller ones are not worth the hand-off.
+  const w = m * n * p >= 8192 && m >= 4 && p >= 4 ? wasmGemm(m * n * p >= THREAD_MIN && threadsWanted()) : null;
   if (!w) return jsLoop(a, ao, sai, sak, b, bo, sbk, sbj, c, co, ldc, m, n, p);
   const f32 = c instanceof Float32Array;
   if (wasmBytes(m, n, p, f32) <= MAX_WASM_BYTES) return wasmRun(w, f32, a, ao, sai, sak, b, bo, sbk, sbj, c, co, ldc, m, n, p);
@@ -51,6 +54,8 @@ function gemmStrided(a: Arr, ao: number, sai: number, sak: number, b: Arr, bo: n
 
 /** Block sizes: values of k, and row panels (of 4 rows) of A, per kernel call. */
 const KC = 256, MC = 32;
+/** Smallest product (m*n*p) handed to worker threads: 128^3. */
+const THREAD_MIN = 128 ** 3;
 
 /** Column-panel width of B: 32 bytes (4 doubles or 8 floats), one pair of SIMD registers. */
 const panelWidth = (f32: boolean) => (f32 ? 8 : 4);
@@ -108,18 +113,12 @@ function wasmRun(w: GemmModule, f32: boolean, a: Arr, ao: number, sai: number, s
   packA(v, aAt, a, ao, sai, sak, m, n);
   packB(v, bAt, PW, b, bo, sbk, sbj, n, p);
   const bytes = f32 ? 4 : 8;
-  const kernel = f32 ? w.gemm_f32 : w.gemm_f64;
-  // Cache blocking (as GotoBLAS): for each block of KC values of k and of MC row panels of A,
-  // the kernel sweeps all column panels of B; that block of A (KC x 4*MC) stays in L2 across the
-  // sweep and each KC x 32-byte panel of B in L1 across the row panels. Blocks after the first
-  // add to C (the k order, hence the sums, are those of one pass).
-  for (let k0 = 0; k0 < n; k0 += KC) {
-    const kc = Math.min(KC, n - k0);
-    for (let ip0 = 0; ip0 < mP; ip0 += MC) {
-      const a0 = (aAt + ip0 * 4 * n + k0 * 4) * bytes;
-      kernel(a0, (bAt + k0 * PW) * bytes, (cAt + ip0 * 4 * pw) * bytes, Math.min(MC, mP - ip0), pP, n, kc, k0 > 0 ? 1 : 0);
-    }
-  }
+  // Cache blocking (as GotoBLAS, see threads.ts runPanels): per block of KC values of k and of
+  // MC row panels of A, the kernel sweeps all column panels of B, so that block of A
+  // (KC x 4*MC) stays in L2 and each KC x 32-byte panel of B in L1. Blocks after the first add
+  // to C (the k order, hence the sums, are those of one pass). Threads split the row panels.
+  if (w.shared) runThreaded(w, f32, aAt, bAt, cAt, mP, pP, n, pw, PW, bytes, KC, MC);
+  else runPanels(f32 ? w.gemm_f32 : w.gemm_f64, aAt, bAt, cAt, 0, mP, pP, n, pw, PW, bytes, KC, MC);
   if (pw === p && ldc === p) c.set(v.subarray(cAt, cAt + m * p), co);
   else for (let i = 0; i < m; i++) c.set(v.subarray(cAt + i * pw, cAt + i * pw + p), co + i * ldc);
 }

@@ -7,9 +7,10 @@
  * assembled at build time into wasmModules.ts). Two modules with the same exports: one using
  * relaxed-SIMD fused multiply-add (Chromium; Node 20 with --experimental-wasm-relaxed-simd,
  * which the kernel's launcher and the bench pass), and a plain-SIMD one used where relaxed SIMD
- * does not validate. Without WebAssembly SIMD at all, callers use the plain-JS loop.
+ * does not validate. Without WebAssembly SIMD at all, callers use the plain-JS loop. Each also
+ * comes in a variant importing its memory as shared, for worker threads (./threads.ts).
  */
-import { gemmRelaxed, gemmSimd } from "./wasmModules";
+import { gemmRelaxed, gemmRelaxedShared, gemmSimd, gemmSimdShared } from "./wasmModules";
 
 // The few WebAssembly types used here (the library compiles without DOM or wasm typings).
 export interface WasmMemory {
@@ -21,6 +22,7 @@ declare const WebAssembly:
       validate(bytes: Uint8Array): boolean;
       Module: new (bytes: Uint8Array) => object;
       Instance: new (module: object, imports: object) => { exports: unknown };
+      Memory: new (desc: { initial: number; maximum: number; shared?: boolean }) => WasmMemory;
     }
   | undefined;
 declare function atob(s: string): string;
@@ -35,10 +37,16 @@ export interface GemmModule {
   mem: WasmMemory;
   /** Which module this is: "relaxed" (fused multiply-add) or "simd". */
   kind: WasmKind;
+  /** Whether `mem` is shared (a SharedArrayBuffer that worker threads can run the kernels on). */
+  shared: boolean;
+  /** The module's bytes (workers instantiate the same module on the same shared memory). */
+  bytes: Uint8Array;
 }
 export type WasmKind = "relaxed" | "simd";
 
-const cache: { [K in WasmKind]?: GemmModule | null } = {};
+/** Memory pages (64 KiB): the packed operands of one pass fit in 32 MiB (gemm.ts). */
+const MAX_PAGES = 1024;
+const cache = new Map<string, GemmModule | null>();
 
 function decode(b64: string): Uint8Array {
   const s = atob(b64);
@@ -47,32 +55,37 @@ function decode(b64: string): Uint8Array {
   return out;
 }
 
-/** One module instance (each has its own memory), or null where it does not validate. */
-export function loadWasmGemm(kind: WasmKind): GemmModule | null {
-  const had = cache[kind];
+/** One module instance with its own memory, or null where it does not validate or load. */
+export function loadWasmGemm(kind: WasmKind, shared = false): GemmModule | null {
+  const key = `${kind}/${shared}`;
+  const had = cache.get(key);
   if (had !== undefined) return had;
   let mod: GemmModule | null = null;
   try {
-    const bytes = decode(kind === "relaxed" ? gemmRelaxed : gemmSimd);
+    const b64 = kind === "relaxed" ? (shared ? gemmRelaxedShared : gemmRelaxed) : shared ? gemmSimdShared : gemmSimd;
+    const bytes = decode(b64);
     if (typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes)) {
-      const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Omit<GemmModule, "kind">;
-      mod = { gemm_f64: exports.gemm_f64, gemm_f32: exports.gemm_f32, mem: exports.mem, kind };
+      const mem = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem } }).exports as Pick<GemmModule, "gemm_f32" | "gemm_f64">;
+      mod = { gemm_f64: exports.gemm_f64, gemm_f32: exports.gemm_f32, mem, kind, shared, bytes };
     }
   } catch {
-    mod = null;
+    mod = null; // e.g. shared memory where SharedArrayBuffer is unavailable
   }
-  return (cache[kind] = mod);
+  cache.set(key, mod);
+  return mod;
 }
 
 let preferred: WasmKind | null = null;
 
 /**
  * The module matrix products use: relaxed SIMD where the host validates it, else plain SIMD,
- * else null (callers fall back to JS). `useWasmKind` pins one (tests compare the paths).
+ * else null (callers fall back to JS). `shared`: the variant on shared memory (threads).
+ * `useWasmKind` pins one (tests compare the paths).
  */
-export function wasmGemm(): GemmModule | null {
-  if (preferred) return loadWasmGemm(preferred);
-  return loadWasmGemm("relaxed") ?? loadWasmGemm("simd");
+export function wasmGemm(shared = false): GemmModule | null {
+  if (preferred) return loadWasmGemm(preferred, shared);
+  return loadWasmGemm("relaxed", shared) ?? loadWasmGemm("simd", shared);
 }
 
 /** Pins the module used by matrix products ("relaxed" or "simd"), or null for automatic. */
