@@ -17,6 +17,7 @@ import * as C from "./chainlab.mjs";
 import * as T from "./tfjs.mjs";
 import { w4 } from "./w4.mjs";
 import { startTorch } from "./pytorch.mjs";
+import { chainlabConv, tfConv, convAgreement, CONV_FLOPS, ONE_CONV_FLOPS, CONV_LABEL } from "./conv.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -126,6 +127,35 @@ if (want("w2")) {
   M.w2 = { ...m, recordedCpu: g.a, noGraphCpu: g.b, pairRatio: g.ratio };
   const over = g.ratio - 1;
   target("graph-cost", "recorded graph + generic backward over the hand-derived no-graph step <= 10%", over, over <= 0.1, `${(100 * over).toFixed(1)}%`);
+}
+
+// ---- conv (issue 13) ----
+if (want("conv")) {
+  say(`\nCONV ${CONV_LABEL}`);
+  const gf = (m, flops) => Object.entries(m).map(([k, v]) => `${k} ${(flops / v / 1e6).toFixed(2)}`).join("   ");
+  const fc = chainlabConv(C.cl), fcpu = tfConv(T, "cpu");
+  // TF.js cpu takes tens of seconds per step here: timed once (its first call), not interleaved.
+  const t0 = performance.now();
+  const cpuOut = fcpu();
+  const cpuMs = performance.now() - t0;
+  const diff = convAgreement(fc(), cpuOut);
+  say(`${"agreement with TF.js cpu".padEnd(28)} max relative difference ${diff.toExponential(2)} (TF.js computes in float32)`);
+  if (!(diff < 1e-4)) throw new Error(`conv: chainlab and TF.js disagree (${diff})`);
+  const s = interleave({ chainlab: fc }, R(5, 2));
+  const m = { ...row("fwd + dX + dW (median)", s), "tf-cpu": cpuMs };
+  say(`${"TF.js cpu (one call)".padEnd(28)} ${fmt(cpuMs)} ms`);
+  say(`${"time chainlab / TF.js cpu".padEnd(28)} ${(m.chainlab / m["tf-cpu"]).toFixed(3)}`);
+  say(`${"GFLOP/s".padEnd(28)} ${gf(m, CONV_FLOPS)}`);
+  // TF.js wasm has no Conv2DBackpropFilter kernel: forward + dX only, against chainlab doing the same.
+  const fc2 = chainlabConv(C.cl, false), fw = tfConv(T, "wasm", false);
+  const diff2 = convAgreement(fc2(), fw());
+  if (!(diff2 < 1e-4)) throw new Error(`conv: chainlab and TF.js wasm disagree (${diff2})`);
+  const s2 = interleave({ chainlab: fc2, "tf-wasm": fw }, R(5, 2));
+  const m2 = row("fwd + dX (median)", s2);
+  say(`${"GFLOP/s".padEnd(28)} ${gf(m2, 2 * ONE_CONV_FLOPS)}   (TF.js wasm has no filter-gradient kernel)`);
+  M.conv = { full: m, inputGradOnly: m2 };
+  const r = m2.chainlab / m2["tf-wasm"];
+  target("conv-wasm", "conv2d forward + input gradient time chainlab / TF.js wasm < 1", r, r < 1, `${r.toFixed(2)}x`);
 }
 
 // ---- W3 ----

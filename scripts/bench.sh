@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run bench`: chainlab vs TensorFlow.js (cpu and wasm backends, one thread each) and NumPy,
 # in one Node process with interleaved runs; see bench/run.mjs. Not part of `npm test`.
-# Options pass through: --quick (fewer rounds), --only=w1,w2,w3,w4,pt,mem.
+# Options pass through: --quick (fewer rounds), --only=w1,w2,w3,w4,pt,mem,conv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for dep in @tensorflow/tfjs @tensorflow/tfjs-backend-wasm typescript; do
