@@ -114,6 +114,12 @@ export function heatmapFigure(payload: HeatmapPayload, sliceIndex: number, theme
     uirevision: payload.name,
     height: Math.min(520, Math.max(200, 60 + 22 * rows)),
   };
+  // show.heatmap(x, { title }): the title heads the figure (the panel labels stay below it).
+  if (typeof payload.title === "string" && payload.title) {
+    layout.title = { text: payload.title, font: { size: 14, color: theme.font }, y: 0.98 };
+    layout.margin = { l: 40, r: 10, t: 60, b: 30 };
+    layout.height = (layout.height as number) + 24;
+  }
   which.forEach((kind, i) => {
     const z = kind === "value" ? slice.value : (slice.grad as (number | null)[][]);
     const other = kind === "value" ? slice.grad : slice.value;

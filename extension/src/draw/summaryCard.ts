@@ -91,7 +91,8 @@ export function drawNodeRule(doc: Document, node: GraphNode): HTMLDivElement | n
   if (!rule) return null;
   const box = htmlEl(doc, "div", "cl-node-rule");
   const label = node.name ?? node.op;
-  const rows = [mathBlock(doc, rule.formula, `${label} =`)];
+  // The formula already reads "c = U b": its label only says what it is.
+  const rows = [mathBlock(doc, rule.formula, "definition")];
   for (const p of rule.partials) rows.push(mathBlock(doc, p.local, `local partial ∂${label}/∂${p.input}`));
   for (const r of rows) if (r) box.appendChild(r);
   return box.childElementCount ? box : null;
