@@ -10,8 +10,14 @@ import nbformat
 
 from nbrun import MIME_HEATMAP, NOTEBOOKS
 
-SOLUTION = "assignments/backprop-assignment.ipynb"
-RELEASE = "assignments/release/backprop-assignment.ipynb"
+import pytest
+
+# (instructor's version, generated student version) of each assignment.
+ASSIGNMENTS = [
+    ("assignments/backprop-assignment.ipynb", "assignments/release/backprop-assignment.ipynb"),
+    ("assignments/cnn-assignment.ipynb", "assignments/release/cnn-assignment.ipynb"),
+]
+each = pytest.mark.parametrize("SOLUTION,RELEASE", ASSIGNMENTS, ids=lambda p: p.split("/")[-1])
 
 
 def _release_module():
@@ -29,7 +35,8 @@ def _graded(nb):
     return [i for i, c in enumerate(nb.cells) if _nbgrader(c).get("grade")]
 
 
-def test_solution_regions_and_nbgrader_metadata():
+@each
+def test_solution_regions_and_nbgrader_metadata(SOLUTION, RELEASE):
     nb = nbformat.read(NOTEBOOKS / SOLUTION, as_version=4)
     solutions = [c for c in nb.cells if _nbgrader(c).get("solution")]
     assert len(solutions) >= 2, "expected solution cells (custom op backward, softmax cross-entropy)"
@@ -47,7 +54,8 @@ def test_solution_regions_and_nbgrader_metadata():
     assert "defineOp(" in code and "gradcheck" in code
 
 
-def test_release_is_the_solution_with_stubs():
+@each
+def test_release_is_the_solution_with_stubs(SOLUTION, RELEASE):
     mod = _release_module()
     solution = nbformat.read(NOTEBOOKS / SOLUTION, as_version=4)
     committed = nbformat.read(NOTEBOOKS / RELEASE, as_version=4)
@@ -66,7 +74,8 @@ def test_release_is_the_solution_with_stubs():
     assert text.count(mod.STUB) >= sum(c.source.count("// BEGIN SOLUTION") for c in solution.cells)
 
 
-def test_solution_passes_every_gradcheck(run_notebook):
+@each
+def test_solution_passes_every_gradcheck(run_notebook, SOLUTION, RELEASE):
     run = run_notebook(SOLUTION)
     assert run.error is None, run.error
     graded = _graded(run.nb)
@@ -77,7 +86,8 @@ def test_solution_passes_every_gradcheck(run_notebook):
         assert not any(MIME_HEATMAP in o.get("data", {}) for o in run.nb.cells[i].outputs), "error heatmap shown for a passing check"
 
 
-def test_student_version_fails_gradcheck_helpfully(run_notebook):
+@each
+def test_student_version_fails_gradcheck_helpfully(run_notebook, SOLUTION, RELEASE):
     run = run_notebook(RELEASE, allow_errors=True)
     graded = set(_graded(run.nb))
     errors = dict(run.errors())
@@ -100,3 +110,26 @@ def test_student_version_fails_gradcheck_helpfully(run_notebook):
             payload = h["data"][MIME_HEATMAP]
             values = [v for s in payload["slices"] for row in s["value"] for v in row if v is not None]
             assert any(abs(v) > 1e-3 for v in values), f"cell {i}: the error heatmap is all zero"
+
+
+def test_cnn_hidden_tests_graded_but_not_released():
+    """nbgrader-style hidden tests: in the graded cells of the instructor's copy, gone from the student's."""
+    solution = nbformat.read(NOTEBOOKS / ASSIGNMENTS[1][0], as_version=4)
+    released = nbformat.read(NOTEBOOKS / ASSIGNMENTS[1][1], as_version=4)
+    graded = _graded(solution)
+    hidden = [i for i in graded if "// BEGIN HIDDEN TESTS" in solution.cells[i].source]
+    assert len(hidden) >= 3, "the conv, max-pool and batch-norm checks should carry hidden tests"
+    for i in hidden:
+        assert "HIDDEN" not in released.cells[i].source and "FAILS the hidden test" not in released.cells[i].source
+        assert "grade(" in released.cells[i].source
+    code = "\n".join(c.source for c in solution.cells)
+    for op in ("myConv2d", "myMaxPool", "myBatchNorm", "myDropout"):
+        assert f'name: "{op}"' in code
+
+
+def test_hidden_tests_catch_a_backward_that_only_fits_the_visible_case():
+    """The hidden test compares with the built-in op: a wrong backward that happens to pass nothing else still fails."""
+    mod = _release_module()
+    src = "x\n  // BEGIN HIDDEN TESTS\n  secret();\n  // END HIDDEN TESTS\ny"
+    assert mod.clear_solutions(src) == "x\ny"
+

@@ -36,8 +36,9 @@ READING_ORDER = [
     "09-attention.ipynb",
     "10-real-size-models.ipynb",
     "assignments/backprop-assignment.ipynb",
+    "assignments/cnn-assignment.ipynb",
 ]
-RELEASE = "assignments/release/backprop-assignment.ipynb"
+RELEASES = ["assignments/release/backprop-assignment.ipynb", "assignments/release/cnn-assignment.ipynb"]
 
 # What each notebook must show at least (count of outputs per chainlab payload kind).
 EXPECTED = {
@@ -52,6 +53,7 @@ EXPECTED = {
     "09-attention.ipynb": {"graph": 1, "chain": 1, "heatmap": 3},
     "10-real-size-models.ipynb": {"graph": 3, "chain": 2, "heatmap": 2, "plot": 2},
     "assignments/backprop-assignment.ipynb": {"heatmap": 0},
+    "assignments/cnn-assignment.ipynb": {"graph": 1},
 }
 
 # Fallbacks each chainlab type must carry: every MIME in a tuple-of-alternatives group, one of them.
@@ -65,7 +67,7 @@ FALLBACKS = {
 
 def test_inventory_matches_reading_order():
     found = sorted(str(p.relative_to(NOTEBOOKS)) for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    assert found == sorted(READING_ORDER + [RELEASE]), "a notebook was added or removed: update READING_ORDER (and the README)"
+    assert found == sorted(READING_ORDER + RELEASES), "a notebook was added or removed: update READING_ORDER (and the README)"
     assert set(EXPECTED) == set(READING_ORDER)
 
 
@@ -74,12 +76,12 @@ def test_readme_links_notebooks_in_reading_order():
     m = re.search(r"^## Notebooks\n(.*?)(?=^## |\Z)", readme, flags=re.M | re.S)
     assert m, "README.md has no '## Notebooks' section"
     links = re.findall(r"\]\((notebooks/[^)]+\.ipynb)\)", m.group(1))
-    assert [l for l in links if l != f"notebooks/{RELEASE}"] == [f"notebooks/{n}" for n in READING_ORDER]
+    assert [l for l in links if l not in [f"notebooks/{r}" for r in RELEASES]] == [f"notebooks/{n}" for n in READING_ORDER]
     for link in links:
         assert (ROOT / link).is_file(), link
 
 
-@pytest.mark.parametrize("name", READING_ORDER + [RELEASE])
+@pytest.mark.parametrize("name", READING_ORDER + RELEASES)
 def test_committed_without_outputs(name):
     path = NOTEBOOKS / name
     assert path.stat().st_size < 60_000, f"{name} is {path.stat().st_size} bytes; commit it without outputs"
