@@ -45,10 +45,11 @@ relaxed=""
 if node --experimental-wasm-relaxed-simd -e 0 >/dev/null 2>&1; then relaxed=--experimental-wasm-relaxed-simd; fi
 node --expose-gc $relaxed bench/run.mjs "$@"
 
-# W5: kernel cell round trip vs plain tslab, written by the kernel part when present. It drives
+# W5: kernel cell round trip vs plain tslab, and kernel memory/start-up for a classroom
+# (bench/kernel-memory.py), written by the kernel part when present. They drive
 # real kernels through jupyter_client, so it needs the project .venv (made by scripts/setup.sh,
 # i.e. by `npm start` or `npm test`). Its failure does not fail the bench.
-for f in bench/kernel-latency.*; do
+for f in bench/kernel-latency.* bench/kernel-memory.*; do
   [ -e "$f" ] || { echo; echo "W5: bench/kernel-latency.* not available"; break; }
   echo; echo "== W5 $(basename "$f")"
   rc=0

@@ -47,6 +47,13 @@ class ChainlabKernelTests(jupyter_kernel_test.KernelTests):
 
     test_pager = None
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The kernel loads TypeScript at its first cell (an idle kernel stays small); on a loaded
+        # machine that takes longer than the suite's 15 s per message, so it happens here.
+        cls.kc.execute_interactive("0", timeout=240)
+
 
 if __name__ == "__main__":
     unittest.main()

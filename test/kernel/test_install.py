@@ -28,7 +28,11 @@ def test_prefix_install_writes_an_absolute_kernelspec_jupyter_can_use(tmp_path):
     assert spec["display_name"] == "TypeScript (chainlab)"
     assert spec["language"] == "typescript" and spec["interrupt_mode"] == "signal"
     assert spec["argv"][-1] == "{connection_file}"
-    assert all(os.path.isabs(a) for a in spec["argv"][:2]) and os.path.exists(spec["argv"][1])
+    node, *flags, bin_, kernel, start, _ = spec["argv"]
+    assert os.path.isabs(node) and os.path.isabs(bin_) and os.path.exists(bin_) and [kernel, start] == ["kernel", "start"]
+    # Heap flags that bound a classroom kernel's memory (measured in bench/kernel-memory.py).
+    assert any(f.startswith("--max-old-space-size=") for f in flags)
+    assert any(f.startswith("--max-semi-space-size=") for f in flags)
     found = KernelSpecManager(kernel_dirs=[str(spec_file.parent.parent)]).get_kernel_spec("chainlab")
     assert found.display_name == "TypeScript (chainlab)" and found.interrupt_mode == "signal"
 

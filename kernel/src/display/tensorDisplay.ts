@@ -54,6 +54,8 @@ export function tensorBundle(t: Tensor): MimeBundle {
 }
 
 const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
+/** Node's util.inspect.custom, by its registered name: no `import "util"`, so browsers load this too. */
+const INSPECT_CUSTOM = Symbol.for("nodejs.util.inspect.custom");
 
 /**
  * Defined on the prototype at load time rather than declared in the class: a computed symbol
@@ -61,6 +63,15 @@ const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
  */
 export function installTensorDisplay(): void {
   if (Object.prototype.hasOwnProperty.call(Tensor.prototype, JUPYTER_DISPLAY)) return;
+  // console.log(t) prints the same few lines as the text/plain display (not ~60 lines of fields).
+  Object.defineProperty(Tensor.prototype, INSPECT_CUSTOM, {
+    value: function (this: Tensor): string {
+      return tensorBundle(this)["text/plain"] as string;
+    },
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
   Object.defineProperty(Tensor.prototype, JUPYTER_DISPLAY, {
     value: function (this: Tensor): MimeBundle {
       return tensorBundle(this);

@@ -1,6 +1,16 @@
 import { format } from "util";
 import type { KernelTransport, MimeBundle, DisplayOptions } from "../display/kernelTransport";
-import { errorFromDiagnostics, errorFromThrown, type CellDiagnostic, type ErrorContent } from "./errorReport";
+import { cellFileName, cellTraceback, type CellCode } from "./cellStack";
+import type { DeclarationKeeper } from "./declarationKeeper";
+import {
+  errorFromDiagnostics,
+  errorFromThrown,
+  interruptError,
+  isAsyncInterrupt,
+  isInterrupt,
+  type CellDiagnostic,
+  type ErrorContent,
+} from "./errorReport";
 import type { Executor, ExecutorConsole } from "./tslabInternals";
 import { expandShorthands, originalColumn } from "./expandShorthands";
 
@@ -23,7 +33,8 @@ export interface ExecuteRequest {
 export type ExecuteReplyContent =
   | { status: "ok"; execution_count: number; payload: []; user_expressions: Record<string, never> }
   | ({ status: "error"; execution_count: number } & ErrorContent)
-  | { status: "aborted"; execution_count: number };
+  /** As ipykernel: no execution_count, so frontends show [ ] for cells that never ran. */
+  | { status: "aborted" };
 
 export interface HistoryEntry {
   line: number;
@@ -50,12 +61,22 @@ const STREAM_FLUSH_BYTES = 16 * 1024;
 const STREAM_FLUSH_MS = 100;
 /** How long an error waits for already-sent requests to arrive before aborting them. */
 const ABORT_WINDOW_MS = 5;
+/** Cells whose compiled code is kept for tracebacks (functions defined there may throw later). */
+const CELLS_KEPT = 200;
 
 export class CellRunner {
   executionCount = 0;
   readonly history: HistoryEntry[] = [];
   /** Set once by the launcher: the executor needs this runner's console, so it comes second. */
   executor: Executor | null = null;
+  /** Keeps a failed cell's declarations (set by the launcher with the converters). */
+  declarations: DeclarationKeeper | null = null;
+  /** Whether a stack frame's file is the user's own (not a library, Node or the kernel). */
+  keepFrameFile: (file: string) => boolean = () => false;
+  /** Compiled code of recent cells by sequence number, for tracebacks. */
+  private readonly cellCode = new Map<number, CellCode>();
+  private cellSeq = 0;
+  private running: { label: string; source: string } | null = null;
 
   private tail: Promise<unknown> = Promise.resolve();
   private nextTicket = 0;
@@ -115,7 +136,7 @@ export class CellRunner {
   }
 
   private async run(req: ExecuteRequest, publish: Publish, ticket: number): Promise<ExecuteReplyContent> {
-    if (ticket < this.abortBelow) return { status: "aborted", execution_count: this.executionCount };
+    if (ticket < this.abortBelow) return { status: "aborted" };
     const executor = this.executor;
     if (!executor) throw new Error("CellRunner: executor not set");
     const silent = req.silent === true;
@@ -132,6 +153,8 @@ export class CellRunner {
     this.report = report;
     let ok: boolean;
     const rewritten = expandShorthands(req.code);
+    this.declarations?.cellStarted();
+    this.running = { label: silent ? "(silent)" : `In[${count}]`, source: req.code };
     try {
       ok = await executor.execute(rewritten.code);
     } catch (e) {
@@ -140,7 +163,9 @@ export class CellRunner {
       ok = false;
     } finally {
       this.report = null;
+      this.running = null;
     }
+    const declarationsKept = this.declarations?.cellFinished(ok) ?? false;
     this.runCellEndHooks();
 
     if (rewritten.insertions.length) {
@@ -150,7 +175,7 @@ export class CellRunner {
     if (!ok) {
       error = report.diagnostics.length
         ? errorFromDiagnostics(report.diagnostics, req.code)
-        : errorFromThrown(report.thrown ? report.thrown.error : new Error("the cell failed"));
+        : this.errorFromThrown(report.thrown ? report.thrown.error : new Error("the cell failed"), declarationsKept);
     } else if (report.diagnostics.length) {
       // A `//%module` cell registers even with diagnostics (tslab's rule): show them as warnings.
       for (const d of report.diagnostics) process.stderr.write(`${d.line}:${d.column} - ${d.message}\n`);
@@ -177,6 +202,25 @@ export class CellRunner {
     }
     this.flushStream();
     return { status: "ok", execution_count: count, payload: [], user_expressions: {} };
+  }
+
+  /** Called (through the vm hook) when a cell's compiled code starts: the file name to run it under. */
+  cellCodeStarted(generated: string): string | null {
+    if (!this.running) return null;
+    const seq = ++this.cellSeq;
+    this.cellCode.set(seq, { ...this.running, generated });
+    this.cellCode.delete(seq - CELLS_KEPT);
+    return cellFileName(seq);
+  }
+
+  private errorFromThrown(e: unknown, declarationsKept: boolean): ErrorContent {
+    if (isInterrupt(e)) return interruptError(declarationsKept, isAsyncInterrupt(e));
+    const error = errorFromThrown(e);
+    if (e instanceof Error && typeof e.stack === "string") {
+      const frames = cellTraceback(e.stack, (seq) => this.cellCode.get(seq), this.keepFrameFile);
+      error.traceback = [error.traceback[0], ...frames];
+    }
+    return error;
   }
 
   /**

@@ -1,39 +1,74 @@
 import { WireMessage, type Socket } from "./WireMessage";
 import type { CellRunner, HistoryEntry } from "./CellRunner";
-import { tslabJupyter, type JupyterHandler, type ZmqServerInstance } from "./tslabInternals";
+import type { KernelSockets, ZmqSocket } from "./kernelSockets";
+import type { JupyterHandler } from "./tslabInternals";
 
 /**
- * tslab's ZmqServer (sockets, heartbeat, kernel_info, complete, inspect, is_complete) with the
- * message dispatch replaced: execute goes through chainlab's CellRunner, and the types tslab
- * lacks or gets wrong are answered here (history, interrupt over control, comm_info's reply type).
+ * The kernel's message loop over sockets bound at process start (kernelSockets.ts). What needs
+ * TypeScript (execute, complete, inspect, is_complete) asks for the runtime, which is loaded on
+ * first use; kernel_info, heartbeats, history and interrupts are answered without it, so a
+ * kernel is "ready" in a second and an idle kernel does not hold a TypeScript program.
  */
 
-const { ZmqServer } = tslabJupyter();
+/** What the launcher builds when TypeScript is first needed. */
+export interface KernelRuntime {
+  cells: CellRunner;
+  /** tslab's handler: complete, inspect and is_complete. */
+  handler: JupyterHandler;
+  /** complete_reply / inspect_reply content for a request's content. */
+  complete(req: { code: string; cursor_pos: number }): object;
+  inspect(req: { code: string; cursor_pos: number; detail_level?: number }): object;
+  /** Creates the TypeScript program now rather than at the first cell. */
+  warm(): void;
+  /** Called after every execute_reply (idle-time garbage collection). */
+  afterCell(): void;
+  close(): void;
+}
 
-export class ChainlabServer extends (ZmqServer as new (handler: JupyterHandler, configPath: string) => ZmqServerInstance) {
+export class ChainlabServer {
+  private closed = false;
+
   constructor(
-    handler: JupyterHandler,
-    configPath: string,
-    private readonly cells: CellRunner,
+    private readonly sockets: KernelSockets,
+    /** Loads (once) and returns the runtime; synchronous, may take seconds the first time. */
+    private readonly runtime: () => KernelRuntime,
+    /** The runtime if it is already loaded (interrupts and shutdown must not load it). */
+    private readonly loadedRuntime: () => KernelRuntime | undefined,
     private readonly onInterrupt: () => void,
-  ) {
-    super(handler, configPath);
+  ) {}
+
+  /** Serves shell and control until shutdown. */
+  start(): void {
+    void this.serve(this.sockets.shell);
+    void this.serve(this.sockets.control);
+  }
+
+  private async serve(sock: ZmqSocket): Promise<void> {
+    try {
+      for await (const frames of sock) void this.handleMessage(sock, frames);
+    } catch (e) {
+      if (!this.closed) console.error("chainlab kernel: a socket failed:", e);
+    }
+  }
+
+  private get key(): string {
+    return this.sockets.conn.key;
   }
 
   private send(sock: unknown, parent: WireMessage, msgType: string, content: object): void {
     const reply = parent.createReply(msgType);
     reply.content = content;
-    reply.signAndSend(this.connInfo.key, sock as Socket);
+    reply.signAndSend(this.key, sock as Socket);
   }
 
   private publish(parent: WireMessage, msgType: string, content: object): void {
-    this.send(this.iopub, parent, msgType, content);
+    this.send(this.sockets.iopub, parent, msgType, content);
   }
 
-  override async handleShellMessage(sock: unknown, ...frames: Buffer[]): Promise<void> {
+  async handleMessage(sock: ZmqSocket, frames: Buffer[]): Promise<void> {
     let msg: WireMessage;
     try {
-      msg = WireMessage.parse(this.connInfo.key, frames);
+      msg = WireMessage.parse(this.key, frames);
     } catch (e) {
       // A malformed or wrongly signed message is dropped, as ipykernel does; the kernel lives on.
       console.error("chainlab kernel: dropped a message:", e instanceof Error ? e.message : e);
@@ -43,31 +78,34 @@ export class ChainlabServer extends (ZmqServer as new (handler: JupyterHandler, 
     this.publish(msg, "status", { execution_state: "busy" });
     try {
       const t = msg.header.msg_type;
-      const self = this as unknown as Record<string, (sock: unknown, msg: WireMessage) => unknown>;
       switch (t) {
         case "execute_request": {
-          const content = await this.cells.execute(msg.content, (type, c) => this.publish(msg, type, c));
+          const rt = this.runtime();
+          const content = await rt.cells.execute(msg.content, (type, c) => this.publish(msg, type, c));
           this.send(sock, msg, "execute_reply", content);
+          rt.afterCell();
           break;
         }
         case "kernel_info_request":
-          this.send(sock, msg, "kernel_info_reply", { status: "ok", ...this.kernelInfo() });
+          this.send(sock, msg, "kernel_info_reply", { status: "ok", ...kernelInfo() });
           break;
         case "is_complete_request":
-          self.handleIsComplete.call(this, sock, msg);
+          this.send(sock, msg, "is_complete_reply", this.runtime().handler.handleIsComplete(msg.content) as object);
           break;
         case "inspect_request":
-          self.handleInspect.call(this, sock, msg);
+          this.send(sock, msg, "inspect_reply", this.runtime().inspect(msg.content));
           break;
         case "complete_request":
-          self.handleComplete.call(this, sock, msg);
+          this.send(sock, msg, "complete_reply", this.runtime().complete(msg.content));
           break;
         case "comm_info_request":
           this.send(sock, msg, "comm_info_reply", { status: "ok", comms: {} });
           break;
-        case "history_request":
-          this.send(sock, msg, "history_reply", { status: "ok", history: historyReply(this.cells.history, msg.content) });
+        case "history_request": {
+          const history = this.loadedRuntime()?.cells.history ?? [];
+          this.send(sock, msg, "history_reply", { status: "ok", history: historyReply(history, msg.content) });
           break;
+        }
         case "interrupt_request":
           this.onInterrupt();
           this.send(sock, msg, "interrupt_reply", { status: "ok" });
@@ -87,24 +125,37 @@ export class ChainlabServer extends (ZmqServer as new (handler: JupyterHandler, 
     if (shutdown) this.close();
   }
 
-  /** tslab's kernel info, naming chainlab as the implementation and the real TypeScript version. */
-  private kernelInfo(): Record<string, unknown> {
-    const info = this.handler.handleKernel() as { language_info: Record<string, unknown> } & Record<string, unknown>;
-    const versions = readVersions();
-    return {
-      ...info,
-      implementation: "chainlab",
-      implementation_version: versions.chainlab,
-      language_info: { ...info.language_info, version: versions.typescript },
-      banner: `chainlab ${versions.chainlab}: TypeScript ${versions.typescript} through tslab ${versions.tslab}`,
-    };
+  close(): void {
+    this.closed = true;
+    try {
+      this.loadedRuntime()?.close();
+    } finally {
+      // Let the replies above leave before the sockets close.
+      setTimeout(() => this.sockets.close(), 50).unref();
+      // User code may hold timers or sockets open; a shut-down kernel must still exit.
+      setTimeout(() => process.exit(0), 200).unref();
+    }
   }
+}
 
-  override close(): void {
-    super.close();
-    // User code may hold timers or sockets open; a shut-down kernel must still exit.
-    setTimeout(() => process.exit(0), 200).unref();
-  }
+/** Static: answered before TypeScript is loaded (the versions come from package.json files). */
+export function kernelInfo(): Record<string, unknown> {
+  const versions = readVersions();
+  return {
+    protocol_version: "5.3",
+    implementation: "chainlab",
+    implementation_version: versions.chainlab,
+    language_info: {
+      name: "typescript",
+      version: versions.typescript,
+      mimetype: "text/typescript",
+      file_extension: ".ts",
+      // As tslab: makes both JupyterLab and the classic Notebook use TypeScript highlighting.
+      codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
+    },
+    banner: `chainlab ${versions.chainlab}: TypeScript ${versions.typescript} through tslab ${versions.tslab}`,
+    help_links: [],
+  };
 }
 
 function readVersions(): { chainlab: string; tslab: string; typescript: string } {

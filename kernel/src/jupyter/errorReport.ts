@@ -32,24 +32,34 @@ export function isInterrupt(e: unknown): boolean {
   return e instanceof Error && INTERRUPT_MESSAGE.test(e.message);
 }
 
-/** Stack frames inside Node, tslab or this launcher say nothing about the user's cell. */
-function isUserFrame(line: string): boolean {
-  return !/node:internal|node:vm|[\\/]tslab[\\/]dist[\\/]|[\\/]lib[\\/]jupyter[\\/]/.test(line);
+export function isAsyncInterrupt(e: unknown): boolean {
+  return e instanceof Error && /^Interrupted asynchronously/.test(e.message);
 }
 
+/**
+ * What an interrupt keeps, said exactly: earlier cells' variables keep their values; the
+ * interrupted cell's own top-level declarations stay declared with what was assigned before
+ * the interrupt (the kernel keeps their types, see declarationKeeper.ts) or, if the cell never
+ * compiled, do not exist. An async cell's pending work is not cancelled by JavaScript.
+ */
+export function interruptError(declarationsKept: boolean, async: boolean): ErrorContent {
+  const kept = declarationsKept
+    ? "this cell's own top-level variables stay declared with the values assigned before the interrupt (undefined if not reached)"
+    : "this cell's own declarations are lost (it had not compiled)";
+  const pending = async ? "; promises the cell started may still settle in the background (JavaScript cannot cancel them)" : "";
+  return {
+    ename: "Interrupted",
+    evalue: "execution was interrupted",
+    traceback: [`${BOLD_RED}Interrupted${RESET}: earlier cells' variables keep their values; ${kept}${pending}`],
+  };
+}
+
+/** The error line of a thrown value; the cell's frames are added by the CellRunner (cellStack.ts). */
 export function errorFromThrown(e: unknown): ErrorContent {
-  if (isInterrupt(e)) {
-    return {
-      ename: "Interrupted",
-      evalue: "execution was interrupted",
-      traceback: [`${BOLD_RED}Interrupted${RESET}: execution was interrupted; variables keep the values they had at that moment`],
-    };
-  }
   if (e instanceof Error) {
     const ename = e.name || "Error";
     const evalue = e.message;
-    const frames = (e.stack ?? "").split("\n").slice(1).filter((l) => /^\s+at /.test(l) && isUserFrame(l));
-    return { ename, evalue, traceback: [`${BOLD_RED}${ename}${RESET}: ${evalue}`, ...frames] };
+    return { ename, evalue, traceback: [`${BOLD_RED}${ename}${RESET}: ${evalue}`] };
   }
   // A thrown non-Error (throw "x", throw 42): there is no stack, only the value.
   let shown: string;
@@ -70,7 +80,7 @@ export function errorFromDiagnostics(diags: readonly CellDiagnostic[], source: s
   const traceback: string[] = [];
   for (const d of diags) {
     const where = `${d.fileName ? d.fileName + " " : ""}line ${d.line}, column ${d.column}`;
-    traceback.push(`${RED}${where}${RESET}: ${d.message}`);
+    traceback.push(`${BOLD_RED}TypeScriptError${RESET} ${RED}${where}${RESET}: ${d.message}`);
     const code = d.fileName ? undefined : lines[d.line - 1];
     if (code !== undefined) {
       traceback.push(`  ${code}`);
@@ -89,5 +99,7 @@ export function errorFromDiagnostics(diags: readonly CellDiagnostic[], source: s
   const evalue = first
     ? `line ${first.line}, column ${first.column}: ${first.message}${diags.length > 1 ? ` (and ${diags.length - 1} more)` : ""}`
     : "the cell did not compile";
-  return { ename: "TypeScriptError", evalue, traceback: [`${BOLD_RED}TypeScriptError${RESET}: ${evalue}`, ...traceback] };
+  // Each diagnostic once (frontends show the traceback, not evalue): no summary line repeating it.
+  if (!traceback.length) traceback.push(`${BOLD_RED}TypeScriptError${RESET}: ${evalue}`);
+  return { ename: "TypeScriptError", evalue, traceback };
 }

@@ -34,11 +34,19 @@ export function kernelNodeFlags(v8Version: string = process.versions.v8): string
   return major < 11 || (major === 11 && minor < 4) ? ["--experimental-wasm-relaxed-simd"] : [];
 }
 
+/**
+ * V8 heap flags for a kernel that holds a classroom (measured in bench/kernel-memory.py):
+ * a small young generation (V8's default lets it take ~35 MB) and an old-generation limit
+ * that makes V8 collect instead of growing into hundreds of MB of garbage over a session.
+ * The limit leaves room for large graphs (the TypeScript program alone is ~85 MB).
+ */
+export const NODE_HEAP_FLAGS = ["--max-semi-space-size=2", "--max-old-space-size=384"];
+
 /** argv runs this package's bin with the Node that runs the installer. */
 export function kernelSpec(): KernelSpec {
   const bin = path.resolve(__dirname, "..", "..", "bin", "chainlab.js");
   return {
-    argv: [process.execPath, ...kernelNodeFlags(), bin, "kernel", "start", "{connection_file}"],
+    argv: [process.execPath, ...kernelNodeFlags(), ...NODE_HEAP_FLAGS, bin, "kernel", "start", "{connection_file}"],
     display_name: DISPLAY_NAME,
     language: "typescript",
     interrupt_mode: "signal",

@@ -1,54 +1,48 @@
-import { KERNEL_TRANSPORT_KEY } from "../display/kernelTransport";
-import { CellRunner } from "./CellRunner";
-import { ChainlabServer } from "./ChainlabServer";
-import { tslabConverter, tslabExecutor, tslabJupyter, type Converter, type ConverterSet } from "./tslabInternals";
+import { ChainlabServer, type KernelRuntime } from "./ChainlabServer";
+import { bindKernelSockets } from "./kernelSockets";
 
 /**
- * Starts the chainlab kernel: tslab's startKernel (dist/main.js) without its search for a
- * local tslab, with chainlab's CellRunner as the executor's console and the display transport
- * on globalThis. `connectionFile` is the JSON file Jupyter passes as {connection_file}.
+ * Starts the chainlab kernel. Order matters for a classroom of kernels starting at once:
+ * 1. bind the five sockets on the connection file's ports (nothing slow before: no EADDRINUSE
+ *    race with other kernels), 2. serve kernel_info and heartbeats, 3. load TypeScript and tslab
+ * only when a cell (or completion) needs them, so an idle kernel stays small.
+ * CHAINLAB_PRELOAD=1 in the kernelspec's env loads them right after binding instead (a faster
+ * first cell for a single user, ~110 MB more per idle kernel).
  */
 export function startKernel(connectionFile: string): void {
-  // First, before seconds of loading TypeScript: the parent may die during start-up too.
+  // First, before anything else: the parent may die during start-up too.
   exitWithParent();
-  const { createConverter } = tslabConverter();
-  // Converters are created on first use, as in tslab; the Node one is warmed below.
-  let node: Converter | undefined;
-  let browser: Converter | undefined;
-  const convs: ConverterSet = {
-    get node() {
-      return (node ??= createConverter({ isJS: false, isBrowser: false }));
-    },
-    get browser() {
-      return (browser ??= createConverter({ isJS: false, isBrowser: true }));
-    },
-    close() {
-      node?.close();
-      browser?.close();
-    },
+  let runtime: KernelRuntime | undefined;
+  let interruptRuntime: (() => void) | undefined;
+  const load = (): KernelRuntime => {
+    if (!runtime) {
+      // Loaded here, not at the top: requiring these loads TypeScript (seconds).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { createRuntime } = require("./kernelRuntime") as typeof import("./kernelRuntime");
+      const made = createRuntime();
+      runtime = made.runtime;
+      interruptRuntime = made.interrupt;
+    }
+    return runtime;
   };
-  void convs.node;
+  const interrupt = () => interruptRuntime?.();
 
-  const cells = new CellRunner();
-  const executor = tslabExecutor().createExecutor(process.cwd(), convs, cells.executorConsole);
-  cells.executor = executor;
-
-  (globalThis as Record<symbol, unknown>)[KERNEL_TRANSPORT_KEY] = cells.transport;
-  // tslab's own `display` API (import * as tslab from "tslab") reads this module variable.
-  tslabJupyter().lastWriteDisplayData = cells.writeDisplayData;
-
-  const handler = new (tslabJupyter().JupyterHandlerImpl)(executor, false);
-  const server = new ChainlabServer(handler, connectionFile, cells, () => executor.interrupt());
-
+  // Installed at once: without a handler, SIGINT (Jupyter's interrupt) would kill the process.
   // Sync code is stopped by vm's breakOnSigint; this handler rejects the await of async cells.
-  process.on("SIGINT", () => executor.interrupt());
+  process.on("SIGINT", interrupt);
   process.on("uncaughtException", (err) => console.error("Uncaught exception:", err));
   process.on("unhandledRejection", (reason) => console.error("Unhandled promise rejection:", reason));
 
-  server.init().catch((e: unknown) => {
-    console.error("chainlab kernel: cannot bind the sockets of", connectionFile, e);
-    process.exit(1);
-  });
+  bindKernelSockets(connectionFile).then(
+    (sockets) => {
+      new ChainlabServer(sockets, load, () => runtime, interrupt).start();
+      if (process.env.CHAINLAB_PRELOAD === "1") setImmediate(() => load().warm());
+    },
+    (e: unknown) => {
+      console.error("chainlab kernel: cannot bind the sockets of", connectionFile, e);
+      process.exit(1);
+    },
+  );
 }
 
 /**

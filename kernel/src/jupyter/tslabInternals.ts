@@ -17,6 +17,8 @@ export interface Executor {
   inspect(src: string, position: number): unknown;
   complete(src: string, position: number): { start: number; end: number; candidates: string[] };
   reset(): void;
+  /** The names the cells declared or imported, with their current values. */
+  locals: Record<string, unknown>;
   /** Rejects the pending await of an async cell (sync code is stopped by breakOnSigint). */
   interrupt(): void;
   close(): void;
@@ -59,7 +61,7 @@ export interface JupyterHandler {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tslab's untyped kernel_info reply
   handleKernel(): any;
   handleIsComplete(req: unknown): unknown;
-  handleInspect(req: unknown): unknown;
+  handleInspect(req: { code: string; cursor_pos: number }): { status: string; found: boolean; data: Record<string, string> };
   handleComplete(req: unknown): unknown;
   handleShutdown(req: unknown): unknown;
   close(): void;
