@@ -120,13 +120,12 @@ function convInputGrad(gy: Tensor, w: Tensor, a: ConvAttrs, xShape: number[]): F
   const g = geometry(xShape, w.shape, a);
   const K = g.Cg * g.kh * g.kw, L = g.Ho * g.Wo;
   const dx = alloc(xShape.reduce((p, d) => p * d, 1), gy.dtype);
-  const wT = new Float64Array(K * g.Og);
   const cols = new Float64Array(K * L);
   for (let gr = 0; gr < g.G; gr++) {
     const wo = gr * g.Og * K;
-    for (let o = 0; o < g.Og; o++) for (let k = 0; k < K; k++) wT[k * g.Og + o] = w.data[wo + o * K + k];
     for (let n = 0; n < g.N; n++) {
-      gemm(wT, 0, gy.data, (n * g.O + gr * g.Og) * L, cols, 0, K, g.Og, L);
+      // W^T G with W read transposed by the kernel (no transposed copy)
+      gemm(w.data, wo, gy.data, (n * g.O + gr * g.Og) * L, cols, 0, K, g.Og, L, true, false);
       col2imAdd(cols, g, n, gr, dx);
     }
   }
@@ -139,13 +138,12 @@ function convWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, wShape: number[]): 
   const K = g.Cg * g.kh * g.kw, L = g.Ho * g.Wo;
   const dw = alloc(g.O * K, gy.dtype);
   const cols = new Float64Array(K * L);
-  const colsT = new Float64Array(L * K);
   const part = new Float64Array(g.Og * K);
   for (let gr = 0; gr < g.G; gr++) {
     for (let n = 0; n < g.N; n++) {
       im2col(x.data, g, n, gr, cols);
-      for (let k = 0; k < K; k++) for (let l = 0; l < L; l++) colsT[l * K + k] = cols[k * L + l];
-      gemm(gy.data, (n * g.O + gr * g.Og) * L, colsT, 0, part, 0, g.Og, L, K);
+      // G cols^T with cols read transposed by the kernel (no transposed copy)
+      gemm(gy.data, (n * g.O + gr * g.Og) * L, cols, 0, part, 0, g.Og, L, K, false, true);
       const off = gr * g.Og * K;
       for (let t = 0; t < part.length; t++) dw[off + t] += part[t];
     }
