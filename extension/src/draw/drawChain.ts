@@ -21,7 +21,36 @@ export function mathBlock(doc: Document, r: Rendered | undefined, label: string,
   math.dataset.text = r.text;
   math.title = math.dataset.text;
   row.appendChild(math);
+  row.appendChild(copyLatexButton(doc, r.latex));
   return row;
+}
+
+/** "copy LaTeX": the formula's TeX source (without the index colours) to the clipboard. */
+function copyLatexButton(doc: Document, latex: string): HTMLButtonElement {
+  const b = htmlEl(doc, "button", "cl-copy-latex", "copy LaTeX");
+  b.type = "button";
+  b.title = "Copy this formula's LaTeX";
+  b.dataset.latex = latex;
+  b.addEventListener("click", (ev) => {
+    ev.preventDefault();
+    ev.stopPropagation();
+    const nav = doc.defaultView?.navigator;
+    void nav?.clipboard?.writeText(latex).then(
+      () => (b.textContent = "copied"),
+      () => (b.textContent = "copy failed"),
+    );
+  });
+  return b;
+}
+
+/**
+ * The step that teaches: the first (from L down) whose sum runs over an intermediate with
+ * more than one element; the trivial step out of L (every term "= 1") is not it.
+ */
+export function teachingStep(steps: readonly ChainStep[], output: string): number {
+  const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+  const k = steps.findIndex((s) => s.to !== output && size(s.toShape) > 1);
+  return k >= 0 ? k : Math.max(0, steps.length - 1);
 }
 
 function stepTitle(step: ChainStep, n: number): string {
@@ -32,11 +61,18 @@ export function drawStep(doc: Document, step: ChainStep, n: number, open: boolea
   const details = htmlEl(doc, "details", "cl-chain-step");
   details.open = open;
   details.appendChild(htmlEl(doc, "summary", undefined, stepTitle(step, n)));
+  // Every symbol defined where it is used: the upstream gradient's name, meaning and shape.
+  const upstream = step.upstream
+    ? { latex: String.raw`${step.upstream.latex} \quad \text{(shape ${shapeText(step.toShape)})}`, text: `${step.upstream.text}  (shape ${shapeText(step.toShape)})` }
+    : undefined;
+  // "deltas collapsed" only when a delta was collapsed (else it repeats the index form).
+  const collapsedDiffers = step.renamed.length > 0 || step.collapsed.text !== step.indexForm.text;
   const rows: (HTMLElement | null)[] = [
+    mathBlock(doc, upstream, "upstream gradient", palette),
     mathBlock(doc, step.general, "chain rule", palette),
     mathBlock(doc, step.local, `local partial of ${step.op}`, palette),
     mathBlock(doc, step.indexForm, "index form", palette),
-    mathBlock(doc, step.collapsed, "deltas collapsed", palette),
+    collapsedDiffers ? mathBlock(doc, step.collapsed, "deltas collapsed", palette) : null,
   ];
   if (step.renamed.length) rows.push(htmlEl(doc, "div", "cl-chain-note", `renamed: ${step.renamed.join(", ")}`));
   rows.push(mathBlock(doc, step.compact, "compact form", palette));
@@ -95,7 +131,7 @@ export function drawNumeric(doc: Document, numeric: ChainNumeric, paramName: str
   const rows: [string, string][] = [
     ["sum of terms", formatNumber(numeric.total)],
     ["autodiff (.grad)", `${formatNumber(numeric.autodiff)}  (rel. err ${formatNumber(numeric.relErrAutodiff)})`],
-    ["finite difference", `${formatNumber(numeric.finiteDiff)}  (rel. err ${formatNumber(numeric.relErrFiniteDiff)})`],
+    ["finite difference", fdText(numeric)],
   ];
   for (const [k, v] of rows) {
     const tr = htmlEl(doc, "tr");
@@ -104,10 +140,24 @@ export function drawNumeric(doc: Document, numeric: ChainNumeric, paramName: str
     check.appendChild(tr);
   }
   box.appendChild(check);
-  box.appendChild(
-    htmlEl(doc, "div", numeric.pass ? "cl-pass" : "cl-fail", numeric.pass ? "✓ the sum, autodiff and finite differences agree" : "✗ the numbers disagree"),
-  );
+  const [cls, msg] = verdictText(numeric);
+  box.appendChild(htmlEl(doc, "div", cls, msg));
   return box;
+}
+
+function fdText(n: ChainNumeric): string {
+  if (n.finiteDiffVerdict === "inconclusive" && n.finiteDiffError === undefined) return `${formatNumber(n.finiteDiff)}  (no error bound: not smooth within the step, or outside the domain)`;
+  const bound = n.finiteDiffError !== undefined ? `, its error bound ±${formatNumber(n.finiteDiffError)}` : "";
+  return `${formatNumber(n.finiteDiff)}  (rel. err ${formatNumber(n.relErrFiniteDiff)}${bound})`;
+}
+
+/** Nothing false on screen: a finite difference that cannot decide says so, in neither green nor red. */
+export function verdictText(n: ChainNumeric): [string, string] {
+  if (n.pass) return ["cl-pass", "✓ the sum, autodiff and finite differences agree"];
+  const autodiffOk = n.relErrAutodiff <= 1e-4;
+  if (n.finiteDiffVerdict === "inconclusive" && autodiffOk)
+    return ["cl-inconclusive", "? the sum equals autodiff; finite differences are inconclusive here (their own error is too large to decide)"];
+  return ["cl-fail", "✗ the numbers disagree"];
 }
 
 function drawPath(doc: Document, payload: ChainPayload, path: ChainPath, index: number, palette: IndexPalette): HTMLDivElement {
@@ -116,14 +166,27 @@ function drawPath(doc: Document, payload: ChainPayload, path: ChainPath, index: 
   box.appendChild(htmlEl(doc, "div", "cl-chain-path-title", payload.paths.length > 1 ? `Path ${index + 1}: ${route}` : route));
   const steps = path.steps;
   const gap = path.stepsOmitted ?? null;
+  // The closed form of the whole path first; then the steps, opened on the one that teaches.
+  const closed = mathBlock(doc, path.compact, payload.paths.length > 1 ? "this path, closed form" : "closed form", palette);
+  if (closed) {
+    closed.classList.add("cl-chain-closed");
+    box.appendChild(closed);
+  }
+  const open = teachingStep(steps, payload.output.name);
   steps.forEach((s, i) => {
     if (gap && i === gap.after) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `… ${gap.count} steps not written out (the numbers include them) …`));
-    box.appendChild(drawStep(doc, s, i + 1, steps.length <= 3 || i === 0, palette));
+    box.appendChild(drawStep(doc, s, i + 1, i === open, palette));
   });
   if (gap && gap.after >= steps.length) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `… ${gap.count} steps not written out (the numbers include them) …`));
   if (path.folded !== undefined && path.folded > 0) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `${path.folded} steps folded into the summary`));
   const sub = mathBlock(doc, path.substituted, "all steps substituted", palette);
   if (sub) box.appendChild(sub);
+  const sc = path.substitutedCollapsed;
+  if (sc && (!path.substituted || sc.text !== path.substituted.text)) {
+    const col = mathBlock(doc, sc, "all steps substituted, deltas collapsed", palette);
+    if (col) box.appendChild(col);
+    if (sc.renamed.length) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `renamed: ${sc.renamed.join(", ")}`));
+  }
   if (path.numeric && payload.paths.length > 1) box.appendChild(drawNumeric(doc, path.numeric, payload.param.name));
   if (path.contributions) {
     const c = path.contributions;
@@ -150,6 +213,12 @@ export function drawChain(doc: Document, payload: ChainPayload): HTMLDivElement 
   }
   // Summed indices get the same colour in every formula as in the term table.
   const palette = new IndexPalette(summedIndices(payload.numeric));
+  // The whole gradient (all paths added) as one formula, on top.
+  const whole = payload.paths.length > 1 ? mathBlock(doc, payload.compact, "closed form, all paths added", palette) : null;
+  if (whole) {
+    whole.classList.add("cl-chain-closed");
+    root.appendChild(whole);
+  }
   payload.paths.forEach((p, i) => root.appendChild(drawPath(doc, payload, p, i, palette)));
   if (payload.pathsOmitted !== undefined && payload.pathsOmitted > 0)
     root.appendChild(htmlEl(doc, "div", "cl-chain-note", `${payload.pathsOmitted} more paths are not expanded; the numbers include them.`));

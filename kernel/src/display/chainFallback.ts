@@ -55,9 +55,19 @@ function numericMarkdown(n: ChainNumeric, param: string): string[] {
     out.push("");
   }
   out.push(
-    `sum of terms = **${fmtNum(n.total)}**; autodiff = ${fmtNum(n.autodiff)} (rel. err ${fmtCell(n.relErrAutodiff)}); finite difference = ${fmtNum(n.finiteDiff)} (rel. err ${fmtCell(n.relErrFiniteDiff)}) ${n.pass ? "✅ agree" : "❌ DISAGREE"}`,
+    `sum of terms = **${fmtNum(n.total)}**; autodiff = ${fmtNum(n.autodiff)} (rel. err ${fmtCell(n.relErrAutodiff)}); finite difference = ${fmtNum(n.finiteDiff)} (rel. err ${fmtCell(n.relErrFiniteDiff)}) ${verdictMark(n)}`,
   );
   return out;
+}
+
+/** The finite difference could not decide (its own error is too large), and the rest agrees. */
+function inconclusive(n: ChainNumeric): boolean {
+  return !n.pass && n.finiteDiffVerdict === "inconclusive" && n.relErrAutodiff <= 1e-4;
+}
+
+function verdictMark(n: ChainNumeric): string {
+  if (n.pass) return "✅ agree";
+  return inconclusive(n) ? "❔ sum = autodiff; finite differences inconclusive here" : "❌ DISAGREE";
 }
 
 /** The line that stands for the steps a long path does not write out. */
@@ -124,6 +134,6 @@ export function chainText(p: ChainPayload): string {
   if (p.compact) out.push(`result: ${p.compact.text}`);
   const n = p.numeric;
   for (const t of p.trimmed ?? []) out.push(`(${t})`);
-  out.push(`at ${x}[${n.at.join(",")}]: sum of terms ${fmtNum(n.total)}, autodiff ${fmtNum(n.autodiff)}, finite difference ${fmtNum(n.finiteDiff)} -> ${n.pass ? "agree" : "DISAGREE"}`);
+  out.push(`at ${x}[${n.at.join(",")}]: sum of terms ${fmtNum(n.total)}, autodiff ${fmtNum(n.autodiff)}, finite difference ${fmtNum(n.finiteDiff)} -> ${n.pass ? "agree" : inconclusive(n) ? "finite differences inconclusive" : "DISAGREE"}`);
   return out.join("\n");
 }

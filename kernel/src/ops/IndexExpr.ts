@@ -127,6 +127,9 @@ export function evalIndexExpr(e: IndexExpr, env: IndexEnv): number {
     case "delta":
       return evalIndexExpr(e.a, env) === evalIndexExpr(e.b, env) ? 1 : 0;
     case "mul": {
+      // Deltas and Iverson brackets first: a guarded term (G_{i-2} [i >= 2]) is 0 where its
+      // other factors would read outside their tensor.
+      for (const x of e.xs) if ((x.k === "delta" || x.k === "cmp") && evalIndexExpr(x, env) === 0) return 0;
       let p = 1;
       for (const x of e.xs) {
         p *= evalIndexExpr(x, env);

@@ -87,6 +87,11 @@ export const ChainNumericSchema = z.object({
   finiteDiff: z.number(),
   relErrAutodiff: z.number(),
   relErrFiniteDiff: z.number(),
+  /** Estimated error bound of the finite difference (truncation + rounding); absent when none could be formed. */
+  finiteDiffError: z.optional(z.number()),
+  /** "inconclusive": the finite difference's own error is too large to confirm or refute the total. */
+  finiteDiffVerdict: z.optional(z.enum(["pass", "fail", "inconclusive"])),
+  /** True only when the sum, reverse mode and the finite difference are confirmed to agree. */
   pass: z.boolean(),
   /** Why some numbers could not be written out as terms (e.g. a user op without index rule). */
   note: z.optional(z.string()),

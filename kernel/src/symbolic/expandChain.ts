@@ -16,7 +16,7 @@ import { symbolicAlgebra } from "./symbolicAlgebra";
 import { elementOf, printSum, printSym, nameLatex, type Mode } from "./latex";
 import { Namer, findPaths, indexNames, isLiteral, type Edge, type Path } from "./paths";
 import { composePath, inlineAuto } from "./compose";
-import { centralDifference, finiteDiffScale, indexOf, offsetOf, pathGradients, relErr, replay, replayPath, vjpOne } from "./numeric";
+import { fdVerdict, finiteDiff, finiteDiffScale, indexOf, offsetOf, pathGradients, relErr, replay, replayPath, vjpOne } from "./numeric";
 import { FLOAT32_TOL, FLOAT64_TOL, buildStep, frac, integerRange, stepTerms, type BuiltStep, type StepEnv } from "./steps";
 import { findHead } from "./substituted";
 
@@ -269,7 +269,8 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   const atOff = offsetOf(c.at, x.shape);
   const autodiff = pg.get(x.id)!.data[atOff] + 0;
   const tol = env.tol;
-  const fd = centralDifference(x, atOff, (x2) => replayPath(path, x2, c.outOff), tol.step) + 0;
+  const fdr = finiteDiff(x, atOff, (x2) => replayPath(path, x2, c.outOff), tol.step, env.tol.eps);
+  const fd = Number.isFinite(fdr.value) ? fdr.value + 0 : 0;
   const total = xTerms ? xTerms.numeric.total : autodiff;
   const scale = xTerms ? xTerms.contributions.reduce<number>((t, v) => t + Math.abs(v ?? 0), 0) : 0;
   const numeric: ChainNumeric = {
@@ -283,8 +284,11 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
     relErrFiniteDiff: relErr(total, fd, finiteDiffScale(scale, c.L.data[c.outOff])),
     pass: false,
   };
+  const verdict = fdVerdict(total, fdr, finiteDiffScale(scale, c.L.data[c.outOff]), tol.finiteDiff);
+  numeric.finiteDiffVerdict = verdict;
+  if (Number.isFinite(fdr.error)) numeric.finiteDiffError = fdr.error;
   if (xTerms?.numeric.more) numeric.more = xTerms.numeric.more;
-  numeric.pass = numeric.relErrAutodiff <= tol.autodiff && numeric.relErrFiniteDiff <= tol.finiteDiff;
+  numeric.pass = numeric.relErrAutodiff <= tol.autodiff && verdict === "pass";
   if (!xTerms) numeric.note = noIndexNote(path[0]);
   out.numeric = numeric;
   return { path: out, built: built as BuiltStep[], compact: cx ?? null };
@@ -425,9 +429,11 @@ function totalNumeric(
     note = complete ? "some uses of the parameter lie on paths beyond maxPaths: the total is reverse mode's value" : noIndexNote([...uses.values()].find((u) => !u.b.local)!.e);
   }
   const tol = c.env.tol;
-  const fd = centralDifference(x, c.atOff, (x2) => replay(L, x, x2, c.outOff), tol.step) + 0;
+  const fdr = finiteDiff(x, c.atOff, (x2) => replay(L, x, x2, c.outOff), tol.step, c.env.tol.eps);
+  const fd = Number.isFinite(fdr.value) ? fdr.value + 0 : 0;
   const relA = relErr(total, c.autodiff, scale);
   const relF = relErr(total, fd, finiteDiffScale(scale, L.data[c.outOff]));
+  const verdict = fdVerdict(total, fdr, finiteDiffScale(scale, L.data[c.outOff]), tol.finiteDiff);
   const n: ChainNumeric = {
     at: c.at.slice(),
     terms,
@@ -437,8 +443,12 @@ function totalNumeric(
     finiteDiff: fd,
     relErrAutodiff: relA,
     relErrFiniteDiff: relF,
-    pass: relA <= tol.autodiff && relF <= tol.finiteDiff,
+    finiteDiffVerdict: verdict,
+    pass: relA <= tol.autodiff && verdict === "pass",
   };
+  if (Number.isFinite(fdr.error)) n.finiteDiffError = fdr.error;
+  if (verdict === "inconclusive")
+    note = `${note ? `${note}; ` : ""}finite differences are inconclusive here (their error bound ${fdr.error.toPrecision(2)} is too large to confirm or refute the total, e.g. next to a singularity)`;
   if (moreCount > 0) n.more = { count: moreCount, sum: moreSum };
   if (tol === FLOAT32_TOL) note = `${note ? `${note}; ` : ""}float32 graph: checked to ${tol.autodiff} (terms vs reverse mode) and ${tol.finiteDiff} (vs finite differences)`;
   if (note) n.note = note;

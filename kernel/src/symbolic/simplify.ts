@@ -4,8 +4,9 @@
  * A collapse is only made when the renaming is exact: the substituted index expression must
  * stay inside the summed index's range for every value of the free indices.
  */
-import { mapChildren, type IndexExpr } from "../ops/IndexExpr";
+import { E, mapChildren, type IndexExpr } from "../ops/IndexExpr";
 import { printIndex } from "./latex";
+import { solveDelta } from "./affine";
 
 export interface SumIndex {
   name: string;
@@ -133,9 +134,48 @@ export function collapseDeltas(sums: SumIndex[], factors: IndexExpr[], ranges: M
         changed = true;
         break;
       }
+      if (changed) break;
+      // Offset, strided and mixed-radix deltas: the affine solver (guards keep it exact).
+      const sol = solveDelta(d.a, d.b, new Map(ss.map((x) => [x.name, x.n])), ranges);
+      if (sol) {
+        fs.splice(f, 1);
+        for (const [name, by] of sol.by) {
+          fs = fs.map((x) => substitute(x, name, by));
+          renamed.push(`${name} := ${printIndex(by, "text")}`);
+        }
+        fs.push(...sol.guards);
+        ss = ss.filter((x) => !sol.by.has(x.name));
+        changed = true;
+      }
     }
     if (!changed || zero) break;
   }
   fs = fs.filter((x) => !(x.k === "num" && x.v === 1));
+  // Sums inside a factor (a pooling window's sum_p sum_q delta(h, s i + p) ...) collapse too.
+  const inner = new Map(ranges);
+  ss.forEach((x) => inner.set(x.name, x.n));
+  fs = fs.map((x) => collapseInside(x, inner, symRange, renamed));
   return { sums: ss, factors: fs, renamed, zero };
+}
+
+/** Collapses the deltas of every nested sum_i ... in `e` (innermost first). */
+function collapseInside(e: IndexExpr, ranges: Map<string, number>, symRange: SymRange | undefined, renamed: string[]): IndexExpr {
+  if (e.k !== "sum") {
+    if (e.k === "num" || e.k === "idx" || e.k === "sym" || e.k === "ref") return e;
+    return mapChildren(e, (x) => collapseInside(x, ranges, symRange, renamed));
+  }
+  const sums: SumIndex[] = [];
+  let body: IndexExpr = e;
+  while (body.k === "sum") {
+    sums.push({ name: body.i, n: body.n });
+    body = body.x;
+  }
+  const r = new Map(ranges);
+  sums.forEach((x) => r.set(x.name, x.n));
+  const c = collapseDeltas(sums, factorsOf(body), r, symRange);
+  if (c.zero) return E.num(0);
+  renamed.push(...c.renamed);
+  let out = E.mul(...c.factors);
+  for (let k = c.sums.length - 1; k >= 0; k--) out = E.sum(c.sums[k].name, c.sums[k].n, out);
+  return out;
 }

@@ -35,9 +35,11 @@ export interface Tolerances {
   finiteDiff: number;
   /** Finite-difference step relative to max(1, |x_I|). */
   step: number;
+  /** Unit roundoff of the graph's dtype (the finite difference's rounding error bound). */
+  eps: number;
 }
-export const FLOAT64_TOL: Tolerances = { autodiff: 1e-12, finiteDiff: 1e-6, step: 1e-5 };
-export const FLOAT32_TOL: Tolerances = { autodiff: 1e-4, finiteDiff: 1e-2, step: 1e-2 };
+export const FLOAT64_TOL: Tolerances = { autodiff: 1e-12, finiteDiff: 1e-6, step: 1e-5, eps: 2 ** -52 };
+export const FLOAT32_TOL: Tolerances = { autodiff: 1e-4, finiteDiff: 1e-2, step: 1e-2, eps: 2 ** -23 };
 
 /** An op's index rule with its in/out references replaced by the tensors' display names. */
 export function localPartial(op: OpDef, y: Tensor, argnum: number, J: string[], I: string[], nameOf: (t: Tensor) => string): IndexExpr | null {
