@@ -45,7 +45,7 @@ describe("graph fallback", () => {
     expect(text).toContain("n2 = matmul(n0, n1)");
   });
 
-  it("draws at most 60 nodes, a shared weight once per use, and stays fast", () => {
+  it("draws at most 60 nodes and a shared weight once per use (its speed is measured in bench/, not here)", () => {
     let y: Tensor = randn([4, 4], { seed: 1, requiresGrad: true, name: "h0" });
     const w = randn([4, 4], { seed: 2, requiresGrad: true, name: "w" });
     // A constant that changes every step: no repeated loop body to fold, so the graph is cut.
@@ -53,10 +53,7 @@ describe("graph fallback", () => {
     const p = buildGraphPayload(y.sum());
     expect(p.nodes.length).toBeLessThanOrEqual(200);
     expect(p.nodes.length).toBeGreaterThan(150);
-    graphBundle(p); // first layout loads and warms ELK
-    const t = performance.now();
     const doc = parseSvg(graphBundle(p)["image/svg+xml"]);
-    expect(performance.now() - t).toBeLessThan(3000);
     const boxes = doc.querySelectorAll("g > rect");
     const wCopies = Array.from(doc.querySelectorAll("g > text[font-weight='bold']")).filter((el) => el.textContent === "w");
     expect(boxes.length).toBeLessThanOrEqual(60 + wCopies.length);
