@@ -22,18 +22,17 @@ export class DeclarationKeeper {
 
   /** The converter with prevDecl replaced by the kept declarations when there are any. */
   wrap<C extends CellConverter>(conv: C): C {
-    const keeper = this;
     return new Proxy(conv, {
-      get(target, prop, receiver) {
+      get: (target, prop, receiver) => {
         if (prop === "convert") {
           return (prev: string, src: string) => {
-            const result = target.convert(keeper.pending ?? prev, src);
-            keeper.lastCompiled = result.diagnostics.length === 0 ? (result.declOutput ?? "") : null;
+            const result = target.convert(this.pending ?? prev, src);
+            this.lastCompiled = result.diagnostics.length === 0 ? (result.declOutput ?? "") : null;
             return result;
           };
         }
         if (prop === "inspect" || prop === "complete") {
-          return (prev: string, src: string, pos: number) => target[prop](keeper.pending ?? prev, src, pos);
+          return (prev: string, src: string, pos: number) => target[prop](this.pending ?? prev, src, pos);
         }
         const value = Reflect.get(target, prop, receiver) as unknown;
         return typeof value === "function" ? value.bind(target) : value;
