@@ -78,7 +78,9 @@ def differences(saved_text, fresh_nb, name):
         return ""
     diff = difflib.unified_diff(saved.splitlines(), fresh.splitlines(), f"{name} (committed)", f"{name} (fresh run)", lineterm="", n=1)
     lines = [line[:200] for line in diff]
-    return "\n".join(lines[:40] + ([f"... {len(lines) - 40} more diff lines"] if len(lines) > 40 else []))
+    at = next(i for i, (a, b) in enumerate(zip(saved + "\0", fresh + "\0")) if a != b)
+    where = [f"first difference at character {at}:", f"  committed: ...{saved[max(0, at - 80):at + 120]!r}", f"  fresh:     ...{fresh[max(0, at - 80):at + 120]!r}"]
+    return "\n".join(where + lines[:40] + ([f"... {len(lines) - 40} more diff lines"] if len(lines) > 40 else []))
 
 
 def main():
