@@ -5,13 +5,17 @@ import { installKernelSpec, KERNEL_NAME, type InstallTarget } from "./kernelspec
  * The `chainlab` command (kernel/bin/chainlab.js):
  *   chainlab kernel install [--user | --sys-prefix [--python P] | --prefix P] [--name N]
  *   chainlab kernel start <connection_file>      (what kernel.json runs)
+ *   chainlab doctor [--folder DIR] [--jupyter CMD] [--name N] [--no-run]   (doctor.ts)
  */
 
 const USAGE = `usage:
   chainlab kernel install [--user | --sys-prefix [--python PY] | --prefix DIR] [--name NAME]
       write the Jupyter kernelspec "TypeScript (chainlab)" (default: --user)
   chainlab kernel start CONNECTION_FILE
-      run the kernel (Jupyter does this through kernel.json)`;
+      run the kernel (Jupyter does this through kernel.json)
+  chainlab doctor [--folder DIR] [--jupyter JUPYTER] [--name NAME] [--no-run]
+      pre-flight for a course folder (default: this folder): chainlab resolves, the kernelspec
+      and extension are installed, a notebook here runs with the kernel; exits 1 on a failure`;
 
 export function main(args: readonly string[]): number {
   const [group, command, ...rest] = args;
@@ -28,6 +32,10 @@ export function main(args: readonly string[]): number {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       (require("./startKernel") as typeof import("./startKernel")).startKernel(file);
       return -1;
+    }
+    if (group === "doctor") {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return (require("./doctor") as typeof import("./doctor")).doctor(args.slice(1));
     }
     if (group === undefined || group === "--help" || group === "-h" || command === "--help") {
       console.log(USAGE);

@@ -4,6 +4,8 @@
  * allowed; every frontend renders them).
  */
 
+import { installCommand } from "./installHint";
+
 export interface ErrorContent {
   ename: string;
   evalue: string;
@@ -92,7 +94,9 @@ export function errorFromDiagnostics(diags: readonly CellDiagnostic[], source: s
     // tslab (like Node) resolves packages from the notebook's folder upwards (tslab #21, #40).
     traceback.push(
       `${RED}hint${RESET}: '${missing}' is looked up in node_modules folders from this notebook's folder upwards; ` +
-        `install it in this folder or an ancestor (e.g. npm install ${missing} in your course folder), then run the cell again`,
+        `install it in this folder or an ancestor (e.g. in your course folder: ${installCommand(missing)}), ` +
+        "then restart the kernel (its type checker keeps the failed lookup) and run the cell again; " +
+        "`npx chainlab doctor` there checks the set-up",
     );
   }
   const first = diags[0];
