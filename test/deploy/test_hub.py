@@ -90,7 +90,8 @@ c.Spawner.environment = {{"PATH": "{venv}/bin:" + "{node_dir}:/usr/bin:/bin"}}
 c.Spawner.start_timeout = 300
 c.Spawner.http_timeout = 300
 c.JupyterHub.services = [{{"name": "test-admin", "api_token": "{token}"}}]
-c.JupyterHub.load_roles = [{{"name": "test-admin", "scopes": ["admin:users", "admin:servers", "tokens", "list:users"],
+c.JupyterHub.load_roles = [{{"name": "test-admin", "scopes": ["admin:users", "admin:servers", "tokens", "access:servers", "list:users",
+                                                       "read:users", "users", "servers"],
                             "services": ["test-admin"]}}]
 """
 
@@ -329,7 +330,7 @@ def test_nbgrader_autogrades_three_submissions(prefix):
         d = course / "submitted" / student / "backprop"
         d.mkdir(parents=True)
         (d / "backprop.ipynb").write_text(text)
-    r = nbgrader(prefix, course, "autograde", "backprop", "--create")
+    r = nbgrader(prefix, course, "autograde", "backprop")
     code = ("import json, sys\nfrom nbgrader.api import Gradebook\n"
             "with Gradebook('sqlite:///gradebook.db') as gb:\n"
             "    print(json.dumps({s: [gb.find_submission('backprop', s).score, gb.find_submission('backprop', s).max_score]"
