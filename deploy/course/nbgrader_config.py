@@ -11,10 +11,16 @@ c = get_config()  # noqa: F821 (nbgrader's config loader defines it)
 c.CourseDirectory.course_id = os.environ.get("CHAINLAB_COURSE_ID", "chainlab-course")
 c.CourseDirectory.root = str(pathlib.Path(__file__).resolve().parent)
 
-# Keep nbgrader's own stubs (Python, MATLAB, Octave, SAS, Java) and add TypeScript's: update()
-# merges into the default dict, where assigning a dict would replace it and a course with Python
-# assignments would lose "raise NotImplementedError()".
-c.ClearSolutions.code_stub.update({"typescript": "// YOUR CODE HERE\nthrow new Error(\"not implemented\");"})
+# Keep nbgrader's own stubs (Python, R, MATLAB, Octave, SAS, Java) and add TypeScript's. Assigning
+# only {"typescript": ...} would drop them (a course with Python assignments loses "raise
+# NotImplementedError()"), and c.ClearSolutions.code_stub.update(...) does not work either:
+# nbgrader wraps any non-dict config value (traitlets' lazy update is one) as {"python": value}.
+from nbgrader.preprocessors import ClearSolutions  # noqa: E402
+
+c.ClearSolutions.code_stub = {
+    **ClearSolutions.class_traits()["code_stub"].default(),
+    "typescript": "// YOUR CODE HERE\nthrow new Error(\"not implemented\");",
+}
 
 # A first TypeScript build per kernel takes seconds on a loaded machine: generous timeouts.
 c.ExecutePreprocessor.timeout = 180

@@ -42,8 +42,8 @@ c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 
 # INSTRUCTOR: memory. Measured per user (test/deploy/test_hub.py, see deploy/README.md):
-# a server ~110 MB plus a chainlab kernel ~190-240 MB after a small training cell. Plan
-# 500 MB per active user of RAM. LocalProcessSpawner cannot enforce a limit; for a hard
+# a server ~155 MB plus a chainlab kernel ~180 MB after a first cell, growing with training.
+# Plan 500 MB of RAM per active user. LocalProcessSpawner cannot enforce a limit; for a hard
 # limit use systemdspawner (what TLJH does):
 #   pip install jupyterhub-systemdspawner
 #   c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"

@@ -49,9 +49,15 @@ def run(cmd, cwd, timeout=900, env=None, check=True):
 @pytest.fixture(scope="module")
 def prefix():
     """deploy/install.sh --hub into a fresh venv + home folder outside the repository."""
+    reuse = os.environ.get("CHAINLAB_DEPLOY_REUSE")  # developer shortcut: a base where install.sh already ran
+    if reuse:
+        base = pathlib.Path(reuse)
+        yield {"base": base, "venv": base / "venv", "home": base / "home", "install_seconds": float("nan")}
+        return
     base = pathlib.Path(tempfile.mkdtemp(prefix="chainlab-classroom-"))
     assert not any((p / "node_modules").exists() for p in [base, *base.parents])
     dist = base / "dist"
+    dist.mkdir()
     run(["npm", "run", "build", "--workspace", "kernel", "--silent"], ROOT)
     tgz = json.loads(run(["npm", "pack", "--json", "--pack-destination", str(dist)], ROOT / "kernel").stdout)[0]["filename"]
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-w", str(dist), str(ROOT)], ROOT)
@@ -99,9 +105,10 @@ c.JupyterHub.load_roles = [{{"name": "test-admin", "scopes": ["admin:users", "ad
 @pytest.fixture(scope="module")
 def hub(prefix):
     hub_dir = prefix["base"] / "hub"
+    shutil.rmtree(hub_dir, ignore_errors=True)
     hub_dir.mkdir()
     for u in USERS:
-        (prefix["home"] / u).mkdir()
+        (prefix["home"] / u).mkdir(exist_ok=True)
     port = free_port()
     cfg = HUB_CONFIG.format(port=port, hub_port=free_port(), proxy_api_port=free_port(), venv=prefix["venv"],
                             hub_dir=hub_dir, home=prefix["home"], token=ADMIN_TOKEN,
@@ -280,6 +287,7 @@ def nbgrader(prefix, course, *args, check=True):
 
 def make_course(prefix, where):
     course = where / "course"
+    shutil.rmtree(course, ignore_errors=True)
     shutil.copytree(ROOT / "deploy" / "course", course)
     (course / "source" / "backprop").mkdir(parents=True)
     shutil.copy(ASSIGNMENT, course / "source" / "backprop" / "backprop.ipynb")

@@ -54,7 +54,8 @@ export function checkResolution(folder: string): Check {
   return { name, level: "ok", detail: `chainlab ${pkg.version} at ${dir}` };
 }
 
-function runJupyter(jupyter: string, args: string[], cwd?: string, timeoutMs = 30_000) {
+// Generous: on a loaded 2-core machine a 30 s limit once cut off `jupyter labextension list`.
+function runJupyter(jupyter: string, args: string[], cwd?: string, timeoutMs = 180_000) {
   const r = spawnSync(jupyter, args, { encoding: "utf8", cwd, timeout: timeoutMs });
   return { ok: r.status === 0 && !r.error, out: `${r.stdout ?? ""}${r.stderr ?? ""}`, error: r.error };
 }
@@ -83,6 +84,7 @@ export function checkKernelspec(jupyter: string, kernelName: string): Check {
 export function checkExtension(jupyter: string): Check {
   const name = "JupyterLab extension chainlab-jupyterlab";
   const r = runJupyter(jupyter, ["labextension", "list"]);
+  if (r.error) return { name, level: "warn", detail: `'${jupyter} labextension list' did not finish: ${r.error.message}` };
   const line = r.out.split("\n").find((l) => l.includes("chainlab-jupyterlab"));
   if (line && /enabled/.test(line) && /OK/.test(line)) return { name, level: "ok", detail: line.trim() };
   // Graders (nbgrader) need no extension: the static fallbacks are saved anyway.
