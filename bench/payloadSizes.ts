@@ -6,6 +6,7 @@ import { nn, randn, tensor, Tensor, expandChain } from "../kernel/src/index";
 import { buildGraphPayload } from "../kernel/src/display/graphPayload";
 import { buildHeatmapPayload } from "../kernel/src/display/heatmapPayload";
 import { chainBundle, graphBundle, heatmapBundle } from "../kernel/src/display/bundles";
+import { boundedHeatmapBundle } from "../kernel/src/display/heatmapBudget";
 
 export function bytes(v: unknown): number {
   return Buffer.byteLength(JSON.stringify(v), "utf8");
@@ -21,14 +22,15 @@ export function tanhChain(steps: number, size = 4): { x: Tensor; L: Tensor } {
 }
 
 /** A 3-layer MLP (256-128-64-10) on a batch, after backward: its first weight's heatmap bundle. */
-export function mlpHeatmapBytes(): { bundle: number; fallback: number } {
+export function mlpHeatmapBytes(): { bundle: number; fallback: number; unbounded: number } {
   const model = new nn.MLP([256, 128, 64, 10], { seed: 1 });
   const X = randn([32, 256], { seed: 2 });
   const L = model.forward(X).square().mean();
   L.backward();
   const W = model.parameters()[0];
-  const b = heatmapBundle(buildHeatmapPayload(W));
-  return { bundle: bytes(b), fallback: bytes(b["image/svg+xml"]) };
+  // As show.heatmap sends it (within budget); `unbounded` is the payload at its default size.
+  const b = boundedHeatmapBundle(W, {});
+  return { bundle: bytes(b), fallback: bytes(b["image/svg+xml"]), unbounded: bytes(heatmapBundle(buildHeatmapPayload(W))) };
 }
 
 export function graphBytes(steps: number): { nodes: number; bundle: number } {

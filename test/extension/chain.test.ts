@@ -71,3 +71,26 @@ describe("drawChain", () => {
     expect(r.textContent).toContain("<script>");
   });
 });
+
+describe("long and trimmed expansions", () => {
+  it("shows where steps were left out and what the kernel trimmed", async () => {
+    const { expandChain, randn } = await import("../../kernel/src/index");
+    const { chainBundle } = await import("../../kernel/src/display/bundles");
+    const { MIME_CHAIN } = await import("../../kernel/src/protocol");
+    const x = randn([2], { requiresGrad: true, seed: 2 }).named("x");
+    let h = x;
+    for (let i = 0; i < 20; i++) h = h.mul(1.01).add(0.01).tanh();
+    const p = chainBundle(expandChain(h.sum().named("L"), x))[MIME_CHAIN] as ChainPayload;
+    const gap = p.paths[0].stepsOmitted!;
+    expect(gap.count + p.paths[0].steps.length).toBe(61);
+    const root = drawChain(document, { ...p, trimmed: ["something was left out"] });
+    const notes = [...root.querySelectorAll(".cl-chain-note")].map((n) => n.textContent);
+    expect(notes).toContain(`… ${gap.count} steps not written out (the numbers include them) …`);
+    expect(notes).toContain("something was left out");
+    // The gap sits between the steps it separates.
+    const path = root.querySelector(".cl-chain-path")!;
+    const kids = [...path.children];
+    const at = kids.findIndex((k) => k.textContent?.includes("steps not written out"));
+    expect(kids.slice(0, at).filter((k) => k.matches("details.cl-chain-step"))).toHaveLength(gap.after);
+  });
+});

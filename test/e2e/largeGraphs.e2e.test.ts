@@ -1,0 +1,199 @@
+/**
+ * Graphs at real size in JupyterLab + Chromium: the 300-op chain, a 2,000-op graph without
+ * repeats and a folded RNN loop, drawn from bundles the kernel library builds, at first view and
+ * after one expand. Checks what a reader needs (legible zoom, output in view, overview, hover
+ * card inside the frame, honest legend) and saves screenshots to test-results/ to look at.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randn, tensor, type Tensor } from "../../kernel/src/index";
+import { boundedGraphBundle } from "../../kernel/src/display/graphBudget";
+import { MIME_GRAPH } from "../../kernel/src/protocol";
+import { launchBrowser, type Browser } from "./browser";
+import { REPO, startLab, type RunningLab } from "./jupyterLab";
+
+const RESULTS = path.join(REPO, "test-results");
+
+function chain300(): Tensor {
+  const x = randn([4], { requiresGrad: true, seed: 1 }).named("x");
+  let h = x;
+  for (let i = 0; i < 100; i++) h = h.mul(1.01).add(0.01).tanh();
+  const L = h.sum().named("L");
+  L.backward();
+  return L;
+}
+
+/** ~2,000 ops, every layer its own weight and offset: nothing folds, so the graph is cut. */
+function graph2000(): Tensor {
+  let h: Tensor = randn([2, 8], { seed: 3 }).named("X");
+  for (let l = 0; l < 400; l++) h = h.matmul(randn([8, 8], { requiresGrad: true, seed: 10 + l }).named(`W${l}`)).add(l / 400).tanh();
+  const L = h.square().sum().named("L");
+  L.backward();
+  return L;
+}
+
+function rnn60(): Tensor {
+  const W = randn([8, 8], { requiresGrad: true, seed: 1 }).mul(0.3).named("W");
+  const U = randn([8, 3], { requiresGrad: true, seed: 2 }).named("U");
+  let h = tensor(new Array(8).fill(0));
+  let loss = tensor(0);
+  for (let t = 0; t < 60; t++) {
+    h = W.matmul(h).add(U.matmul(randn([3], { seed: 10 + t }))).tanh();
+    loss = loss.add(h.square().sum());
+  }
+  const L = loss.named("L");
+  L.backward();
+  return L;
+}
+
+function notebook(graphs: [string, Tensor][]): string {
+  const cells = graphs.map(([source, L], i) => ({
+    id: `g${i}`,
+    cell_type: "code",
+    execution_count: null,
+    metadata: {},
+    source: [source],
+    outputs: [{ output_type: "display_data", metadata: {}, data: boundedGraphBundle(L) }],
+  }));
+  return JSON.stringify({ cells, metadata: {}, nbformat: 4, nbformat_minor: 5 });
+}
+
+let lab: RunningLab;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  fs.mkdirSync(RESULTS, { recursive: true });
+  lab = await startLab({
+    "chain.ipynb": notebook([["show.graph(L)  // h = h.mul(1.01).add(0.01).tanh() x100", chain300()]]),
+    "big.ipynb": notebook([["show.graph(L)  // 400 layers, ~2,000 ops", graph2000()]]),
+    "rnn.ipynb": notebook([["show.graph(L)  // RNN unrolled 60 steps", rnn60()]]),
+  });
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1200, height: 900 });
+  page.on("pageerror", (err) => console.error(`[page error] ${err.message}`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (lab) await lab.stop();
+});
+
+async function open(name: string): Promise<Locator> {
+  await page.goto(`${lab.url}lab/tree/${name}`);
+  await page.waitForSelector(".jp-NotebookPanel .cl-graph svg.cl-graph-svg g.cl-node", { timeout: 90_000 });
+  const dialog = page.locator(".jp-Dialog .jp-mod-reject");
+  if (await dialog.count()) await dialog.first().click();
+  await page.waitForTimeout(500);
+  return page.locator(".cl-graph").first();
+}
+
+/** What a reader sees: zoom, how many boxes are inside the frame, whether the output is. */
+async function view(graph: Locator) {
+  return graph.evaluate((root: HTMLElement) => {
+    const frame = root.querySelector(".cl-graph-frame")!.getBoundingClientRect();
+    const inside = (r: DOMRect) => r.right > frame.left && r.left < frame.right && r.bottom > frame.top && r.top < frame.bottom;
+    const nodes = [...root.querySelectorAll<SVGGElement>("g.cl-node")];
+    const out = nodes.find((n) => n.classList.contains("cl-node--output"));
+    const minimap = root.querySelector<HTMLElement>(".cl-minimap");
+    return {
+      zoom: Number(root.dataset.zoom),
+      nodes: nodes.length,
+      inView: nodes.filter((n) => inside(n.getBoundingClientRect())).length,
+      outputInView: !!out && inside(out.getBoundingClientRect()),
+      minimap: !!minimap && !minimap.hidden,
+      legend: root.querySelector(".cl-graph-legend")?.textContent ?? "",
+      titles: nodes.map((n) => n.querySelector(".cl-node-title")?.textContent ?? ""),
+    };
+  });
+}
+
+async function shot(graph: Locator, name: string): Promise<void> {
+  await graph.scrollIntoViewIfNeeded();
+  await graph.screenshot({ path: path.join(RESULTS, name) });
+}
+
+describe("large graphs in JupyterLab", () => {
+  it("the 300-op chain: the loop is one box at first view, its parameter and output in view; one click opens an iteration", async () => {
+    const graph = await open("chain.ipynb");
+    const first = await view(graph);
+    await shot(graph, "large-chain300-first.png");
+    expect(first.titles).toEqual(["x", "loop ×100 ▸", "L"]);
+    expect(first.zoom).toBeGreaterThanOrEqual(0.75);
+    expect(first.outputInView).toBe(true);
+    expect(first.inView).toBe(first.nodes);
+    expect(first.legend).toContain("‖grad‖");
+    expect(first.legend).not.toContain("No gradients yet");
+    await graph.locator("g.cl-node--folded").first().click();
+    await page.waitForFunction(() => document.querySelectorAll(".cl-graph g.cl-node").length === 6, undefined, { timeout: 30_000 });
+    const opened = await view(graph);
+    await shot(graph, "large-chain300-expanded.png");
+    expect(opened.titles).toEqual(["x", "99 more iterations", "mul 1.01", "add 0.01", "tanh", "L"]);
+    expect(opened.zoom).toBeGreaterThanOrEqual(0.75);
+    expect(opened.outputInView).toBe(true);
+  });
+
+  it("a 2,000-op graph: legible first view with the output and an overview; a summary node opens its card", async () => {
+    const graph = await open("big.ipynb");
+    const first = await view(graph);
+    await shot(graph, "large-graph2000-first.png");
+    expect(first.zoom).toBeGreaterThanOrEqual(0.75);
+    expect(first.outputInView).toBe(true);
+    expect(first.minimap).toBe(true);
+    expect(first.legend).not.toContain("No gradients yet");
+    // Zoom steps: from the whole-graph overview, a few clicks on + reach legible size again.
+    await graph.locator("button[title^='fit the whole graph']").click();
+    const overview = Number(await graph.getAttribute("data-zoom"));
+    let clicks = 0;
+    while (Number(await graph.getAttribute("data-zoom")) < 0.75 && clicks < 20) {
+      await graph.locator("button[title='zoom in']").click();
+      clicks++;
+    }
+    expect(overview).toBeLessThan(0.75);
+    expect(clicks).toBeLessThanOrEqual(8);
+    await graph.locator("button[title^='legible size']").click();
+    // Hover a node near the frame's bottom-right: the card stays inside the frame.
+    const box = (await graph.locator(".cl-graph-frame").boundingBox())!;
+    const target = graph.locator("g.cl-node--output");
+    await target.hover();
+    await page.mouse.move(box.x + box.width - 20, box.y + box.height - 10);
+    await target.hover();
+    const card = graph.locator(".cl-hover");
+    await card.waitFor({ state: "visible", timeout: 10_000 });
+    const c = (await card.boundingBox())!;
+    expect(c.x).toBeGreaterThanOrEqual(box.x - 1);
+    expect(c.y).toBeGreaterThanOrEqual(box.y - 1);
+    expect(c.x + c.width).toBeLessThanOrEqual(box.x + box.width + 1);
+    expect(c.y + c.height).toBeLessThanOrEqual(box.y + box.height + 1);
+    await shot(graph, "large-graph2000-hover.png");
+    // The cut part: a summary node says what it holds.
+    const summary = graph.locator("g.cl-node--summary").first();
+    await summary.scrollIntoViewIfNeeded();
+    await graph.evaluate((root: HTMLElement) => {
+      const s = root.querySelector("g.cl-node--summary");
+      s?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    });
+    await page.waitForSelector(".cl-graph-detail .cl-card-summary", { timeout: 10_000 });
+    const text = await graph.locator(".cl-graph-detail .cl-card-summary").textContent();
+    expect(text).toMatch(/\d+ ops left out to keep the drawing readable: \d+ matmul/);
+    await shot(graph, "large-graph2000-expanded.png");
+  });
+
+  it("the RNN loop: folded at first view, one expand shows the step with W and U", async () => {
+    const graph = await open("rnn.ipynb");
+    const first = await view(graph);
+    await shot(graph, "large-rnn-first.png");
+    expect(first.titles.some((t) => /^loop ×\d+ ▸$/.test(t))).toBe(true);
+    expect(first.titles).toEqual(expect.arrayContaining(["W", "U"]));
+    expect(first.outputInView).toBe(true);
+    await graph.locator("g.cl-node--folded").first().click();
+    await page.waitForFunction((n) => document.querySelectorAll(".cl-graph g.cl-node").length > n, first.nodes, { timeout: 30_000 });
+    const opened = await view(graph);
+    await shot(graph, "large-rnn-expanded.png");
+    expect(opened.titles.some((t) => /more iterations/.test(t))).toBe(true);
+    expect(opened.zoom).toBeGreaterThanOrEqual(0.75);
+  });
+});
