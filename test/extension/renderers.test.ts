@@ -58,7 +58,8 @@ describe("GraphRenderer", () => {
     await r.renderModel(model(MIME_GRAPH, fixture("handmade-graph-mlp.json")));
     const folded = r.node.querySelector('[data-node-id="scope:Linear#1"]')!;
     folded.dispatchEvent(new MouseEvent("click", { bubbles: true }));
-    await new Promise((ok) => setTimeout(ok, 300));
+    // The expanded graph is laid out again (ELK, asynchronous): wait for it, on a loaded machine too.
+    for (let waited = 0; !r.node.querySelector('[data-node-id="n3"]') && waited < 15_000; waited += 100) await new Promise((ok) => setTimeout(ok, 100));
     expect(r.node.querySelector('[data-node-id="n3"]')).not.toBeNull();
     r.node.querySelector('[data-node-id="n1"]')!.dispatchEvent(new MouseEvent("click", { bubbles: true }));
     expect(r.node.querySelector(".cl-graph-detail .cl-card")!.textContent).toContain("W");
