@@ -133,3 +133,27 @@ describe("recurrences fold", () => {
     expect(paramsReachOutput(p)).toBe(true);
   });
 });
+
+describe("hostile graph payloads end in an error, never a hung drawing", () => {
+  const { L } = tanhChain(3);
+  const good = buildGraphPayload(L);
+  it("the payload the kernel builds passes", () => expect(checkGraphPayload(good).ok).toBe(true));
+  it("an edge list with a cycle", () => {
+    const bad = { ...good, edges: [...good.edges, { from: good.output, to: good.nodes[0].id, argIndex: 0, shape: [] }] };
+    const r = checkGraphPayload(bad);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain("cycle");
+  });
+  it("duplicate node ids", () => {
+    const r = checkGraphPayload({ ...good, nodes: [...good.nodes, good.nodes[0]] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain("appears twice");
+  });
+  it("a million nodes is refused before any layout", () => {
+    const node = good.nodes[0];
+    const nodes = Array.from({ length: 1_000_000 }, (_, i) => ({ ...node, id: `m${i}` }));
+    const r = checkGraphPayload({ ...good, nodes: [...good.nodes, ...nodes] });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toContain("at most 5000 nodes");
+  });
+});
