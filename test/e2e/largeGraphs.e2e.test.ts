@@ -15,6 +15,7 @@ import { launchBrowser, type Browser } from "./browser";
 import { REPO, startLab, type RunningLab } from "./jupyterLab";
 
 const RESULTS = path.join(REPO, "test-results");
+const SHOWN = ".jp-NotebookPanel:not(.lm-mod-hidden)";
 
 function chain300(): Tensor {
   const x = randn([4], { requiresGrad: true, seed: 1 }).named("x");
@@ -75,6 +76,11 @@ beforeAll(async () => {
   page = await browser.context.newPage();
   await page.setViewportSize({ width: 1200, height: 900 });
   page.on("pageerror", (err) => console.error(`[page error] ${err.message}`));
+  // "Select Kernel" may pop up late over a notebook that needs no kernel: answer "No Kernel"
+  // whenever it is in the way of an action.
+  await page.addLocatorHandler(page.locator(".jp-Dialog"), async () => {
+    await page.locator(".jp-Dialog .jp-mod-reject").first().click();
+  });
 });
 
 afterAll(async () => {
@@ -83,12 +89,18 @@ afterAll(async () => {
 });
 
 async function open(name: string): Promise<Locator> {
-  await page.goto(`${lab.url}lab/tree/${name}`);
-  await page.waitForSelector(".jp-NotebookPanel .cl-graph svg.cl-graph-svg g.cl-node", { timeout: 90_000 });
-  const dialog = page.locator(".jp-Dialog .jp-mod-reject");
-  if (await dialog.count()) await dialog.first().click();
+  // ?reset: no tabs restored from the previous notebook (each would ask for a kernel).
+  await page.goto(`${lab.url}lab/tree/${name}?reset`);
+  // JupyterLab reopens earlier notebooks in hidden tabs: only the visible one counts.
+  await page.waitForSelector(`${SHOWN} .cl-graph svg.cl-graph-svg g.cl-node`, { timeout: 90_000 });
+  // These notebooks need no kernel: answer "Select Kernel" (it may come late) with "No Kernel".
+  await page
+    .locator(".jp-Dialog .jp-mod-reject")
+    .first()
+    .click({ timeout: 8_000 })
+    .catch(() => undefined);
   await page.waitForTimeout(500);
-  return page.locator(".cl-graph").first();
+  return page.locator(`${SHOWN} .cl-graph`).first();
 }
 
 /** What a reader sees: zoom, how many boxes are inside the frame, whether the output is. */
@@ -128,7 +140,7 @@ describe("large graphs in JupyterLab", () => {
     expect(first.legend).toContain("‖grad‖");
     expect(first.legend).not.toContain("No gradients yet");
     await graph.locator("g.cl-node--folded").first().click();
-    await page.waitForFunction(() => document.querySelectorAll(".cl-graph g.cl-node").length === 6, undefined, { timeout: 30_000 });
+    await page.waitForFunction((sel) => document.querySelectorAll(`${sel} .cl-graph g.cl-node`).length === 6, SHOWN, { timeout: 30_000 });
     const opened = await view(graph);
     await shot(graph, "large-chain300-expanded.png");
     expect(opened.titles).toEqual(["x", "99 more iterations", "mul 1.01", "add 0.01", "tanh", "L"]);
@@ -176,7 +188,7 @@ describe("large graphs in JupyterLab", () => {
       const s = root.querySelector("g.cl-node--summary");
       s?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
     });
-    await page.waitForSelector(".cl-graph-detail .cl-card-summary", { timeout: 10_000 });
+    await page.waitForSelector(`${SHOWN} .cl-graph-detail .cl-card-summary`, { timeout: 10_000 });
     const text = await graph.locator(".cl-graph-detail .cl-card-summary").textContent();
     expect(text).toMatch(/\d+ ops left out to keep the drawing readable: \d+ matmul/);
     await shot(graph, "large-graph2000-expanded.png");
@@ -190,7 +202,7 @@ describe("large graphs in JupyterLab", () => {
     expect(first.titles).toEqual(expect.arrayContaining(["W", "U"]));
     expect(first.outputInView).toBe(true);
     await graph.locator("g.cl-node--folded").first().click();
-    await page.waitForFunction((n) => document.querySelectorAll(".cl-graph g.cl-node").length > n, first.nodes, { timeout: 30_000 });
+    await page.waitForFunction(([sel, n]) => document.querySelectorAll(`${sel} .cl-graph g.cl-node`).length > Number(n), [SHOWN, first.nodes] as const, { timeout: 30_000 });
     const opened = await view(graph);
     await shot(graph, "large-rnn-expanded.png");
     expect(opened.titles.some((t) => /more iterations/.test(t))).toBe(true);
