@@ -98,6 +98,14 @@ describe("worked-example notebooks", () => {
       await page.screenshot({ path: path.join(RESULTS, `notebook-${stem}.png`) });
       const graph = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph").first();
       if (await graph.count()) await graph.screenshot({ path: path.join(RESULTS, `notebook-${stem}-graph.png`) });
+      // The conv filter grid (08) and the attention map (09), each on its own, to look at.
+      for (const [needle, file] of [["row = out channel", "filters"], ["row = query position", "attention"]]) {
+        const view = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-output").filter({ hasText: needle }).last();
+        if (!(await view.count())) continue;
+        await view.scrollIntoViewIfNeeded();
+        await expect.poll(() => view.locator(".main-svg").count(), { timeout: 30_000 }).toBeGreaterThan(0);
+        await view.screenshot({ path: path.join(RESULTS, `notebook-${stem}-${file}.png`) });
+      }
       expect(r.unrun, JSON.stringify(r)).toBe(0);
       expect(r.errors).toEqual([]);
       expect(r.chainlabOutputs).toBeGreaterThan(0);
