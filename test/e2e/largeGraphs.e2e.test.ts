@@ -10,7 +10,6 @@ import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randn, tensor, type Tensor } from "../../kernel/src/index";
 import { boundedGraphBundle } from "../../kernel/src/display/graphBudget";
-import { MIME_GRAPH } from "../../kernel/src/protocol";
 import { launchBrowser, type Browser } from "./browser";
 import { REPO, startLab, type RunningLab } from "./jupyterLab";
 
