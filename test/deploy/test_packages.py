@@ -85,7 +85,8 @@ def test_npm_publish_dry_run_passes():
 def test_installed_kernelspec_points_into_the_users_node_modules(user_folder):
     folder, env = user_folder
     spec = json.loads((pathlib.Path(env["JUPYTER_PATH"]) / "kernels" / "chainlab" / "kernel.json").read_text())
-    assert spec["argv"][1] == str(folder / "node_modules" / "chainlab" / "bin" / "chainlab.js")
+    # node, its flags (heap limits), then the bin of the package this folder installed
+    assert str(folder / "node_modules" / "chainlab" / "bin" / "chainlab.js") in spec["argv"]
     assert not str(ROOT) in json.dumps(spec)
 
 

@@ -73,12 +73,14 @@ export function checkKernelspec(jupyter: string, kernelName: string): Check {
     return { name, level: "fail", detail: `not installed (found: ${Object.keys(specs).sort().join(", ") || "none"})`,
       fix: "npx chainlab kernel install --sys-prefix   (or --user, or --prefix /usr/local for all users)" };
   }
-  const gone = found.spec.argv.slice(0, 2).filter((p) => path.isAbsolute(p) && !fs.existsSync(p));
+  // node, its flags, then chainlab's bin: every absolute path in argv must exist.
+  const paths = found.spec.argv.filter((p) => path.isAbsolute(p));
+  const gone = paths.filter((p) => !fs.existsSync(p));
   if (gone.length > 0) {
     return { name, level: "fail", detail: `${found.resource_dir}/kernel.json points at missing ${gone.join(", ")}`,
       fix: "reinstall it: npx chainlab kernel install (with the same --user/--sys-prefix/--prefix)" };
   }
-  return { name, level: "ok", detail: `${found.resource_dir} runs ${found.spec.argv.slice(0, 2).join(" ")}` };
+  return { name, level: "ok", detail: `${found.resource_dir} runs ${paths.join(" ")}` };
 }
 
 export function checkExtension(jupyter: string): Check {
