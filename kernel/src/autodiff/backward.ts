@@ -2,7 +2,7 @@ import { ChainlabError, fail, fmtShape } from "../errors";
 import { Tensor, type TensorLike } from "../tensor/Tensor";
 import { describe, sameShape } from "../tensor/shape";
 import { alloc } from "../tensor/storage";
-import type { RuleContext } from "../ops/OpDef";
+import { differentiates, type RuleContext } from "../ops/OpDef";
 import { enableGrad, noGrad } from "../ops/mode";
 import { checkAnomaly, isAnomalyMode, withoutAnomalyChecks } from "../ops/anomaly";
 import { numericAlgebra } from "../ops/numericAlgebra";
@@ -106,13 +106,12 @@ function reverse(roots: readonly Tensor[], seeds: readonly Tensor[], createGraph
       const g = grads[k];
       if (!g) continue;
       const inputs = node.inputs;
-      const nondiff = node.op.nondiff;
       const at = inStart[k];
       // Inputs whose gradient is wanted: rules may skip the others (RuleContext.needs).
       const needs = new Array<boolean>(inputs.length);
       let any = false;
       for (let i = 0; i < inputs.length; i++) {
-        const need = inSlots[at + i] >= 0 && !(nondiff !== undefined && nondiff.includes(i));
+        const need = inSlots[at + i] >= 0 && differentiates(node.op, i);
         needs[i] = need;
         if (need) any = true;
       }

@@ -132,6 +132,16 @@ export interface OpDef {
   showAttrs?(attrs: Attrs): Record<string, string>;
 }
 
+/** Whether `op` passes gradients to its input `i` (not to labels, conditions or indices). */
+export function differentiates(op: Pick<OpDef, "nondiff">, i: number): boolean {
+  return op.nondiff === undefined || !op.nondiff.includes(i);
+}
+
+/** Whether a recorded op's input `i` wants a gradient: it requires one and the op passes one. */
+export function needsGrad(op: Pick<OpDef, "nondiff">, input: { readonly requiresGrad: boolean }, i: number): boolean {
+  return input.requiresGrad && differentiates(op, i);
+}
+
 declare module "../tensor/Tensor" {
   /** A recorded node's op is a full OpDef (tensor/ itself reads only its name). */
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- merges OpDef into NodeOp

@@ -1,4 +1,4 @@
-import type { OpDef, Attrs } from "./OpDef";
+import { needsGrad, type OpDef, type Attrs } from "./OpDef";
 import { Tensor } from "../tensor/Tensor";
 import { currentScope, isGradEnabled } from "./mode";
 import { checkAnomaly, isAnomalyMode } from "./anomaly";
@@ -12,7 +12,7 @@ export function apply(op: OpDef, inputs: readonly Tensor[], attrs: Attrs = {}): 
   let record = false;
   if (isGradEnabled()) {
     for (let i = 0; i < inputs.length; i++) {
-      if (inputs[i].requiresGrad && !(op.nondiff && op.nondiff.includes(i))) {
+      if (needsGrad(op, inputs[i], i)) {
         record = true;
         break;
       }

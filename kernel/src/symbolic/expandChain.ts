@@ -5,6 +5,7 @@
  */
 import { Tensor } from "../tensor/Tensor";
 import { ChainlabError, fmtShape } from "../errors";
+import { differentiates } from "../ops/OpDef";
 import { gradientsById } from "../autodiff/backward";
 import { traceMany } from "../autodiff/trace";
 import type { ChainNumeric, ChainPath, ChainPayload, ChainTerm, Rendered } from "../protocol/chain";
@@ -177,9 +178,9 @@ function reverseModeAt(x: Tensor, L: Tensor, grads: Map<number, Tensor>): ArrayL
   for (const { tensor: t } of traceMany([L])) {
     const g = grads.get(t.id);
     if (!t.node || !g) continue;
-    const nd = t.node.op.nondiff ?? [];
+    const op = t.node.op;
     t.node.inputs.forEach((u, i) => {
-      if (u !== x || nd.includes(i)) return;
+      if (u !== x || !differentiates(op, i)) return;
       const d = vjpOne(t, i, g).data;
       for (let k = 0; k < acc.length; k++) acc[k] += d[k];
     });
@@ -464,9 +465,9 @@ function pathsUsesCount(x: Tensor, L: Tensor): number {
   let n = 0;
   for (const { tensor: t } of traceMany([L])) {
     if (!t.node) continue;
-    const nd = t.node.op.nondiff ?? [];
+    const op = t.node.op;
     t.node.inputs.forEach((u, i) => {
-      if (u === x && !nd.includes(i)) n++;
+      if (u === x && differentiates(op, i)) n++;
     });
   }
   return n;

@@ -5,6 +5,7 @@
  */
 import type { Tensor } from "../tensor/Tensor";
 import type { NodeRule } from "../protocol/graph";
+import { needsGrad } from "../ops/OpDef";
 import { localPartial } from "./steps";
 import { isLiteral } from "./paths";
 import { fmtNum, nameLatex, partial, printIndex, type Mode } from "./latex";
@@ -27,7 +28,7 @@ export function nodeRule(y: Tensor, nameOf: (t: Tensor) => string): NodeRule | n
   const J = letters(OUT_LETTERS, y.rank);
   const partials: NodeRule["partials"] = [];
   node.inputs.forEach((u, k) => {
-    if (!u.requiresGrad || (op.nondiff ?? []).includes(k)) return;
+    if (!needsGrad(op, u, k)) return;
     const I = letters(IN_LETTERS, u.rank);
     const local = localPartial(op, y, k, J, I, nameOf);
     if (!local) return;

@@ -6,6 +6,7 @@
 import type { Tensor } from "../tensor/Tensor";
 import { traceMany } from "../autodiff/trace";
 import { ChainlabError } from "../errors";
+import { differentiates } from "../ops/OpDef";
 
 /** One edge of the graph walked backwards: `out` = op(inputs), differentiated at `argnum`. */
 export interface Edge {
@@ -28,8 +29,8 @@ function dependentsIn(order: readonly Tensor[], x: Tensor): Set<number> {
   for (const t of order) {
     if (t === x) dep.add(t.id);
     else if (t.node) {
-      const nd = t.node.op.nondiff ?? [];
-      if (t.node.inputs.some((u, i) => !nd.includes(i) && dep.has(u.id))) dep.add(t.id);
+      const op = t.node.op;
+      if (t.node.inputs.some((u, i) => differentiates(op, i) && dep.has(u.id))) dep.add(t.id);
     }
   }
   return dep;
@@ -39,10 +40,9 @@ function dependentsIn(order: readonly Tensor[], x: Tensor): Set<number> {
 function depInputs(t: Tensor, dep: ReadonlySet<number>): { argnum: number; input: Tensor }[] {
   const node = t.node;
   if (!node) return [];
-  const nd = node.op.nondiff ?? [];
   const out: { argnum: number; input: Tensor }[] = [];
   node.inputs.forEach((u, i) => {
-    if (!nd.includes(i) && dep.has(u.id)) out.push({ argnum: i, input: u });
+    if (differentiates(node.op, i) && dep.has(u.id)) out.push({ argnum: i, input: u });
   });
   return out;
 }
