@@ -1,4 +1,4 @@
-import { elkLayoutOptions, graphNodeWidth } from "../../../kernel/src/protocol/graphLayout";
+import { elkLayoutOptions, graphNodeHeight, graphNodeWidth } from "../../../kernel/src/protocol/graphLayout";
 import type { VisibleGraph, VisibleNode } from "./foldGraph";
 
 /**
@@ -50,7 +50,8 @@ export interface GraphLayout {
   edges: PlacedEdge[];
 }
 
-export const NODE_HEIGHT = 42;
+/** Title, and op and shape (see graphNodeHeight). */
+export const NODE_HEIGHT = graphNodeHeight(2);
 
 /** Node widths come from the label length (DOM-free, so the kernel's SVG uses the same rule). */
 export function nodeWidth(node: VisibleNode): number {

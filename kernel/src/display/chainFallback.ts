@@ -1,5 +1,6 @@
 import type { ChainNumeric, ChainPayload, ChainStep } from "../protocol/chain";
-import { fmtCell, fmtNum, fmtShape } from "./markup";
+import { fmtShape } from "./markup";
+import { formatNumber } from "../protocol/format";
 
 /**
  * The chain-rule expansion's fallbacks: Markdown with `$$` display math (GitHub, VS Code and
@@ -36,7 +37,7 @@ function stepMarkdown(s: ChainStep, k: number): string[] {
   for (const f of stepForms(s)) out.push(`- ${f.label}:`, "", md(f.form.latex), "");
   if (s.numeric) {
     const n = s.numeric;
-    out.push(`- at ${s.from}[${n.at.join(",")}]: ${n.terms.length + (n.more?.count ?? 0)} terms${n.killed ? ` (${n.killed} killed by deltas)` : ""}, sum ${fmtNum(n.total)}, reverse mode ${fmtNum(n.autodiff)} ${n.pass ? "✅" : "❌"}`, "");
+    out.push(`- at ${s.from}[${n.at.join(",")}]: ${n.terms.length + (n.more?.count ?? 0)} terms${n.killed ? ` (${n.killed} killed by deltas)` : ""}, sum ${formatNumber(n.total)}, reverse mode ${formatNumber(n.autodiff)} ${n.pass ? "✅" : "❌"}`, "");
   }
   return out;
 }
@@ -48,14 +49,14 @@ function numericMarkdown(n: ChainNumeric, param: string): string[] {
     out.push("| term | factors | value |", "|---|---|---|");
     for (const t of n.terms) {
       const idx = mdEsc(Object.entries(t.indices).map(([k, v]) => `${k}=${v}`).join(", ")) || "·";
-      const factors = t.factors.map((f) => `${mdEsc(f.text)} = ${fmtNum(f.value)}`).join(" × ");
-      out.push(`| ${idx} | ${factors}${t.zero ? " (δ = 0)" : ""} | ${fmtNum(t.value)} |`);
+      const factors = t.factors.map((f) => `${mdEsc(f.text)} = ${formatNumber(f.value)}`).join(" × ");
+      out.push(`| ${idx} | ${factors}${t.zero ? " (δ = 0)" : ""} | ${formatNumber(t.value)} |`);
     }
-    if (n.more) out.push(`| ${n.more.count} more terms | | ${fmtNum(n.more.sum)} |`);
+    if (n.more) out.push(`| ${n.more.count} more terms | | ${formatNumber(n.more.sum)} |`);
     out.push("");
   }
   out.push(
-    `sum of terms = **${fmtNum(n.total)}**; autodiff = ${fmtNum(n.autodiff)} (rel. err ${fmtCell(n.relErrAutodiff)}); finite difference = ${fmtNum(n.finiteDiff)} (rel. err ${fmtCell(n.relErrFiniteDiff)}) ${verdictMark(n)}`,
+    `sum of terms = **${formatNumber(n.total)}**; autodiff = ${formatNumber(n.autodiff)} (rel. err ${formatNumber(n.relErrAutodiff)}); finite difference = ${formatNumber(n.finiteDiff)} (rel. err ${formatNumber(n.relErrFiniteDiff)}) ${verdictMark(n)}`,
   );
   return out;
 }
@@ -134,6 +135,6 @@ export function chainText(p: ChainPayload): string {
   if (p.compact) out.push(`result: ${p.compact.text}`);
   const n = p.numeric;
   for (const t of p.trimmed ?? []) out.push(`(${t})`);
-  out.push(`at ${x}[${n.at.join(",")}]: sum of terms ${fmtNum(n.total)}, autodiff ${fmtNum(n.autodiff)}, finite difference ${fmtNum(n.finiteDiff)} -> ${n.pass ? "agree" : inconclusive(n) ? "finite differences inconclusive" : "DISAGREE"}`);
+  out.push(`at ${x}[${n.at.join(",")}]: sum of terms ${formatNumber(n.total)}, autodiff ${formatNumber(n.autodiff)}, finite difference ${formatNumber(n.finiteDiff)} -> ${n.pass ? "agree" : inconclusive(n) ? "finite differences inconclusive" : "DISAGREE"}`);
   return out.join("\n");
 }

@@ -1,5 +1,6 @@
 import type { MimeBundle } from "./kernelTransport";
-import { esc, fmtCell, fmtShape } from "./markup";
+import { esc, fmtShape } from "./markup";
+import { formatNumber } from "../protocol/format";
 
 /**
  * A gradcheck report (autodiff/gradcheck) as an HTML table with a text fallback: per input the
@@ -22,13 +23,13 @@ export function gradcheckBundle(r: GradcheckReportLike): MimeBundle {
   const rows = r.inputs.map((inp, i) => ({
     name: inp.name ?? `input ${i}`,
     shape: fmtShape(inp.shape),
-    abs: fmtCell(inp.maxAbsErr),
-    rel: fmtCell(inp.maxRelErr),
+    abs: formatNumber(inp.maxAbsErr),
+    rel: formatNumber(inp.maxRelErr),
     worst: inp.worst ? `[${inp.worst.join(",")}]` : "–",
     pass: mark(inp.pass),
   }));
-  const head = `gradcheck ${mark(r.pass)}: max abs err ${fmtCell(r.maxAbsErr)}, max rel err ${fmtCell(r.maxRelErr)}`;
-  const adj = r.adjoint ? `adjoint test <v, J u> = ${fmtCell(r.adjoint.lhs)} vs <Jᵀ v, u> = ${fmtCell(r.adjoint.rhs)}, rel err ${fmtCell(r.adjoint.relErr)} ${mark(r.adjoint.pass)}` : "";
+  const head = `gradcheck ${mark(r.pass)}: max abs err ${formatNumber(r.maxAbsErr)}, max rel err ${formatNumber(r.maxRelErr)}`;
+  const adj = r.adjoint ? `adjoint test <v, J u> = ${formatNumber(r.adjoint.lhs)} vs <Jᵀ v, u> = ${formatNumber(r.adjoint.rhs)}, rel err ${formatNumber(r.adjoint.relErr)} ${mark(r.adjoint.pass)}` : "";
   const text = [head, ...rows.map((x) => `  ${x.name} ${x.shape}: abs ${x.abs}, rel ${x.rel}, worst at ${x.worst} ${x.pass}`), adj].filter(Boolean).join("\n");
   const td = (s: string) => `<td style="padding:2px 10px;text-align:left">${esc(s)}</td>`;
   const th = (s: string) => `<th style="padding:2px 10px;text-align:left">${esc(s)}</th>`;

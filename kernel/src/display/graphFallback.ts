@@ -2,7 +2,8 @@ import type { GraphNode, GraphPayload, NodeKind } from "../protocol/graph";
 import type { GradState } from "../protocol/graph";
 import { layoutGraph, nodeLabel } from "./layout";
 import { nearestPart } from "./graphPayload";
-import { esc, fmtCell, fmtShape } from "./markup";
+import { esc, fmtShape } from "./markup";
+import { formatNumber } from "../protocol/format";
 import { constantText } from "../protocol/graphLayout";
 
 /**
@@ -25,7 +26,7 @@ const GRAD_STATE_TEXT: Record<GradState, string> = {
 };
 
 function gradLine(n: GraphNode): string {
-  if (n.gradState === "computed" && n.grad) return `‖grad‖ ${fmtCell(n.grad.norm)}`;
+  if (n.gradState === "computed" && n.grad) return `‖grad‖ ${formatNumber(n.grad.norm)}`;
   if (n.gradState === "not-computed") return "grad: not yet";
   if (n.gradState === "not-retained") return "grad: not kept";
   return "no grad";
@@ -105,8 +106,8 @@ export function graphSvg(full: GraphPayload): string {
 
 function nodeTooltip(n: GraphNode): string {
   const lines = [`${n.name ? n.name + " = " : ""}${n.op} ${fmtShape(n.shape)} ${n.dtype} (${n.kind})`];
-  lines.push(`value: min ${fmtCell(n.value.min)}, max ${fmtCell(n.value.max)}, mean ${fmtCell(n.value.mean)}`);
-  if (n.grad) lines.push(`grad: min ${fmtCell(n.grad.min)}, max ${fmtCell(n.grad.max)}, norm ${fmtCell(n.grad.norm)}`);
+  lines.push(`value: min ${formatNumber(n.value.min)}, max ${formatNumber(n.value.max)}, mean ${formatNumber(n.value.mean)}`);
+  if (n.grad) lines.push(`grad: min ${formatNumber(n.grad.min)}, max ${formatNumber(n.grad.max)}, norm ${formatNumber(n.grad.norm)}`);
   else lines.push(`grad: ${GRAD_STATE_TEXT[n.gradState]}`);
   if (n.scope?.length) lines.push(`scope: ${n.scope.join(" / ")}`);
   if (n.anomaly) lines.push(`first NaN/Inf: ${n.anomaly}`);
@@ -137,7 +138,7 @@ export function graphText(payload: GraphPayload): string {
           : `${n.op}(${Array.from(ins, (a) => a ?? "…").join(", ")})`;
     const attrs = n.attrs ? ` {${Object.entries(n.attrs).map(([k, v]) => `${k}: ${v}`).join(", ")}}` : "";
     const name = n.name ? ` "${n.name}"` : "";
-    const grad = n.grad ? `grad norm ${fmtCell(n.grad.norm)}` : `grad ${GRAD_STATE_TEXT[n.gradState]}`;
+    const grad = n.grad ? `grad norm ${formatNumber(n.grad.norm)}` : `grad ${GRAD_STATE_TEXT[n.gradState]}`;
     const mark = n.id === payload.output ? " <- output" : "";
     lines.push(`${n.id} = ${args}${attrs}  ${fmtShape(n.shape)}${name}  ${grad}${n.anomaly ? `  !! ${n.anomaly}` : ""}${mark}`);
   }

@@ -1,5 +1,6 @@
 import type { HeatmapPayload } from "../protocol/heatmap";
-import { divergingColor, esc, fmtCell, fmtShape } from "./markup";
+import { divergingColor, esc, fmtShape } from "./markup";
+import { formatNumber } from "../protocol/format";
 import { base64, encodeIndexedPng } from "./png";
 
 /**
@@ -92,14 +93,14 @@ function drawPanel(out: string[], p: Panel, x0: number, y0: number): void {
     row.forEach((v, c) => {
       const x = x0 + c * cell;
       const y = y0 + HEAD + r * cell;
-      const shown = v === null && p.nullText ? p.nullText : fmtCell(v);
+      const shown = v === null && p.nullText ? p.nullText : formatNumber(v);
       const title = titled ? `<title>[${r},${c}] ${esc(shown)}</title>` : "";
       out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${color(v, scale)}">${title}</rect>`);
       if (showNumbers) out.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 3}" text-anchor="middle" font-size="8" fill="#111">${esc(shown)}</text>`);
     }),
   );
   out.push(`<rect x="${x0}" y="${y0 + HEAD}" width="${cols * cell}" height="${h}" fill="none" stroke="#999"/>`);
-  out.push(`<text x="${x0}" y="${y0 + HEAD + h + 13}" font-size="10" fill="#555">scale ±${esc(fmtCell(scale))} (blue &lt; 0 &lt; red)</text>`);
+  out.push(`<text x="${x0}" y="${y0 + HEAD + h + 13}" font-size="10" fill="#555">scale ±${esc(formatNumber(scale))} (blue &lt; 0 &lt; red)</text>`);
 }
 
 /** Palette index 0 is non-finite grey; 1..255 run from -scale (blue) through 0 to +scale (red). */
@@ -190,7 +191,7 @@ function edgeIndices(n: number): (number | null)[] {
 
 function matrixText(m: Matrix, nullText?: string): string {
   const cols = edgeIndices(m[0]?.length ?? 0);
-  const cell = (v: number | null) => (v === null && nullText ? nullText : fmtCell(v));
+  const cell = (v: number | null) => (v === null && nullText ? nullText : formatNumber(v));
   const cells = edgeIndices(m.length).map((r) => cols.map((c) => (r === null || c === null ? "..." : cell(m[r][c]))));
   const w = Math.max(1, ...cells.flat().map((s) => s.length));
   return cells.map((row) => "  " + row.map((s) => s.padStart(w)).join(" ")).join("\n");

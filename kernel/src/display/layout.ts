@@ -1,6 +1,6 @@
 import type { GraphNode, GraphPayload } from "../protocol/graph";
 import { ChainlabError } from "../errors";
-import { elkLayoutOptions, graphNodeLabel, graphNodeWidth } from "../protocol/graphLayout";
+import { elkLayoutOptions, graphNodeHeight, graphNodeLabel, graphNodeWidth } from "../protocol/graphLayout";
 
 /**
  * Layered (Sugiyama) layout of a GraphPayload with ELK, the engine the JupyterLab extension
@@ -36,7 +36,8 @@ export interface GraphLayout {
   edges: PlacedEdge[];
 }
 
-export const NODE_HEIGHT = 54;
+/** Title, op and shape, and the gradient line (see graphNodeHeight). */
+export const NODE_HEIGHT = graphNodeHeight(3);
 
 /** The two text lines of a node: what it is (name or op) and its op and shape. */
 export function nodeLabel(node: GraphNode): { title: string; subtitle: string } {

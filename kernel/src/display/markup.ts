@@ -3,10 +3,6 @@
  * and a diverging colour scale. Fallbacks are built as strings, so every piece of user text
  * (tensor names, op names) must pass through `esc`.
  */
-import { fmtNum } from "../tensor/nested";
-
-export { fmtNum };
-
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 }
@@ -18,11 +14,6 @@ export function finiteOrNull(v: number): number | null {
 
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(",")}]`;
-}
-
-/** A number or null (non-finite) as text. */
-export function fmtCell(v: number | null): string {
-  return v === null ? "nan/inf" : fmtNum(v);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { PlotPayload } from "../protocol/plot";
-import { esc, fmtCell } from "./markup";
+import { esc } from "./markup";
+import { formatNumber } from "../protocol/format";
 
 /**
  * The plot's fallbacks: an SVG bar or line chart (log or linear y axis) and a text table.
@@ -38,7 +39,7 @@ export function plotSvg(p: PlotPayload): string {
   for (const t of ticks) {
     const y = yPix(t).toFixed(1);
     out.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
-    const label = log && Math.abs(Math.log10(t)) >= 4 ? `1e${Math.round(Math.log10(t))}` : fmtCell(t);
+    const label = log && Math.abs(Math.log10(t)) >= 4 ? `1e${Math.round(Math.log10(t))}` : formatNumber(t);
     out.push(`<text x="${M.left - 6}" y="${y}" dy="3" text-anchor="end" fill="#444">${esc(label)}</text>`);
   }
   out.push(`<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + ph}" stroke="#444"/>`);
@@ -57,7 +58,7 @@ export function plotSvg(p: PlotPayload): string {
           return;
         }
         const y = yPix(v);
-        out.push(`<rect x="${x.toFixed(1)}" y="${Math.min(y, base).toFixed(1)}" width="${bw.toFixed(1)}" height="${Math.abs(base - y).toFixed(1)}" fill="${color}"><title>${esc(`${p.x[i]}: ${fmtCell(v)}`)}</title></rect>`);
+        out.push(`<rect x="${x.toFixed(1)}" y="${Math.min(y, base).toFixed(1)}" width="${bw.toFixed(1)}" height="${Math.abs(base - y).toFixed(1)}" fill="${color}"><title>${esc(`${p.x[i]}: ${formatNumber(v)}`)}</title></rect>`);
       });
     } else {
       const pts = s.y
@@ -84,7 +85,7 @@ export function plotText(p: PlotPayload): string {
   const lines = [p.title ?? "plot"];
   const w = Math.max(...p.x.map((x) => String(x).length), 4);
   lines.push(`${"".padEnd(w)}  ${p.series.map((s) => s.name.padStart(12)).join(" ")}`);
-  p.x.forEach((x, i) => lines.push(`${String(x).padEnd(w)}  ${p.series.map((s) => fmtCell(s.y[i]).padStart(12)).join(" ")}`));
+  p.x.forEach((x, i) => lines.push(`${String(x).padEnd(w)}  ${p.series.map((s) => formatNumber(s.y[i]).padStart(12)).join(" ")}`));
   if (p.notes?.length) lines.push(...p.notes);
   return lines.join("\n");
 }

@@ -2,7 +2,8 @@ import { Tensor } from "../tensor/Tensor";
 import { formatValues } from "../tensor/nested";
 import type { GradState } from "../protocol/graph";
 import type { MimeBundle } from "./kernelTransport";
-import { esc, fmtCell, fmtShape } from "./markup";
+import { esc, fmtShape } from "./markup";
+import { formatNumber } from "../protocol/format";
 import { summarize } from "./summarize";
 
 /**
@@ -28,7 +29,7 @@ function gradStatus(t: Tensor): string {
   const state = t.gradState;
   if (state !== "computed" || !t.grad) return `grad: ${GRAD_STATUS[state]}`;
   const s = summarize(t.grad.data, t.grad.shape);
-  return `grad: computed, norm ${fmtCell(s.norm)}, min ${fmtCell(s.min)}, max ${fmtCell(s.max)}`;
+  return `grad: computed, norm ${formatNumber(s.norm)}, min ${formatNumber(s.min)}, max ${formatNumber(s.max)}`;
 }
 
 function header(t: Tensor): string {
@@ -38,7 +39,7 @@ function header(t: Tensor): string {
 export function tensorBundle(t: Tensor): MimeBundle {
   const values = formatValues(t.data, t.shape);
   const s = summarize(t.data, t.shape);
-  const stats = t.size > 1 ? `min ${fmtCell(s.min)}, max ${fmtCell(s.max)}, mean ${fmtCell(s.mean)}${s.nanCount ? `, ${s.nanCount} NaN` : ""}${s.infCount ? `, ${s.infCount} Inf` : ""}` : "";
+  const stats = t.size > 1 ? `min ${formatNumber(s.min)}, max ${formatNumber(s.max)}, mean ${formatNumber(s.mean)}${s.nanCount ? `, ${s.nanCount} NaN` : ""}${s.infCount ? `, ${s.infCount} Inf` : ""}` : "";
   const grad = t.requiresGrad || t.gradState === "computed" ? gradStatus(t) : "";
   const text = [header(t), values, stats, grad].filter(Boolean).join("\n");
   const gradColor = t.gradState === "computed" ? "#15803d" : "#a16207";

@@ -3,12 +3,22 @@
  * and the extension's interactive view so that both draw the same picture of one graph.
  */
 import type { GraphNode } from "./graph";
+import { shapeText } from "./format";
 
 export const GRAPH_CHAR_WIDTH = 7.2;
 const NODE_PADDING = 22;
 const NODE_MIN_WIDTH = 64;
 /** Above this many nodes the layout trades crossing minimisation effort for speed. */
 const LARGE_GRAPH = 150;
+
+/**
+ * Height of a node box with `lines` lines of text. The live view draws two (label, op and
+ * shape; the gradient shows as colour and in the hover card); the saved SVG, which has no hover,
+ * adds a third with the gradient's norm or why it is missing.
+ */
+export function graphNodeHeight(lines: 2 | 3): number {
+  return 18 + 12 * lines;
+}
 
 /** Width of a node box whose longest label line has `chars` characters. */
 export function graphNodeWidth(chars: number): number {
@@ -33,10 +43,6 @@ export function elkLayoutOptions(nodeCount: number): Record<string, string> {
     options["elk.layered.crossingMinimization.greedySwitch.type"] = "OFF";
   }
   return options;
-}
-
-function shapeText(shape: readonly number[]): string {
-  return shape.length === 0 ? "scalar" : `[${shape.join(", ")}]`;
 }
 
 /** A constant as a label shows it: 4 significant digits, no trailing zeros. */

@@ -14,3 +14,4 @@ export * from "./plot";
 export * from "./validate";
 export * from "./graphLayout";
 export * from "./budget";
+export * from "./format";

@@ -7,6 +7,7 @@ import type { IndexExpr } from "../ops/IndexExpr";
 import { type SymExpr, sizeOfShape, sumToAxes } from "./SymExpr";
 import { getOp } from "../ops/registry";
 import type { Attrs } from "../ops/OpDef";
+import { formatConstant as fmtNum } from "../protocol/format";
 
 export type Mode = "latex" | "text";
 
@@ -52,12 +53,7 @@ export function elementOf(name: string, idx: string[], mode: Mode): string {
   return hasSubscript(n) ? `\\left(${n}\\right)_{${joined}}` : `${n}_{${joined}}`;
 }
 
-export function fmtNum(v: number): string {
-  if (Number.isInteger(v)) return String(v);
-  if (!Number.isFinite(v)) return String(v);
-  const s = v.toPrecision(6);
-  return s.includes("e") ? s : String(Number(s));
-}
+export { fmtNum };
 
 /** A base that already carries a superscript (W^{(1)}) is braced before another one. */
 function sup(s: string, mode: Mode): string {

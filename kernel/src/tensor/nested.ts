@@ -1,4 +1,5 @@
 import { fail } from "../errors";
+import { formatArrayEntry } from "../protocol/format";
 import type { Shape } from "./shape";
 import { checkShape, describe } from "./shape";
 
@@ -55,19 +56,9 @@ export function toNested(data: ArrayLike<number>, shape: Shape): Nested {
   return build(0);
 }
 
-/** Formats a number compactly, as NumPy prints (4 significant decimals). */
-export function fmtNum(v: number): string {
-  if (Number.isNaN(v)) return "nan";
-  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  if (a >= 1e5 || a < 1e-4) return v.toExponential(3);
-  return String(Number(v.toFixed(4)));
-}
-
 /** NumPy-like text of a tensor, abbreviated with "..." beyond 6 entries per axis. */
 export function formatValues(data: ArrayLike<number>, shape: Shape, edge = 3): string {
-  if (shape.length === 0) return fmtNum(data[0]);
+  if (shape.length === 0) return formatArrayEntry(data[0]);
   const strides: number[] = [];
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -82,7 +73,7 @@ export function formatValues(data: ArrayLike<number>, shape: Shape, edge = 3): s
       idxs.push(null);
       for (let i = n - edge; i < n; i++) idxs.push(i);
     } else for (let i = 0; i < n; i++) idxs.push(i);
-    if (d === shape.length - 1) return "[" + idxs.map((i) => (i === null ? "..." : fmtNum(data[off + i]))).join(", ") + "]";
+    if (d === shape.length - 1) return "[" + idxs.map((i) => (i === null ? "..." : formatArrayEntry(data[off + i]))).join(", ") + "]";
     const sep = ",\n" + "\n".repeat(Math.max(0, shape.length - d - 2)) + indent + " ";
     return "[" + idxs.map((i) => (i === null ? "..." : rec(d + 1, off + i * strides[d], indent + " "))).join(sep) + "]";
   };
