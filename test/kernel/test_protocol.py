@@ -63,9 +63,14 @@ def test_heatmap_bundle_shows_value_and_grad(k):
 def test_heatmap_of_big_rank3_tensor_is_bounded_and_says_so(k):
     data = only_display(k.ok("show.heatmap(randn([40, 300, 200], { seed: 1 }))"))["data"]
     p = data[MIME_HEATMAP]
-    assert p["downsampled"] == {"sliceCount": 40, "shownSlices": 5, "rowStride": 5, "colStride": 4}
-    assert len(p["slices"]) == 5 and p["slices"][3]["index"] == [3]
-    assert len(json.dumps(data)) < 1_000_000
+    ds = p["downsampled"]
+    # The heatmap budget (protocol/budget.ts: 100 KB for the whole bundle) decides how many
+    # slices fit and how coarse their blocks are; the payload says both.
+    assert ds["sliceCount"] == 40 and 1 <= ds["shownSlices"] < 40
+    assert ds["rowStride"] > 1 and ds["colStride"] > 1
+    assert len(p["slices"]) == ds["shownSlices"]
+    assert [s["index"] for s in p["slices"]] == [[i] for i in range(ds["shownSlices"])]
+    assert len(json.dumps(data).encode()) <= 100_000
     assert "downsampled" in data["text/plain"]
 
 
