@@ -127,7 +127,10 @@ describe("hostile payloads", () => {
       if (i < 3) expect(error, `${outputs[i][0]} should still be drawn`).toBe(0);
       else expect(error, `${outputs[i][0]} should show an error box, shows: ${text.slice(0, 200)}`).toBeGreaterThan(0);
     }
-    // Hovering and clicking nodes must not run anything either.
+    // Hovering and clicking nodes must not run anything either. The first view is zoomed to a
+    // legible size around the output, so fit the whole graph first to bring the first node into view.
+    await page.locator(".cl-graph").first().locator("button", { hasText: "fit" }).click();
+    await page.waitForTimeout(300);
     const node = page.locator(".cl-graph svg g.cl-node").first();
     await node.hover();
     await node.click();
