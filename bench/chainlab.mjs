@@ -85,10 +85,18 @@ export function w3(ops = 2000, dtype = "float64") {
     let y = x;
     for (let i = 0; i < ops; i++) {
       switch (i & 3) {
-        case 0: y = cl.mul(y, c1); break;
-        case 1: y = cl.add(y, c2); break;
-        case 2: y = cl.tanh(y); break;
-        default: y = cl.sub(y, c2); break;
+        case 0:
+          y = cl.mul(y, c1);
+          break;
+        case 1:
+          y = cl.add(y, c2);
+          break;
+        case 2:
+          y = cl.tanh(y);
+          break;
+        default:
+          y = cl.sub(y, c2);
+          break;
       }
     }
     y.backward(dy);

@@ -4,7 +4,12 @@
 // gradients) at 2 N O C kh kw Ho Wo flops each. Results are checked against each other first.
 import { uniformArray } from "./data.mjs";
 
-const N = 32, C = 3, H = 32, W = 32, O = 16, K = 3;
+const N = 32,
+  C = 3,
+  H = 32,
+  W = 32,
+  O = 16,
+  K = 3;
 /** Flops of one convolution; forward + backward is three of them (forward, dX, dW). */
 export const ONE_CONV_FLOPS = 2 * N * O * C * K * K * H * W;
 export const CONV_FLOPS = 3 * ONE_CONV_FLOPS;
@@ -12,7 +17,9 @@ export const CONV_LABEL = `conv2d [${N},${C},${H},${W}] * [${O},${C},${K},${K}] 
 
 export function chainlabConv(cl, withWeightGrad = true) {
   const x = new cl.Tensor(Float64Array.from(uniformArray(N * C * H * W, 31)), [N, C, H, W], { requiresGrad: true });
-  const w = new cl.Tensor(Float64Array.from(uniformArray(O * C * K * K, 32, -0.3, 0.3)), [O, C, K, K], { requiresGrad: withWeightGrad });
+  const w = new cl.Tensor(Float64Array.from(uniformArray(O * C * K * K, 32, -0.3, 0.3)), [O, C, K, K], {
+    requiresGrad: withWeightGrad,
+  });
   const dy = new cl.Tensor(Float64Array.from(uniformArray(N * O * H * W, 33)), [N, O, H, W]);
   return () => {
     x.zeroGrad();
@@ -32,7 +39,10 @@ export function tfConv(T, backend, withWeightGrad = true) {
   T.use(backend);
   const nchw = tf.tensor(Float32Array.from(uniformArray(N * C * H * W, 31)), [N, C, H, W]);
   const x = tf.transpose(nchw, [0, 2, 3, 1]);
-  const w = tf.transpose(tf.tensor(Float32Array.from(uniformArray(O * C * K * K, 32, -0.3, 0.3)), [O, C, K, K]), [2, 3, 1, 0]);
+  const w = tf.transpose(
+    tf.tensor(Float32Array.from(uniformArray(O * C * K * K, 32, -0.3, 0.3)), [O, C, K, K]),
+    [2, 3, 1, 0],
+  );
   const dy = tf.transpose(tf.tensor(Float32Array.from(uniformArray(N * O * H * W, 33)), [N, O, H, W]), [0, 2, 3, 1]);
   const g = withWeightGrad ? tf.grads((a, b) => tf.conv2d(a, b, 1, "same")) : null;
   const gx = tf.grad((a) => tf.conv2d(a, w, 1, "same"));

@@ -46,4 +46,6 @@ for (const [name, p] of Object.entries(cases)) {
       `(min ${fmt(Math.min(...times))}), payload ${(bytes / 1024).toFixed(0)} kB, numbers ${payload.numeric.pass ? "pass" : "FAIL"}`,
   );
 }
-console.log(`target: 3-layer MLP (batch ${B}, widths ${H}) expanded with numbers < ${TARGET_MS} ms: worst median ${fmt(worst)} ms -> ${worst < TARGET_MS ? "MET" : "NOT MET"}`);
+console.log(
+  `target: 3-layer MLP (batch ${B}, widths ${H}) expanded with numbers < ${TARGET_MS} ms: worst median ${fmt(worst)} ms -> ${worst < TARGET_MS ? "MET" : "NOT MET"}`,
+);

@@ -25,7 +25,13 @@ async function live() {
 const rss0 = process.memoryUsage().rss;
 let peak = rss0;
 const liveMB = {};
-const marks = new Set([Math.min(20, steps), Math.floor(steps / 4), Math.floor(steps / 2), Math.floor((3 * steps) / 4), steps]);
+const marks = new Set([
+  Math.min(20, steps),
+  Math.floor(steps / 4),
+  Math.floor(steps / 2),
+  Math.floor((3 * steps) / 4),
+  steps,
+]);
 for (let s = 1; s <= steps; s++) {
   opt.zeroGrad();
   const h = cl.relu(cl.add(cl.matmul(p.X, p.W1), p.b1));
@@ -36,5 +42,15 @@ for (let s = 1; s <= steps; s++) {
   if (rss > peak) peak = rss;
   if (marks.has(s)) liveMB[s] = await live();
 }
-const ks = Object.keys(liveMB).map(Number).sort((a, b) => a - b);
-console.log(JSON.stringify({ steps, rssStartMB: rss0 / 2 ** 20, peakRssMB: peak / 2 ** 20, liveMB, growthMB: liveMB[ks[ks.length - 1]] - liveMB[ks[0]] }));
+const ks = Object.keys(liveMB)
+  .map(Number)
+  .sort((a, b) => a - b);
+console.log(
+  JSON.stringify({
+    steps,
+    rssStartMB: rss0 / 2 ** 20,
+    peakRssMB: peak / 2 ** 20,
+    liveMB,
+    growthMB: liveMB[ks[ks.length - 1]] - liveMB[ks[0]],
+  }),
+);

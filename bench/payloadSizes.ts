@@ -30,7 +30,11 @@ export function mlpHeatmapBytes(): { bundle: number; fallback: number; unbounded
   const W = model.parameters()[0];
   // As show.heatmap sends it (within budget); `unbounded` is the payload at its default size.
   const b = boundedHeatmapBundle(W, {});
-  return { bundle: bytes(b), fallback: bytes(b["image/svg+xml"]), unbounded: bytes(heatmapBundle(buildHeatmapPayload(W))) };
+  return {
+    bundle: bytes(b),
+    fallback: bytes(b["image/svg+xml"]),
+    unbounded: bytes(heatmapBundle(buildHeatmapPayload(W))),
+  };
 }
 
 export function graphBytes(steps: number): { nodes: number; bundle: number } {
@@ -60,7 +64,12 @@ export function expandChainLimit(lengths: number[]): { steps: number; ok: boolea
       expandChain(L, x);
       return { steps, ok: true, ms: Math.round(performance.now() - t0) };
     } catch (e) {
-      return { steps, ok: false, error: String((e as Error).message).slice(0, 80), ms: Math.round(performance.now() - t0) };
+      return {
+        steps,
+        ok: false,
+        error: String((e as Error).message).slice(0, 80),
+        ms: Math.round(performance.now() - t0),
+      };
     }
   });
 }

@@ -13,7 +13,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  * imported there.
  */
 export async function startTorch(python) {
-  if (!python) return { skipped: "no python with torch (scripts/bench.sh makes .bench/venv; set CHAINLAB_BENCH_NO_TORCH=1 to skip)" };
+  if (!python)
+    return {
+      skipped: "no python with torch (scripts/bench.sh makes .bench/venv; set CHAINLAB_BENCH_NO_TORCH=1 to skip)",
+    };
   const env = { ...process.env, OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" };
   const child = spawn(python, [path.join(here, "torch_server.py")], { env, stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
@@ -24,9 +27,15 @@ export async function startTorch(python) {
   lines.on("line", (l) => waiting.shift()?.resolve(JSON.parse(l)));
   child.on("exit", (code) => {
     closed = true;
-    for (const w of waiting.splice(0)) w.reject(new Error(`torch server exited (${code}): ${stderr.trim().split("\n").at(-1) ?? ""}`));
+    for (const w of waiting.splice(0))
+      w.reject(new Error(`torch server exited (${code}): ${stderr.trim().split("\n").at(-1) ?? ""}`));
   });
-  const next = () => new Promise((resolve, reject) => (closed ? reject(new Error(`torch server exited: ${stderr.trim().split("\n").at(-1)}`)) : waiting.push({ resolve, reject })));
+  const next = () =>
+    new Promise((resolve, reject) =>
+      closed
+        ? reject(new Error(`torch server exited: ${stderr.trim().split("\n").at(-1)}`))
+        : waiting.push({ resolve, reject }),
+    );
   let hello;
   try {
     hello = await next();

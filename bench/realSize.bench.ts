@@ -27,7 +27,11 @@ function save(key: string, value: unknown): void {
 /** ~5 ops a layer, each layer its own weight: nothing folds, the graph is cut to budget. */
 function deepMlp(layers: number): Tensor {
   let h: Tensor = randn([2, 8], { seed: 3 }).named("X");
-  for (let l = 0; l < layers; l++) h = h.matmul(randn([8, 8], { requiresGrad: true, seed: 10 + l }).named(`W${l}`)).add(l / layers).tanh();
+  for (let l = 0; l < layers; l++)
+    h = h
+      .matmul(randn([8, 8], { requiresGrad: true, seed: 10 + l }).named(`W${l}`))
+      .add(l / layers)
+      .tanh();
   const L = h.square().sum().named("L");
   L.backward();
   return L;
@@ -57,8 +61,25 @@ it("bundle sizes per view and expandChain on long chains", () => {
 
 it("first readable render of 2,000- and 20,000-op graphs in Chromium", async () => {
   const nb = (L: Tensor) =>
-    JSON.stringify({ cells: [{ cell_type: "code", execution_count: null, metadata: {}, source: [], outputs: [{ output_type: "display_data", metadata: {}, data: boundedGraphBundle(L) }] }], metadata: {}, nbformat: 4, nbformat_minor: 5 });
-  const lab = await startLab({ "warm.ipynb": nb(deepMlp(4)), "g2000.ipynb": nb(deepMlp(400)), "g20000.ipynb": nb(deepMlp(4000)) });
+    JSON.stringify({
+      cells: [
+        {
+          cell_type: "code",
+          execution_count: null,
+          metadata: {},
+          source: [],
+          outputs: [{ output_type: "display_data", metadata: {}, data: boundedGraphBundle(L) }],
+        },
+      ],
+      metadata: {},
+      nbformat: 4,
+      nbformat_minor: 5,
+    });
+  const lab = await startLab({
+    "warm.ipynb": nb(deepMlp(4)),
+    "g2000.ipynb": nb(deepMlp(400)),
+    "g20000.ipynb": nb(deepMlp(4000)),
+  });
   const browser = await launchBrowser();
   try {
     const page = await browser.context.newPage();
@@ -67,14 +88,39 @@ it("first readable render of 2,000- and 20,000-op graphs in Chromium", async () 
     const result: Record<string, unknown> = {};
     for (const file of ["g2000.ipynb", "g20000.ipynb"]) {
       await page.evaluate(() => performance.clearMeasures());
-      await page.evaluate(async (p) => (window as any).jupyterapp.commands.execute("docmanager:open", { path: p }), file);
-      await page.waitForFunction(`document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph g.cl-node").length > 20`, undefined, { timeout: 120_000 });
-      await page.locator(".jp-Dialog .jp-mod-reject").first().click({ timeout: 5_000 }).catch(() => undefined);
+      await page.evaluate(
+        async (p) => (window as any).jupyterapp.commands.execute("docmanager:open", { path: p }),
+        file,
+      );
+      await page.waitForFunction(
+        `document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph g.cl-node").length > 20`,
+        undefined,
+        { timeout: 120_000 },
+      );
+      await page
+        .locator(".jp-Dialog .jp-mod-reject")
+        .first()
+        .click({ timeout: 5_000 })
+        .catch(() => undefined);
       await page.waitForTimeout(300);
-      const m = await page.evaluate(() => performance.getEntriesByType("measure").filter((x) => x.name.startsWith("chainlab:")).map((x) => ({ name: x.name, ms: Math.round(x.duration) })));
-      const zoom = await page.evaluate(() => Number(document.querySelector<HTMLElement>(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph")?.dataset.zoom));
-      const nodes = await page.evaluate(() => document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph g.cl-node").length);
-      result[file] = { renderMs: Math.max(...m.filter((x) => x.name === `chainlab:render:${MIME_GRAPH}`).map((x) => x.ms)), layoutMs: Math.max(...m.filter((x) => x.name === "chainlab:layout:graph").map((x) => x.ms)), zoom, nodes };
+      const m = await page.evaluate(() =>
+        performance
+          .getEntriesByType("measure")
+          .filter((x) => x.name.startsWith("chainlab:"))
+          .map((x) => ({ name: x.name, ms: Math.round(x.duration) })),
+      );
+      const zoom = await page.evaluate(() =>
+        Number(document.querySelector<HTMLElement>(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph")?.dataset.zoom),
+      );
+      const nodes = await page.evaluate(
+        () => document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph g.cl-node").length,
+      );
+      result[file] = {
+        renderMs: Math.max(...m.filter((x) => x.name === `chainlab:render:${MIME_GRAPH}`).map((x) => x.ms)),
+        layoutMs: Math.max(...m.filter((x) => x.name === "chainlab:layout:graph").map((x) => x.ms)),
+        zoom,
+        nodes,
+      };
       await page.screenshot({ path: path.join(REPO, `.bench/real-size-${file.replace(".ipynb", "")}.png`) });
     }
     result.chromium = browser.context.browser()?.version();

@@ -6,7 +6,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { expect, it } from "vitest";
-import { MIME_GRAPH, MIME_HEATMAP, type GraphNode, type GraphPayload, type HeatmapPayload } from "../kernel/src/protocol";
+import {
+  MIME_GRAPH,
+  MIME_HEATMAP,
+  type GraphNode,
+  type GraphPayload,
+  type HeatmapPayload,
+} from "../kernel/src/protocol";
 import { launchBrowser } from "../test/e2e/browser";
 import { REPO, startLab } from "../test/e2e/jupyterLab";
 
@@ -16,11 +22,20 @@ const BUDGET_HEATMAP_MS = 300;
 /** Deterministic pseudo-random numbers so every run draws the same payloads. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function summary(shape: number[], norm: number) {
-  return { shape, size: shape.reduce((a, b) => a * b, 1), min: -norm, max: norm, mean: 0, norm, nanCount: 0, infCount: 0 };
+  return {
+    shape,
+    size: shape.reduce((a, b) => a * b, 1),
+    min: -norm,
+    max: norm,
+    mean: 0,
+    norm,
+    nanCount: 0,
+    infCount: 0,
+  };
 }
 
 /** A deep residual MLP: per layer W, b, matmul, add, tanh (5 nodes), a skip add every 4 layers. */
@@ -31,7 +46,17 @@ export function bigGraph(targetNodes: number): GraphPayload {
   const add = (op: string, kind: GraphNode["kind"], inputs: string[], name?: string): string => {
     const id = `n${nodes.length}`;
     const norm = Math.pow(10, -4 + 5 * rand());
-    nodes.push({ id, op, kind, name, shape: [16, 16], dtype: "float64", value: summary([16, 16], 1), grad: summary([16, 16], norm), gradState: "computed" });
+    nodes.push({
+      id,
+      op,
+      kind,
+      name,
+      shape: [16, 16],
+      dtype: "float64",
+      value: summary([16, 16], 1),
+      grad: summary([16, 16], norm),
+      gradState: "computed",
+    });
     inputs.forEach((from, argIndex) => edges.push({ from, to: id, argIndex, shape: [16, 16] }));
     return id;
   };
@@ -54,11 +79,25 @@ export function bigGraph(targetNodes: number): GraphPayload {
 export function bigHeatmap(n: number): HeatmapPayload {
   const rand = rng(2);
   const m = () => Array.from({ length: n }, () => Array.from({ length: n }, () => rand() * 2 - 1));
-  return { version: 1, kind: "heatmap", name: "W", shape: [n, n], show: "both", gradState: "computed", slices: [{ index: [], value: m(), grad: m() }] };
+  return {
+    version: 1,
+    kind: "heatmap",
+    name: "W",
+    shape: [n, n],
+    show: "both",
+    gradState: "computed",
+    slices: [{ index: [], value: m(), grad: m() }],
+  };
 }
 
 function cell(mime: string, data: unknown) {
-  return { cell_type: "code", execution_count: null, metadata: {}, source: [], outputs: [{ output_type: "display_data", metadata: {}, data: { [mime]: data, "text/plain": "" } }] };
+  return {
+    cell_type: "code",
+    execution_count: null,
+    metadata: {},
+    source: [],
+    outputs: [{ output_type: "display_data", metadata: {}, data: { [mime]: data, "text/plain": "" } }],
+  };
 }
 
 function notebook(cells: unknown[]): string {
@@ -85,7 +124,10 @@ it("renders a 500-node graph < 1 s and a 256x256 heatmap < 300 ms in Chromium", 
   try {
     const page = await browser.context.newPage();
     await page.goto(`${lab.url}lab/tree/warm.ipynb`);
-    await page.waitForSelector(".cl-heatmap .js-plotly-plot .heatmaplayer image", { timeout: 120_000, state: "attached" });
+    await page.waitForSelector(".cl-heatmap .js-plotly-plot .heatmaplayer image", {
+      timeout: 120_000,
+      state: "attached",
+    });
     const measure = async (file: string, done: string): Promise<Measure[]> => {
       await page.evaluate(() => performance.clearMeasures());
       await page.evaluate(async (path) => {
@@ -100,14 +142,20 @@ it("renders a 500-node graph < 1 s and a 256x256 heatmap < 300 ms in Chromium", 
         .catch(() => undefined);
       await page.waitForTimeout(200);
       return page.evaluate(() =>
-        performance.getEntriesByType("measure").filter((m) => m.name.startsWith("chainlab:")).map((m) => ({ name: m.name, ms: Math.round(m.duration) })),
+        performance
+          .getEntriesByType("measure")
+          .filter((m) => m.name.startsWith("chainlab:"))
+          .map((m) => ({ name: m.name, ms: Math.round(m.duration) })),
       );
     };
     const bigGraphDrawn = `document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph g.cl-node").length >= 499`;
     const cold = await measure("graph-cold.ipynb", bigGraphDrawn);
     const warm = await measure("graph-warm.ipynb", bigGraphDrawn);
     await page.screenshot({ path: path.join(REPO, ".bench/render-graph-500.png") });
-    const heat = await measure("heatmap.ipynb", `document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-heatmap .heatmaplayer image").length >= 2`);
+    const heat = await measure(
+      "heatmap.ipynb",
+      `document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-heatmap .heatmaplayer image").length >= 2`,
+    );
     await page.screenshot({ path: path.join(REPO, ".bench/render-heatmap-256.png") });
     const pick = (ms: Measure[], name: string) => Math.max(...ms.filter((m) => m.name === name).map((m) => m.ms));
     const result = {
@@ -120,9 +168,13 @@ it("renders a 500-node graph < 1 s and a 256x256 heatmap < 300 ms in Chromium", 
     };
     console.log(JSON.stringify(result, null, 2));
     fs.mkdirSync(path.join(REPO, ".bench"), { recursive: true });
-    fs.writeFileSync(path.join(REPO, ".bench/render.json"), JSON.stringify({ ...result, measures: { cold, warm, heat } }, null, 2));
+    fs.writeFileSync(
+      path.join(REPO, ".bench/render.json"),
+      JSON.stringify({ ...result, measures: { cold, warm, heat } }, null, 2),
+    );
     // No measure at all means the renderers did not run (or an old bundle): fail, not pass.
-    for (const v of Object.values(result)) if (typeof v === "number") expect(Number.isFinite(v), JSON.stringify(result)).toBe(true);
+    for (const v of Object.values(result))
+      if (typeof v === "number") expect(Number.isFinite(v), JSON.stringify(result)).toBe(true);
     expect(result.graph500ColdMs).toBeLessThan(BUDGET_GRAPH_MS);
     expect(result.graph500WarmMs).toBeLessThan(BUDGET_GRAPH_MS);
     expect(result.heatmap256Ms).toBeLessThan(BUDGET_HEATMAP_MS);

@@ -51,7 +51,8 @@ export function interleave(contenders, { rounds = 7, reps = 5, warm = 3, warmMs 
   return samples;
 }
 
-export const fmt = (ms) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3));
+export const fmt = (ms) =>
+  ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3);
 
 /**
  * Median over many adjacent pairs of the ratio time(a) / time(b), in CPU time, alternating
@@ -68,7 +69,9 @@ export function pairedRatio(a, b, { pairs = 60, calls = 2, warmMs = 400 } = {}) 
     for (let i = 0; i < calls; i++) f();
     return (cpuNow() - t0) / calls;
   };
-  const ratios = [], ta = [], tb = [];
+  const ratios = [],
+    ta = [],
+    tb = [];
   for (let i = 0; i < pairs; i++) {
     let x, y;
     if (i % 2) {

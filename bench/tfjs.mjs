@@ -88,10 +88,18 @@ export function w3(backend, ops = 2000) {
     let y = x0;
     for (let i = 0; i < ops; i++) {
       switch (i & 3) {
-        case 0: y = tf.mul(y, c1); break;
-        case 1: y = tf.add(y, c2); break;
-        case 2: y = tf.tanh(y); break;
-        default: y = tf.sub(y, c2); break;
+        case 0:
+          y = tf.mul(y, c1);
+          break;
+        case 1:
+          y = tf.add(y, c2);
+          break;
+        case 2:
+          y = tf.tanh(y);
+          break;
+        default:
+          y = tf.sub(y, c2);
+          break;
       }
     }
     return y;

@@ -32,4 +32,6 @@ if (nodeOnly.length > 0) {
   process.exit(1);
 }
 const bytes = result.metafile.outputs[relative(process.cwd(), outfile)]?.bytes;
-console.log(`build:browser: ${relative(process.cwd(), outfile)} (${inputs.length} modules${bytes ? `, ${(bytes / 1024).toFixed(0)} KiB` : ""})`);
+console.log(
+  `build:browser: ${relative(process.cwd(), outfile)} (${inputs.length} modules${bytes ? `, ${(bytes / 1024).toFixed(0)} KiB` : ""})`,
+);

@@ -15,18 +15,80 @@ export { setMaxElements, getMaxElements } from "./tensor/shape";
 export { setNumThreads, getNumThreads } from "./tensor/kernels/threads";
 export { ChainlabError } from "./errors";
 export {
-  add, sub, mul, div, neg, pow, square, sqrt, abs, exp, log, sin, cos, tanh, sigmoid, relu, sign,
-  erf, gelu, softplus, log1p, expm1, floor, clone, leakyRelu, elu, clamp, remainder, atan2, mT,
-  maximum, minimum, greater, equal, where,
-  sum, mean, max, min, prod, logSumExp, softmax, logSoftmax,
-  matmul, dot, outer,
-  transpose, reshape, flatten, squeeze, unsqueeze, broadcastTo, sumTo, slice, pad, index, concat, stack,
-  gather, scatterAdd,
-  mse, crossEntropy, binaryCrossEntropy,
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  pow,
+  square,
+  sqrt,
+  abs,
+  exp,
+  log,
+  sin,
+  cos,
+  tanh,
+  sigmoid,
+  relu,
+  sign,
+  erf,
+  gelu,
+  softplus,
+  log1p,
+  expm1,
+  floor,
+  clone,
+  leakyRelu,
+  elu,
+  clamp,
+  remainder,
+  atan2,
+  mT,
+  maximum,
+  minimum,
+  greater,
+  equal,
+  where,
+  sum,
+  mean,
+  max,
+  min,
+  prod,
+  logSumExp,
+  softmax,
+  logSoftmax,
+  matmul,
+  dot,
+  outer,
+  transpose,
+  reshape,
+  flatten,
+  squeeze,
+  unsqueeze,
+  broadcastTo,
+  sumTo,
+  slice,
+  pad,
+  index,
+  concat,
+  stack,
+  gather,
+  scatterAdd,
+  mse,
+  crossEntropy,
+  binaryCrossEntropy,
 } from "./ops/functions";
 export { conv1d, conv2d, maxPool2d, avgPool2d } from "./ops/convFunctions";
 export type { Conv2dOptions, Conv1dOptions, Pool2dOptions } from "./ops/convFunctions";
-export { layerNorm, batchNorm, dropout, embedding, attentionWeights, scaledDotProductAttention } from "./ops/nnFunctions";
+export {
+  layerNorm,
+  batchNorm,
+  dropout,
+  embedding,
+  attentionWeights,
+  scaledDotProductAttention,
+} from "./ops/nnFunctions";
 export type { LayerNormOptions, BatchNormOptions, AttentionOptions } from "./ops/nnFunctions";
 export { registry, getOp } from "./ops/registry";
 export { defineOp } from "./ops/custom";
@@ -45,4 +107,12 @@ export * as nn from "./nn/index";
 export * as optim from "./optim/index";
 export * as protocol from "./protocol/index";
 export { show, display, clearOutput, DisplayHandle } from "./display/index";
-export type { LiveOptions, MimeBundle, GraphOptions, HeatmapOptions, ChainOptions, PlotData, PlotOptions } from "./display/index";
+export type {
+  LiveOptions,
+  MimeBundle,
+  GraphOptions,
+  HeatmapOptions,
+  ChainOptions,
+  PlotData,
+  PlotOptions,
+} from "./display/index";

@@ -49,7 +49,8 @@ function boundNames(pattern: AstNode, out: string[] = []): string[] {
       out.push(pattern.name as string);
       break;
     case "ObjectPattern":
-      for (const p of pattern.properties as AstNode[]) boundNames(p.type === "RestElement" ? (p.argument as AstNode) : (p.value as AstNode), out);
+      for (const p of pattern.properties as AstNode[])
+        boundNames(p.type === "RestElement" ? (p.argument as AstNode) : (p.value as AstNode), out);
       break;
     case "ArrayPattern":
       for (const e of pattern.elements as (AstNode | null)[]) if (e) boundNames(e, out);
@@ -89,7 +90,12 @@ export function transformCell(code: string): TransformedCell {
   const js = stripTypes(code);
   let program: AstNode;
   try {
-    program = parse(js, { ecmaVersion: "latest", sourceType: "module", allowAwaitOutsideFunction: true, locations: true }) as unknown as AstNode;
+    program = parse(js, {
+      ecmaVersion: "latest",
+      sourceType: "module",
+      allowAwaitOutsideFunction: true,
+      locations: true,
+    }) as unknown as AstNode;
   } catch (e) {
     const err = e as Error & { loc?: { line: number; column: number } };
     const loc = err.loc ?? { line: 1, column: 0 };
@@ -115,7 +121,11 @@ export function transformCell(code: string): TransformedCell {
       // Kept as a declaration (hoisted within the cell) and copied to the global object.
       const name = (decl.id as AstNode).name as string;
       names.push(name);
-      edits.push({ start, end, text: `${js.slice(decl.start, decl.end)};globalThis[${JSON.stringify(name)}] = ${name};` });
+      edits.push({
+        start,
+        end,
+        text: `${js.slice(decl.start, decl.end)};globalThis[${JSON.stringify(name)}] = ${name};`,
+      });
     } else if (decl.type === "ClassDeclaration") {
       const name = (decl.id as AstNode).name as string;
       names.push(name);
@@ -138,7 +148,11 @@ export function transformCell(code: string): TransformedCell {
           const key = imported.type === "Identifier" ? (imported.name as string) : (imported.value as string);
           return `${local} = __cl.member(${req}, ${JSON.stringify(key)}, ${JSON.stringify(from)})`;
         });
-        edits.push({ start: stmt.start, end: stmt.end, text: keepLines(src(stmt), parts.length ? `;(${parts.join(", ")});` : `${req};`) });
+        edits.push({
+          start: stmt.start,
+          end: stmt.end,
+          text: keepLines(src(stmt), parts.length ? `;(${parts.join(", ")});` : `${req};`),
+        });
         break;
       }
       case "ExportNamedDeclaration":

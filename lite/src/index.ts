@@ -15,8 +15,13 @@ export const WORKER_FILE = "chainlab-lite-worker.js";
 
 const LOGO =
   "data:image/svg+xml;base64," +
-  btoa('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="8" fill="#3178c6"/>' +
-    '<text x="32" y="42" font-size="26" font-family="sans-serif" font-weight="bold" fill="#fff" text-anchor="middle">∂TS</text></svg>'.replace("∂", "d"));
+  btoa(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="8" fill="#3178c6"/>' +
+      '<text x="32" y="42" font-size="26" font-family="sans-serif" font-weight="bold" fill="#fff" text-anchor="middle">∂TS</text></svg>'.replace(
+        "∂",
+        "d",
+      ),
+  );
 
 const kernels = new Map<string, ChainlabLiteKernel>();
 

@@ -21,7 +21,8 @@ const LANGUAGE_INFO = {
   nbconvert_exporter: "script",
 };
 
-export const RESTART_NOTE = "the worker was restarted: variables and imports from earlier cells are gone; re-run the cells you need.";
+export const RESTART_NOTE =
+  "the worker was restarted: variables and imports from earlier cells are gone; re-run the cells you need.";
 
 export class ChainlabLiteKernel extends BaseKernel implements IKernel {
   private worker: Worker | null = null;
@@ -76,7 +77,8 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
     const p = this.pending;
     this.pending = null;
     const text = `${reason}; ${RESTART_NOTE}`;
-    if (p) this.finish(p, { ok: false, ename: "KernelRestarted", evalue: text, traceback: [`KernelRestarted: ${text}`] });
+    if (p)
+      this.finish(p, { ok: false, ename: "KernelRestarted", evalue: text, traceback: [`KernelRestarted: ${text}`] });
     else this.stream({ name: "stderr", text: `${text}\n` }, this.cellHeader);
     this.workerReady = this.startWorker();
   }
@@ -94,7 +96,8 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
         break;
       case "display": {
         const base = { data: m.data as never, metadata: m.metadata as never };
-        if (m.update && m.displayId) this.updateDisplayData({ ...base, transient: { display_id: m.displayId } }, header);
+        if (m.update && m.displayId)
+          this.updateDisplayData({ ...base, transient: { display_id: m.displayId } }, header);
         else this.displayData(m.displayId ? { ...base, transient: { display_id: m.displayId } } : base, header);
         break;
       }
@@ -102,7 +105,10 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
         this.clearOutput({ wait: m.wait }, header);
         break;
       case "result":
-        this.publishExecuteResult({ execution_count: this.executionCount, data: m.data as never, metadata: {} }, header);
+        this.publishExecuteResult(
+          { execution_count: this.executionCount, data: m.data as never, metadata: {} },
+          header,
+        );
         break;
       case "crash":
         this.restartAfter(`the kernel's worker stopped: ${m.reason}`);
@@ -122,7 +128,12 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
     m: { ok: true } | { ok: false; ename: string; evalue: string; traceback: string[] },
   ): void {
     if (m.ok) {
-      p.resolve({ status: "ok", execution_count: this.executionCount, user_expressions: {}, payload: [] } as ExecuteReply);
+      p.resolve({
+        status: "ok",
+        execution_count: this.executionCount,
+        user_expressions: {},
+        payload: [],
+      } as ExecuteReply);
       return;
     }
     const error = { ename: m.ename, evalue: m.evalue, traceback: m.traceback };
@@ -158,8 +169,16 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
     });
   }
 
-  async completeRequest(content: KernelMessage.ICompleteRequestMsg["content"]): Promise<KernelMessage.ICompleteReplyMsg["content"]> {
-    return { status: "ok", matches: [], cursor_start: content.cursor_pos, cursor_end: content.cursor_pos, metadata: {} };
+  async completeRequest(
+    content: KernelMessage.ICompleteRequestMsg["content"],
+  ): Promise<KernelMessage.ICompleteReplyMsg["content"]> {
+    return {
+      status: "ok",
+      matches: [],
+      cursor_start: content.cursor_pos,
+      cursor_end: content.cursor_pos,
+      metadata: {},
+    };
   }
 
   async inspectRequest(): Promise<KernelMessage.IInspectReplyMsg["content"]> {

@@ -10,7 +10,14 @@ export type ToWorker = { type: "execute"; id: number; code: string };
 export type FromWorker =
   | { type: "ready"; chainlabVersion: string }
   | { type: "stream"; id: number; name: "stdout" | "stderr"; text: string }
-  | { type: "display"; id: number; data: MimeBundle; metadata: Record<string, unknown>; displayId?: string; update: boolean }
+  | {
+      type: "display";
+      id: number;
+      data: MimeBundle;
+      metadata: Record<string, unknown>;
+      displayId?: string;
+      update: boolean;
+    }
   | { type: "clear"; id: number; wait: boolean }
   | { type: "crash"; reason: string }
   | { type: "result"; id: number; data: MimeBundle }

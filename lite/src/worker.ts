@@ -29,7 +29,14 @@ let cellEndHooks: (() => void)[] = [];
 
 const transport: KernelTransport = {
   display(bundle, opts = {}) {
-    post({ type: "display", id: currentId, data: bundle, metadata: opts.metadata ?? {}, displayId: opts.displayId, update: !!(opts.update && opts.displayId) });
+    post({
+      type: "display",
+      id: currentId,
+      data: bundle,
+      metadata: opts.metadata ?? {},
+      displayId: opts.displayId,
+      update: !!(opts.update && opts.displayId),
+    });
   },
   clearOutput(wait = false) {
     post({ type: "clear", id: currentId, wait });
@@ -43,8 +50,17 @@ const transport: KernelTransport = {
 function formatArgs(args: unknown[]): string {
   return args.map((a) => (typeof a === "string" ? a : inspectValue(a))).join(" ") + "\n";
 }
-const stream = (name: "stdout" | "stderr") => (...args: unknown[]) => post({ type: "stream", id: currentId, name, text: formatArgs(args) });
-Object.assign(console, { log: stream("stdout"), info: stream("stdout"), debug: stream("stdout"), warn: stream("stderr"), error: stream("stderr") });
+const stream =
+  (name: "stdout" | "stderr") =>
+  (...args: unknown[]) =>
+    post({ type: "stream", id: currentId, name, text: formatArgs(args) });
+Object.assign(console, {
+  log: stream("stdout"),
+  info: stream("stdout"),
+  debug: stream("stdout"),
+  warn: stream("stderr"),
+  error: stream("stderr"),
+});
 
 // A worker that closes itself (a cell calling close()) would leave the kernel without a runtime
 // and the cell without a reply: the page is told first and starts a new worker.
@@ -55,8 +71,10 @@ self.close = () => {
 };
 
 const NODE_BUILTINS = new Set(
-  ("assert buffer child_process cluster console crypto dgram dns events fs http http2 https inspector module net os path " +
-    "perf_hooks process querystring readline repl stream string_decoder timers tls tty url util v8 vm worker_threads zlib").split(" "),
+  (
+    "assert buffer child_process cluster console crypto dgram dns events fs http http2 https inspector module net os path " +
+    "perf_hooks process querystring readline repl stream string_decoder timers tls tty url util v8 vm worker_threads zlib"
+  ).split(" "),
 );
 const MODULES: Record<string, unknown> = { chainlab };
 
@@ -65,7 +83,9 @@ function moduleError(spec: string): Error {
   const why =
     spec.startsWith("node:") || NODE_BUILTINS.has(bare)
       ? `"${spec}" is a Node.js built-in module; the browser kernel has no Node.js. Run this notebook with the "chainlab" (tslab) kernel.`
-      : `Cannot find module "${spec}": the browser kernel provides only ${Object.keys(MODULES).map((m) => `"${m}"`).join(", ")}.`;
+      : `Cannot find module "${spec}": the browser kernel provides only ${Object.keys(MODULES)
+          .map((m) => `"${m}"`)
+          .join(", ")}.`;
   const e = new Error(why);
   e.name = "ModuleNotFoundError";
   return e;
@@ -90,20 +110,29 @@ const runtime = {
   },
 };
 
-const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (rt: typeof runtime) => Promise<unknown>;
+const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (
+  ...args: string[]
+) => (rt: typeof runtime) => Promise<unknown>;
 /** Lines the Function constructor puts before the body ("async function anonymous(__cl\n) {\n"). */
 const BODY_LINE_OFFSET = 2;
 
 /** Traceback lines for an error thrown by cell code: message, then the cell lines it passed through. */
 function traceback(e: unknown, cellLines: string[]): { ename: string; evalue: string; traceback: string[] } {
   if (e instanceof CellSyntaxError) {
-    return { ename: "SyntaxError", evalue: e.message, traceback: [`SyntaxError: ${e.message}`, ...pointAt(cellLines, e.line, e.column)] };
+    return {
+      ename: "SyntaxError",
+      evalue: e.message,
+      traceback: [`SyntaxError: ${e.message}`, ...pointAt(cellLines, e.line, e.column)],
+    };
   }
   const err = e instanceof Error ? e : null;
   const ename = err?.name ?? "Error";
   const evalue = err ? err.message : inspectValue(e);
   const out = [`${ename}: ${evalue}`];
-  const frames = (err?.stack ?? "").split("\n").map((l) => /<anonymous>:(\d+):(\d+)\)?\s*$/.exec(l)).filter((m) => m !== null);
+  const frames = (err?.stack ?? "")
+    .split("\n")
+    .map((l) => /<anonymous>:(\d+):(\d+)\)?\s*$/.exec(l))
+    .filter((m) => m !== null);
   const first = frames[0];
   if (first) out.push(...pointAt(cellLines, Number(first[1]) - BODY_LINE_OFFSET, Number(first[2])));
   return { ename, evalue, traceback: out };
@@ -155,12 +184,22 @@ self.addEventListener("message", (e: { data: ToWorker }) => {
 // Errors from timers and unawaited promises are reported on the latest cell; the worker goes on.
 self.addEventListener("error", (e: { error?: unknown; message?: string; preventDefault(): void }) => {
   e.preventDefault();
-  post({ type: "stream", id: currentId, name: "stderr", text: `Uncaught ${e.error instanceof Error ? `${e.error.name}: ${e.error.message}` : e.message}\n` });
+  post({
+    type: "stream",
+    id: currentId,
+    name: "stderr",
+    text: `Uncaught ${e.error instanceof Error ? `${e.error.name}: ${e.error.message}` : e.message}\n`,
+  });
 });
 self.addEventListener("unhandledrejection", (e: { reason?: unknown; preventDefault(): void }) => {
   e.preventDefault();
   const r = e.reason;
-  post({ type: "stream", id: currentId, name: "stderr", text: `Unhandled promise rejection: ${r instanceof Error ? `${r.name}: ${r.message}` : inspectValue(r)}\n` });
+  post({
+    type: "stream",
+    id: currentId,
+    name: "stderr",
+    text: `Unhandled promise rejection: ${r instanceof Error ? `${r.name}: ${r.message}` : inspectValue(r)}\n`,
+  });
 });
 
 post({ type: "ready", chainlabVersion: "0.1.0" });

@@ -31,7 +31,8 @@ describe("kernel/src outside jupyter/ is browser-safe", () => {
   });
 
   it("the specifier scan sees every import form it guards against", () => {
-    const code = 'import a from "fs";\nimport "node:path";\nconst u = require("util");\nawait import("crypto");\nexport { x } from "os";';
+    const code =
+      'import a from "fs";\nimport "node:path";\nconst u = require("util");\nawait import("crypto");\nexport { x } from "os";';
     expect(specifiers(code)).toEqual(["fs", "node:path", "util", "crypto", "os"]);
   });
 

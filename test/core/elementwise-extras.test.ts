@@ -4,13 +4,33 @@
 // and bad input.
 import { describe, expect, it } from "vitest";
 import {
-  tensor, grad, gradcheck, prod, pow, erf, gelu, remainder, atan2, clamp, logSumExp, crossEntropy, leakyRelu,
-  softplus, ChainlabError, randn, sum, mul, Tensor,
+  tensor,
+  grad,
+  gradcheck,
+  prod,
+  pow,
+  erf,
+  gelu,
+  remainder,
+  atan2,
+  clamp,
+  logSumExp,
+  crossEntropy,
+  leakyRelu,
+  softplus,
+  ChainlabError,
+  randn,
+  sum,
+  mul,
+  Tensor,
 } from "../../kernel/src/index";
 
 const close = (a: ArrayLike<number>, b: number[], tol = 1e-12) => {
   expect(a.length).toBe(b.length);
-  for (let i = 0; i < b.length; i++) expect(Math.abs(a[i] - b[i]), `entry ${i}: ${a[i]} vs ${b[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i])));
+  for (let i = 0; i < b.length; i++)
+    expect(Math.abs(a[i] - b[i]), `entry ${i}: ${a[i]} vs ${b[i]}`).toBeLessThanOrEqual(
+      tol * Math.max(1, Math.abs(b[i])),
+    );
 };
 
 describe("prod at exact zeros: the product of the other entries", () => {
@@ -25,7 +45,14 @@ describe("prod at exact zeros: the product of the other entries", () => {
     close(x.grad!.data, [0, 0, 0]);
   });
   it("per reduced group, against central differences (prod is a polynomial)", () => {
-    const x = tensor([[1.5, 0, -2], [0.5, 0.25, 3], [0, 0, 1]], { requiresGrad: true });
+    const x = tensor(
+      [
+        [1.5, 0, -2],
+        [0.5, 0.25, 3],
+        [0, 0, 1],
+      ],
+      { requiresGrad: true },
+    );
     const r = gradcheck((t: Tensor) => sum(mul(prod(t, 1), tensor([1, -2, 3]))), [x]);
     expect(r.pass).toBe(true);
     const g = grad((t: Tensor) => sum(prod(t, 1)))(x) as Tensor;
@@ -60,7 +87,10 @@ describe("pow: d/db at a = 0 is 0 (the limit for b > 0)", () => {
 describe("erf and gelu", () => {
   it("erf matches Python's math.erf", () => {
     const xs = [0.5, 1, 2, -3, 0.1, 4.5];
-    const want = [0.5204998778130465, 0.8427007929497149, 0.9953222650189527, -0.9999779095030014, 0.1124629160182849, 0.9999999998033839];
+    const want = [
+      0.5204998778130465, 0.8427007929497149, 0.9953222650189527, -0.9999779095030014, 0.1124629160182849,
+      0.9999999998033839,
+    ];
     close(erf(tensor(xs)).data, want, 2e-15);
   });
   it("gelu is x Phi(x): gelu(1) = 0.8413447460685429 (Phi(1) from the normal table)", () => {
@@ -76,7 +106,12 @@ describe("remainder, atan2, clamp, leakyRelu", () => {
     close(remainder(tensor([5, -5, 5, -5]), tensor([3, 3, -3, -3])).data, [2, 1, -1, -2]);
   });
   it("atan2 quadrants", () => {
-    close(atan2(tensor([1, 1, -1, -1]), tensor([1, -1, -1, 1])).data, [Math.PI / 4, (3 * Math.PI) / 4, (-3 * Math.PI) / 4, -Math.PI / 4]);
+    close(atan2(tensor([1, 1, -1, -1]), tensor([1, -1, -1, 1])).data, [
+      Math.PI / 4,
+      (3 * Math.PI) / 4,
+      (-3 * Math.PI) / 4,
+      -Math.PI / 4,
+    ]);
   });
   it("clamp's gradient passes at the bounds (inclusive) and stops outside", () => {
     const x = tensor([-2, -1, 0, 1, 2], { requiresGrad: true });
@@ -105,13 +140,21 @@ describe("logSumExp over several axes", () => {
 
 describe(".mT and integer label arrays", () => {
   it(".mT swaps the last two axes of a batch", () => {
-    const x = tensor([[[1, 2, 3], [4, 5, 6]]]);
+    const x = tensor([
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    ]);
     expect(x.mT.shape).toEqual([1, 3, 2]);
     close(x.mT.data, [1, 4, 2, 5, 3, 6]);
     expect(() => tensor([1, 2]).mT).toThrow(ChainlabError);
   });
   it("crossEntropy takes Int32Array labels", () => {
-    const z = tensor([[2, 0, -1], [0.5, 1, 0]]);
+    const z = tensor([
+      [2, 0, -1],
+      [0.5, 1, 0],
+    ]);
     const a = crossEntropy(z, new Int32Array([0, 2]));
     const b = crossEntropy(z, [0, 2]);
     expect(a.item()).toBe(b.item());

@@ -1,5 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { grad, valueAndGrad, vjp, jvp, jacobian, hessian, randn, tensor, Tensor, sum, mul, matmul, sin } from "../../kernel/src/index";
+import {
+  grad,
+  valueAndGrad,
+  vjp,
+  jvp,
+  jacobian,
+  hessian,
+  randn,
+  tensor,
+  Tensor,
+  sum,
+  mul,
+  matmul,
+  sin,
+} from "../../kernel/src/index";
 
 function close(a: Tensor, b: Tensor, tol = 1e-9) {
   expect(a.shape).toEqual(b.shape);
@@ -14,7 +28,11 @@ describe("functional API", () => {
         const x = randn(xs, { seed: 1 });
         const M = randn([...ys, ...xs], { seed: 2 });
         // y = contraction of M with x (linear), so J = M.
-        const f = (x: Tensor) => sum(mul(M, x.reshape([...ys.map(() => 1), ...xs])), xs.map((_, a) => ys.length + a));
+        const f = (x: Tensor) =>
+          sum(
+            mul(M, x.reshape([...ys.map(() => 1), ...xs])),
+            xs.map((_, a) => ys.length + a),
+          );
         const J = jacobian(f)(x);
         expect(J.shape).toEqual([...ys, ...xs]);
         close(J, M);
@@ -24,13 +42,17 @@ describe("functional API", () => {
   it("hessian of 1/2 x^T A x is (A + A^T)/2", () => {
     const A = randn([3, 3], { seed: 3 });
     const H = hessian((x: Tensor) => matmul(x, matmul(A, x)).mul(0.5))(randn([3], { seed: 4 }));
-    const expected = new Tensor(Float64Array.from({ length: 9 }, (_, k) => (A.data[k] + A.data[(k % 3) * 3 + Math.floor(k / 3)]) / 2), [3, 3]);
+    const expected = new Tensor(
+      Float64Array.from({ length: 9 }, (_, k) => (A.data[k] + A.data[(k % 3) * 3 + Math.floor(k / 3)]) / 2),
+      [3, 3],
+    );
     close(H, expected);
   });
   it("hessian of sum(sin x) is diag(-sin x)", () => {
     const x = randn([4], { seed: 5 });
     const H = hessian((x: Tensor) => sum(sin(x)))(x);
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(H.data[i * 4 + j]).toBeCloseTo(i === j ? -Math.sin(x.data[i]) : 0, 12);
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) expect(H.data[i * 4 + j]).toBeCloseTo(i === j ? -Math.sin(x.data[i]) : 0, 12);
   });
   it("grad, valueAndGrad with argnums", () => {
     const f = (a: Tensor, b: Tensor) => sum(mul(a, b));
@@ -38,7 +60,10 @@ describe("functional API", () => {
     const b = randn([3], { seed: 7 });
     close(grad(f, 1)(a, b) as Tensor, a);
     const [v, gs] = valueAndGrad(f, [0, 1])(a, b);
-    expect(v.item()).toBeCloseTo(a.data.reduce((s, x, i) => s + x * b.data[i], 0), 12);
+    expect(v.item()).toBeCloseTo(
+      a.data.reduce((s, x, i) => s + x * b.data[i], 0),
+      12,
+    );
     close((gs as Tensor[])[0], b);
   });
   it("vjp and jvp agree with the jacobian", () => {
@@ -51,7 +76,8 @@ describe("functional API", () => {
     const [, back] = vjp(f, x);
     const [, jt] = jvp(f, [x], [u]);
     for (let j = 0; j < 3; j++) expect(back(v)[0].data[j]).toBeCloseTo(J.data[j] * 0.3 - J.data[3 + j], 12);
-    for (let i = 0; i < 2; i++) expect(jt.data[i]).toBeCloseTo(J.data[i * 3] - 2 * J.data[i * 3 + 1] + 0.5 * J.data[i * 3 + 2], 12);
+    for (let i = 0; i < 2; i++)
+      expect(jt.data[i]).toBeCloseTo(J.data[i * 3] - 2 * J.data[i * 3 + 1] + 0.5 * J.data[i * 3 + 2], 12);
   });
 });
 
@@ -72,6 +98,8 @@ describe("defineOp (user ops)", () => {
   });
   it("a backward returning the wrong shape is a clear error", () => {
     const bad = defineOp({ name: "oops", forward: (x) => x.sum(), backward: (g) => [g] });
-    expect(() => bad(randn2([3], { requiresGrad: true })).backward()).toThrow(/oops: backward's gradient 0 has shape \[\] but input 0 has shape \[3\]/);
+    expect(() => bad(randn2([3], { requiresGrad: true })).backward()).toThrow(
+      /oops: backward's gradient 0 has shape \[\] but input 0 has shape \[3\]/,
+    );
   });
 });

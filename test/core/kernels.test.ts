@@ -26,26 +26,47 @@ describe("gemm kernels", () => {
   });
   // Same summation order on both paths, so the results must be bit-identical.
   it.each([
-    [4, 4, 4], [5, 7, 9], [17, 33, 6], [64, 100, 23], [3, 1000, 5], [40, 0, 8], [8, 3, 130],
+    [4, 4, 4],
+    [5, 7, 9],
+    [17, 33, 6],
+    [64, 100, 23],
+    [3, 1000, 5],
+    [40, 0, 8],
+    [8, 3, 130],
   ])("wasm and JS paths agree exactly for %i x %i x %i, at offsets", (m, n, p) => {
-    const a = rnd(m * n + 3, 1), b = rnd(n * p + 5, 2);
-    const c1 = new Float64Array(m * p + 2).fill(7), c2 = new Float64Array(m * p + 2).fill(7);
+    const a = rnd(m * n + 3, 1),
+      b = rnd(n * p + 5, 2);
+    const c1 = new Float64Array(m * p + 2).fill(7),
+      c2 = new Float64Array(m * p + 2).fill(7);
     gemm(a, 3, b, 5, c1, 2, m, n, p);
     gemmJs(a, 3, b, 5, c2, 2, m, n, p);
     expect(Array.from(c1)).toEqual(Array.from(c2));
     expect(c1[0]).toBe(7);
   });
   it("propagates NaN and Infinity as IEEE arithmetic does (no skipping of zeros)", () => {
-    const a = tensor([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
-    const b = tensor([[Infinity, 1, 2, 3], [4, 5, 6, 7], [8, 9, NaN, 1], [2, 3, 4, 5]]);
+    const a = tensor([
+      [0, 1, 0, 0],
+      [1, 0, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ]);
+    const b = tensor([
+      [Infinity, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9, NaN, 1],
+      [2, 3, 4, 5],
+    ]);
     const c = matmul(a, b).toArray() as number[][];
     expect(c[0][0]).toBeNaN(); // 0 * Infinity
     expect(c[1][0]).toBe(Infinity);
     for (const row of c) expect(row[2]).toBeNaN();
     // the same on the WebAssembly path
-    const m = 32, a2 = new Float64Array(m * m), b2 = rnd(m * m, 3);
+    const m = 32,
+      a2 = new Float64Array(m * m),
+      b2 = rnd(m * m, 3);
     b2[0] = Infinity;
-    const c1 = new Float64Array(m * m), c2 = new Float64Array(m * m);
+    const c1 = new Float64Array(m * m),
+      c2 = new Float64Array(m * m);
     gemm(a2, 0, b2, 0, c1, 0, m, m, m);
     gemmJs(a2, 0, b2, 0, c2, 0, m, m, m);
     expect(Number.isNaN(c1[0]) && Number.isNaN(c2[0])).toBe(true);
@@ -54,7 +75,15 @@ describe("gemm kernels", () => {
 });
 
 /** |a||b| summed per output element: the scale that rounding differences are judged on. */
-function absProduct(a: ArrayLike<number>, b: ArrayLike<number>, m: number, n: number, p: number, tA: boolean, tB: boolean): number[] {
+function absProduct(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  n: number,
+  p: number,
+  tA: boolean,
+  tB: boolean,
+): number[] {
   const out: number[] = [];
   for (let i = 0; i < m; i++)
     for (let j = 0; j < p; j++) {
@@ -68,16 +97,32 @@ const f32 = (x: Float64Array) => Float32Array.from(x);
 
 describe("gemm kernels: transposed operands, float32, relaxed SIMD", () => {
   afterEach(() => useWasmKind("simd"));
-  const shapes: [number, number, number][] = [[4, 4, 4], [5, 7, 9], [17, 33, 6], [64, 100, 23], [8, 3, 130], [37, 41, 43]];
-  const flags: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+  const shapes: [number, number, number][] = [
+    [4, 4, 4],
+    [5, 7, 9],
+    [17, 33, 6],
+    [64, 100, 23],
+    [8, 3, 130],
+    [37, 41, 43],
+  ];
+  const flags: [boolean, boolean][] = [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ];
   // Reading A or B transposed in the kernel must equal transposing them first (bit for bit,
   // plain SIMD and JS): backward's dY B^T and A^T dY use it instead of transposed copies.
   for (const [tA, tB] of flags)
     it.each(shapes)(`transA=${tA} transB=${tB}: %i x %i x %i equals the product of explicit transposes`, (m, n, p) => {
       useWasmKind("simd");
-      const a = rnd(m * n, 21), b = rnd(n * p, 22);
-      const aRow = tA ? transposed(a, n, m) : a, bRow = tB ? transposed(b, p, n) : b;
-      const want = new Float64Array(m * p), got = new Float64Array(m * p), js = new Float64Array(m * p);
+      const a = rnd(m * n, 21),
+        b = rnd(n * p, 22);
+      const aRow = tA ? transposed(a, n, m) : a,
+        bRow = tB ? transposed(b, p, n) : b;
+      const want = new Float64Array(m * p),
+        got = new Float64Array(m * p),
+        js = new Float64Array(m * p);
       gemmJs(aRow, 0, bRow, 0, want, 0, m, n, p);
       gemm(a, 0, b, 0, got, 0, m, n, p, tA, tB);
       gemmJs(a, 0, b, 0, js, 0, m, n, p, tA, tB);
@@ -86,8 +131,10 @@ describe("gemm kernels: transposed operands, float32, relaxed SIMD", () => {
     });
   it.each(shapes)("float32 SIMD kernel equals the float32 JS loop bit for bit: %i x %i x %i", (m, n, p) => {
     useWasmKind("simd");
-    const a = f32(rnd(m * n, 31)), b = f32(rnd(n * p, 32));
-    const got = new Float32Array(m * p), js = new Float32Array(m * p);
+    const a = f32(rnd(m * n, 31)),
+      b = f32(rnd(n * p, 32));
+    const got = new Float32Array(m * p),
+      js = new Float32Array(m * p);
     gemm(a, 0, b, 0, got, 0, m, n, p);
     gemmJs(a, 0, b, 0, js, 0, m, n, p);
     expect(Array.from(got)).toEqual(Array.from(js));
@@ -106,19 +153,23 @@ describe("gemm kernels: transposed operands, float32, relaxed SIMD", () => {
       expect(wasmGemm()?.kind).toBe("relaxed");
     });
     for (const [tA, tB] of flags)
-      it.each(shapes)(`float64 and float32, transA=${tA} transB=${tB}: %i x %i x %i within rounding of the plain path`, (m, n, p) => {
-        useWasmKind("relaxed");
-        for (const single of [false, true]) {
-          const a = single ? f32(rnd(m * n, 41)) : rnd(m * n, 41), b = single ? f32(rnd(n * p, 42)) : rnd(n * p, 42);
-          const got = single ? new Float32Array(m * p) : new Float64Array(m * p);
-          const ref = single ? new Float32Array(m * p) : new Float64Array(m * p);
-          gemm(a, 0, b, 0, got, 0, m, n, p, tA, tB);
-          gemmJs(a, 0, b, 0, ref, 0, m, n, p, tA, tB);
-          const eps = single ? 2 ** -24 : 2 ** -53;
-          const scale = absProduct(a, b, m, n, p, tA, tB);
-          got.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(2 * n * eps * scale[i] + 1e-300));
-        }
-      });
+      it.each(shapes)(
+        `float64 and float32, transA=${tA} transB=${tB}: %i x %i x %i within rounding of the plain path`,
+        (m, n, p) => {
+          useWasmKind("relaxed");
+          for (const single of [false, true]) {
+            const a = single ? f32(rnd(m * n, 41)) : rnd(m * n, 41),
+              b = single ? f32(rnd(n * p, 42)) : rnd(n * p, 42);
+            const got = single ? new Float32Array(m * p) : new Float64Array(m * p);
+            const ref = single ? new Float32Array(m * p) : new Float64Array(m * p);
+            gemm(a, 0, b, 0, got, 0, m, n, p, tA, tB);
+            gemmJs(a, 0, b, 0, ref, 0, m, n, p, tA, tB);
+            const eps = single ? 2 ** -24 : 2 ** -53;
+            const scale = absProduct(a, b, m, n, p, tA, tB);
+            got.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(2 * n * eps * scale[i] + 1e-300));
+          }
+        },
+      );
   });
 });
 
@@ -140,19 +191,57 @@ describe("reduction and elementwise fast paths", () => {
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 3; j++)
         for (let k = 0; k < 4; k++) {
-          const o = (axes.includes(0) ? 0 : i) * kept[1] * kept[2] + (axes.includes(1) ? 0 : j) * kept[2] + (axes.includes(2) ? 0 : k);
+          const o =
+            (axes.includes(0) ? 0 : i) * kept[1] * kept[2] +
+            (axes.includes(1) ? 0 : j) * kept[2] +
+            (axes.includes(2) ? 0 : k);
           want[o] += at(i, j, k);
         }
     expect(Array.from(got.data)).toEqual(Array.from(want));
     expect(got.shape).toEqual(kept);
   });
-  const pairs: [number[], number[]][] = [[[2, 3, 4], [4]], [[2, 3, 4], [3, 1]], [[2, 3, 4], [1, 3, 4]], [[2, 3, 4], []], [[], [2, 3, 4]], [[4], [2, 3, 4]], [[3, 1], [1, 4]], [[1, 1], [4]], [[2, 1, 4], [3, 1]]];
+  const pairs: [number[], number[]][] = [
+    [[2, 3, 4], [4]],
+    [
+      [2, 3, 4],
+      [3, 1],
+    ],
+    [
+      [2, 3, 4],
+      [1, 3, 4],
+    ],
+    [[2, 3, 4], []],
+    [[], [2, 3, 4]],
+    [[4], [2, 3, 4]],
+    [
+      [3, 1],
+      [1, 4],
+    ],
+    [[1, 1], [4]],
+    [
+      [2, 1, 4],
+      [3, 1],
+    ],
+  ];
   it.each(pairs)("broadcast %j with %j matches the expanded computation", (sa, sb) => {
-    const a = new Tensor(rnd(sa.reduce((p, d) => p * d, 1), 4), sa);
-    const b = new Tensor(rnd(sb.reduce((p, d) => p * d, 1), 5), sb);
+    const a = new Tensor(
+      rnd(
+        sa.reduce((p, d) => p * d, 1),
+        4,
+      ),
+      sa,
+    );
+    const b = new Tensor(
+      rnd(
+        sb.reduce((p, d) => p * d, 1),
+        5,
+      ),
+      sb,
+    );
     const y = sub(a, b);
     const s = y.shape;
-    const ae = broadcastTo(a, s), be = broadcastTo(b, s);
+    const ae = broadcastTo(a, s),
+      be = broadcastTo(b, s);
     const want = Array.from(ae.data, (v, i) => v - be.data[i]);
     expect(Array.from(y.data)).toEqual(want);
   });
@@ -166,8 +255,10 @@ describe("gemm split into blocks", () => {
     [12, 200_000, 10],
     [9, 40_000, 130],
   ])("%i x %i x %i", (m, n, p) => {
-    const a = rnd(m * n, 7), b = rnd(n * p, 8);
-    const c1 = new Float64Array(m * p), c2 = new Float64Array(m * p);
+    const a = rnd(m * n, 7),
+      b = rnd(n * p, 8);
+    const c1 = new Float64Array(m * p),
+      c2 = new Float64Array(m * p);
     gemm(a, 0, b, 0, c1, 0, m, n, p);
     gemmJs(a, 0, b, 0, c2, 0, m, n, p);
     expect(Array.from(c1)).toEqual(Array.from(c2));
@@ -177,13 +268,16 @@ describe("gemm split into blocks", () => {
 describe("batched matmul without expanded operands", () => {
   // Reference: both operands expanded to the full batch, one naive product per batch.
   function reference(a: Tensor, b: Tensor): number[] {
-    const [m, n] = a.shape.slice(-2), p = b.shape[b.rank - 1];
+    const [m, n] = a.shape.slice(-2),
+      p = b.shape[b.rank - 1];
     const batch = a.shape.length - 2 >= b.shape.length - 2 ? a.shape.slice(0, -2) : b.shape.slice(0, -2);
     const full = batch.map((_, i) => {
-      const da = a.shape[i - (batch.length - (a.rank - 2))] ?? 1, db = b.shape[i - (batch.length - (b.rank - 2))] ?? 1;
+      const da = a.shape[i - (batch.length - (a.rank - 2))] ?? 1,
+        db = b.shape[i - (batch.length - (b.rank - 2))] ?? 1;
       return Math.max(da, db);
     });
-    const ae = broadcastTo(a, [...full, m, n]).data, be = broadcastTo(b, [...full, n, p]).data;
+    const ae = broadcastTo(a, [...full, m, n]).data,
+      be = broadcastTo(b, [...full, n, p]).data;
     const nb = full.reduce((x, d) => x * d, 1);
     const out: number[] = [];
     for (let t = 0; t < nb; t++)
@@ -196,15 +290,42 @@ describe("batched matmul without expanded operands", () => {
     return out;
   }
   const cases: [number[], number[]][] = [
-    [[2, 3, 16, 32], [32, 16]],
-    [[2, 1, 16, 32], [3, 32, 16]],
-    [[1, 16, 32], [2, 3, 32, 16]],
-    [[3, 16, 32], [1, 32, 16]],
-    [[2, 3, 5, 7], [3, 7, 2]],
+    [
+      [2, 3, 16, 32],
+      [32, 16],
+    ],
+    [
+      [2, 1, 16, 32],
+      [3, 32, 16],
+    ],
+    [
+      [1, 16, 32],
+      [2, 3, 32, 16],
+    ],
+    [
+      [3, 16, 32],
+      [1, 32, 16],
+    ],
+    [
+      [2, 3, 5, 7],
+      [3, 7, 2],
+    ],
   ];
   it.each(cases)("%j @ %j", (sa, sb) => {
-    const a = new Tensor(rnd(sa.reduce((x, d) => x * d, 1), 11), sa);
-    const b = new Tensor(rnd(sb.reduce((x, d) => x * d, 1), 12), sb);
+    const a = new Tensor(
+      rnd(
+        sa.reduce((x, d) => x * d, 1),
+        11,
+      ),
+      sa,
+    );
+    const b = new Tensor(
+      rnd(
+        sb.reduce((x, d) => x * d, 1),
+        12,
+      ),
+      sb,
+    );
     expect(Array.from(matmul(a, b).data)).toEqual(reference(a, b));
   });
 });

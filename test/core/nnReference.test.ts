@@ -9,14 +9,23 @@ import { join } from "node:path";
 import { Tensor, randn, sum, mul, conv2d, maxPool2d, avgPool2d } from "../../kernel/src/index";
 import * as extra from "../../kernel/src/index";
 
-
 const root = join(__dirname, "..", "..");
 const python = [join(root, ".venv", "bin", "python"), "python3"].find((p) => p === "python3" || existsSync(p))!;
 
-interface RefResult { y: number[]; shape: number[]; dx: number[]; dw?: number[]; db?: number[] }
+interface RefResult {
+  y: number[];
+  shape: number[];
+  dx: number[];
+  dw?: number[];
+  db?: number[];
+}
 
 function reference(cases: object[]): RefResult[] {
-  const r = spawnSync(python, [join(__dirname, "reference", "nn_reference.py")], { input: JSON.stringify(cases), encoding: "utf8", maxBuffer: 64 << 20 });
+  const r = spawnSync(python, [join(__dirname, "reference", "nn_reference.py")], {
+    input: JSON.stringify(cases),
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) throw new Error(`reference failed (${python}): ${r.stderr}`);
   return JSON.parse(r.stdout) as RefResult[];
 }
@@ -25,12 +34,17 @@ const nested = (t: Tensor) => t.toArray();
 function expectClose(got: ArrayLike<number>, want: number[], what: string): void {
   expect(got.length, `${what}: length`).toBe(want.length);
   let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
+  for (let i = 0; i < want.length; i++)
+    worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1, Math.abs(want[i])));
   expect(worst, `${what}: worst relative difference`).toBeLessThanOrEqual(1e-12);
 }
 
 /** Runs f, then backward with upstream g; returns the output and the inputs' gradients. */
-function withGrads(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], seed: number): { y: Tensor; g: Tensor; grads: Tensor[] } {
+function withGrads(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  seed: number,
+): { y: Tensor; g: Tensor; grads: Tensor[] } {
   const y = f(...inputs);
   const g = randn(y.shape.slice(), { seed });
   sum(mul(y, g)).backward();
@@ -48,7 +62,12 @@ describe("conv2d against the float64 loop reference", () => {
   it.each(convCases.map((c, k) => [k, c] as const))("case %i: forward, dX and dW", (k, c) => {
     const x = randn(c.x, { seed: 10 + k, requiresGrad: true });
     const w = randn(c.w, { seed: 20 + k, requiresGrad: true });
-    const opts = { stride: c.stride as [number, number], padding: c.padding as [number, number], dilation: c.dilation as [number, number], groups: c.groups };
+    const opts = {
+      stride: c.stride as [number, number],
+      padding: c.padding as [number, number],
+      dilation: c.dilation as [number, number],
+      groups: c.groups,
+    };
     const { y, g, grads } = withGrads((a, b) => conv2d(a, b, null, opts), [x, w], 30 + k);
     const [ref] = reference([{ ...c, kind: "conv2d", x: nested(x), w: nested(w), g: nested(g) }]);
     expect(y.shape).toEqual(ref.shape);
@@ -68,7 +87,11 @@ const poolCases = [
 describe("pooling against the float64 loop reference", () => {
   it.each(poolCases.map((c, k) => [k, c] as const))("case %i: forward and dX", (k, c) => {
     const x = randn(c.x, { seed: 40 + k, requiresGrad: true });
-    const opts = { kernelSize: c.kernel as [number, number], stride: c.stride as [number, number], padding: c.padding as [number, number] };
+    const opts = {
+      kernelSize: c.kernel as [number, number],
+      stride: c.stride as [number, number],
+      padding: c.padding as [number, number],
+    };
     const f = c.kind === "max" ? (a: Tensor) => maxPool2d(a, opts) : (a: Tensor) => avgPool2d(a, opts);
     const { y, g, grads } = withGrads(f, [x], 50 + k);
     const [ref] = reference([{ ...c, x: nested(x), g: nested(g) }]);
@@ -78,19 +101,37 @@ describe("pooling against the float64 loop reference", () => {
   });
 });
 
-
-
 describe("conv and pool: bad input is a ChainlabError naming op, shapes and rule", () => {
   const x = randn([1, 4, 5, 5]);
   it.each([
-    ["kernel larger than padded input", () => conv2d(x, randn([2, 4, 7, 7])), /conv2d.*kernel 7x7.*larger than the padded input 5x5.*\[1,4,5,5\]/],
-    ["channels not divisible by groups", () => conv2d(x, randn([3, 2, 3, 3]), null, { groups: 2 }), /conv2d.*divide into 2 groups/],
-    ["weight channels mismatch", () => conv2d(x, randn([2, 3, 3, 3])), /conv2d.*weight \[2,3,3,3\] expects 3 input channels.*\[1,4,5,5\] has 4/],
+    [
+      "kernel larger than padded input",
+      () => conv2d(x, randn([2, 4, 7, 7])),
+      /conv2d.*kernel 7x7.*larger than the padded input 5x5.*\[1,4,5,5\]/,
+    ],
+    [
+      "channels not divisible by groups",
+      () => conv2d(x, randn([3, 2, 3, 3]), null, { groups: 2 }),
+      /conv2d.*divide into 2 groups/,
+    ],
+    [
+      "weight channels mismatch",
+      () => conv2d(x, randn([2, 3, 3, 3])),
+      /conv2d.*weight \[2,3,3,3\] expects 3 input channels.*\[1,4,5,5\] has 4/,
+    ],
     ["stride 0", () => conv2d(x, randn([2, 4, 3, 3]), null, { stride: 0 }), /conv2d.*stride must be an integer >= 1/],
-    ["negative padding", () => conv2d(x, randn([2, 4, 3, 3]), null, { padding: -1 }), /conv2d.*padding must be an integer >= 0/],
+    [
+      "negative padding",
+      () => conv2d(x, randn([2, 4, 3, 3]), null, { padding: -1 }),
+      /conv2d.*padding must be an integer >= 0/,
+    ],
     ["bias of the wrong length", () => conv2d(x, randn([2, 4, 3, 3]), randn([3])), /conv2d.*bias must be \[2\]/],
     ["pool kernel larger than input", () => maxPool2d(x, { kernelSize: 6 }), /maxPool2d.*kernel 6x6 is larger/],
-    ["pool padding over half the kernel", () => avgPool2d(x, { kernelSize: 2, padding: 2 }), /avgPool2d.*padding \[2,2\] must be at most half/],
+    [
+      "pool padding over half the kernel",
+      () => avgPool2d(x, { kernelSize: 2, padding: 2 }),
+      /avgPool2d.*padding \[2,2\] must be at most half/,
+    ],
     ["pool on rank 3", () => maxPool2d(randn([4, 5, 5]), { kernelSize: 2 }), /maxPool2d.*\[N, C, H, W\].*\[4,5,5\]/],
   ])("%s", (_name, f, re) => {
     expect(f).toThrow(extra.ChainlabError);
@@ -103,8 +144,14 @@ describe("layerNorm and batchNorm against the float64 reference", () => {
     const x = randn([3, 4, 5], { seed: 60, requiresGrad: true });
     const w = randn([4, 5], { seed: 61, requiresGrad: true });
     const b = randn([4, 5], { seed: 62, requiresGrad: true });
-    const { y, g, grads } = withGrads((a, ww, bb) => extra.layerNorm(a, [4, 5], { weight: ww, bias: bb, eps: 1e-5 }), [x, w, b], 63);
-    const [ref] = reference([{ kind: "norm", x: nested(x), g: nested(g), axes: [1, 2], eps: 1e-5, weight: [nested(w)], bias: [nested(b)] }]);
+    const { y, g, grads } = withGrads(
+      (a, ww, bb) => extra.layerNorm(a, [4, 5], { weight: ww, bias: bb, eps: 1e-5 }),
+      [x, w, b],
+      63,
+    );
+    const [ref] = reference([
+      { kind: "norm", x: nested(x), g: nested(g), axes: [1, 2], eps: 1e-5, weight: [nested(w)], bias: [nested(b)] },
+    ]);
     expectClose(y.data, ref.y, "y");
     expectClose(grads[0].data, ref.dx, "dX");
     expectClose(grads[1].data, ref.dw!, "dweight");
@@ -114,9 +161,15 @@ describe("layerNorm and batchNorm against the float64 reference", () => {
     const x = randn([4, 3, 2, 3], { seed: 70, requiresGrad: true });
     const w = randn([3], { seed: 71, requiresGrad: true });
     const b = randn([3], { seed: 72, requiresGrad: true });
-    const { y, g, grads } = withGrads((a, ww, bb) => extra.batchNorm(a, { weight: ww, bias: bb, training: true, eps: 1e-3 }), [x, w, b], 73);
+    const { y, g, grads } = withGrads(
+      (a, ww, bb) => extra.batchNorm(a, { weight: ww, bias: bb, training: true, eps: 1e-3 }),
+      [x, w, b],
+      73,
+    );
     const full = (t: Tensor) => [t.toArray().map((v) => [[v]])];
-    const [ref] = reference([{ kind: "norm", x: nested(x), g: nested(g), axes: [0, 2, 3], eps: 1e-3, weight: full(w), bias: full(b) }]);
+    const [ref] = reference([
+      { kind: "norm", x: nested(x), g: nested(g), axes: [0, 2, 3], eps: 1e-3, weight: full(w), bias: full(b) },
+    ]);
     expectClose(y.data, ref.y, "y");
     expectClose(grads[0].data, ref.dx, "dX");
     expectClose(grads[1].data, ref.dw!, "dweight");

@@ -2,7 +2,27 @@
 // gradients must match central differences, and no op may mutate its inputs.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { expandChain, gradcheck, Tensor, add, mul, sub, tanh, sin, exp, sigmoid, square, sum, mean, softmax, logSumExp, matmul, transpose, reshape, maximum } from "../../kernel/src/index";
+import {
+  expandChain,
+  gradcheck,
+  Tensor,
+  add,
+  mul,
+  sub,
+  tanh,
+  sin,
+  exp,
+  sigmoid,
+  square,
+  sum,
+  mean,
+  softmax,
+  logSumExp,
+  matmul,
+  transpose,
+  reshape,
+  maximum,
+} from "../../kernel/src/index";
 
 type Step = (t: Tensor, other: Tensor) => Tensor;
 const steps: Record<string, Step> = {
@@ -28,9 +48,12 @@ const shapeArb = fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 0, maxLen
 const caseArb = shapeArb.chain((shape) =>
   fc.record({
     shape: fc.constant(shape),
-    otherShape: fc.tuple(fc.integer({ min: 0, max: shape.length }), fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length })).map(([drop, ones]) =>
-      shape.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)),
-    ),
+    otherShape: fc
+      .tuple(
+        fc.integer({ min: 0, max: shape.length }),
+        fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
+      )
+      .map(([drop, ones]) => shape.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d))),
     ops: fc.array(fc.constantFrom(...stepNames), { minLength: 1, maxLength: 5 }),
     seed: fc.integer({ min: 0, max: 1_000_000 }),
   }),
@@ -84,11 +107,17 @@ describe("random compositions of ops", () => {
 
 describe("size-0 axes", () => {
   it("compositions on empty tensors give empty gradients of the right shape (or a ChainlabError)", () => {
-    const emptyShape = fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }).filter((s) => s.includes(0));
+    const emptyShape = fc
+      .array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 })
+      .filter((s) => s.includes(0));
     fc.assert(
       fc.property(emptyShape, fc.array(fc.constantFrom(...stepNames), { minLength: 1, maxLength: 4 }), (shape, ops) => {
         const x = rnd(shape, 1, true);
-        const o = rnd(shape.map((d) => (d === 0 ? 1 : d)), 2, true);
+        const o = rnd(
+          shape.map((d) => (d === 0 ? 1 : d)),
+          2,
+          true,
+        );
         let t = x;
         try {
           for (const name of ops) t = steps[name](t, o);
@@ -123,7 +152,11 @@ describe("the chain-rule expansion on random graphs", () => {
         expect(p.numeric.at).toEqual(at);
         expect(p.numeric.autodiff === x.grad!.data[flat], "autodiff value is x.grad at the element").toBe(true); // -0 and 0 alike
         // Relative to the largest term: a gradient that cancels to ~0 is judged by its terms' size.
-        const scale = Math.max(1e-300, Math.abs(p.numeric.autodiff), ...p.numeric.terms.map((term) => Math.abs(term.value)));
+        const scale = Math.max(
+          1e-300,
+          Math.abs(p.numeric.autodiff),
+          ...p.numeric.terms.map((term) => Math.abs(term.value)),
+        );
         expect(Math.abs(p.numeric.total - p.numeric.autodiff) / scale).toBeLessThan(1e-12);
         return p.numeric.pass;
       }),

@@ -10,7 +10,10 @@ const SMALL = 64; // full Jacobians for inputs up to this many elements (PyTorch
 let checked = 0;
 
 function randomLike(t: Tensor, rng: Rng): Tensor {
-  return new Tensor(Float64Array.from(t.data, () => rng.normal()), t.shape.slice());
+  return new Tensor(
+    Float64Array.from(t.data, () => rng.normal()),
+    t.shape.slice(),
+  );
 }
 
 for (const op of registry) {
@@ -30,7 +33,11 @@ for (const op of registry) {
         const small = s.inputs.every((t) => t.size <= SMALL);
         const r = gradcheck(f, s.inputs, { wrt: diff, adjointOnly: !small, seed: n });
         checked++;
-        for (const inp of r.inputs) expect(inp.pass, `input shape ${JSON.stringify(inp.shape)} maxAbs ${inp.maxAbsErr} worst ${JSON.stringify(inp.worst)}`).toBe(true);
+        for (const inp of r.inputs)
+          expect(
+            inp.pass,
+            `input shape ${JSON.stringify(inp.shape)} maxAbs ${inp.maxAbsErr} worst ${JSON.stringify(inp.worst)}`,
+          ).toBe(true);
         expect(r.adjoint.pass, `adjoint lhs ${r.adjoint.lhs} rhs ${r.adjoint.rhs}`).toBe(true);
         expect(r.pass).toBe(true);
       });

@@ -1,17 +1,48 @@
 import { describe, expect, it, vi } from "vitest";
 import {
-  tensor, zeros, ones, full, eye, arange, linspace, rand, randn, Tensor, ChainlabError, noGrad, detectAnomaly,
-  AnomalyError, add, matmul, crossEntropy, mse, binaryCrossEntropy, softmax, stack, concat, nn, optim, setMaxElements, getMaxElements, where,
+  tensor,
+  zeros,
+  ones,
+  full,
+  eye,
+  arange,
+  linspace,
+  rand,
+  randn,
+  Tensor,
+  ChainlabError,
+  noGrad,
+  detectAnomaly,
+  AnomalyError,
+  add,
+  matmul,
+  crossEntropy,
+  mse,
+  binaryCrossEntropy,
+  softmax,
+  stack,
+  concat,
+  nn,
+  optim,
+  setMaxElements,
+  getMaxElements,
+  where,
 } from "../../kernel/src/index";
 
 describe("creation", () => {
   it("tensor from nested arrays, shape, rank, item, toArray", () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.shape).toEqual([2, 3]);
     expect(t.rank).toBe(2);
     expect(t.size).toBe(6);
     expect(t.dtype).toBe("float64");
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(tensor(5).item()).toBe(5);
     expect(tensor([1], { dtype: "float32" }).dtype).toBe("float32");
   });
@@ -19,7 +50,10 @@ describe("creation", () => {
     expect(zeros([2]).toArray()).toEqual([0, 0]);
     expect(ones([1, 2]).toArray()).toEqual([[1, 1]]);
     expect(full([2], 7).toArray()).toEqual([7, 7]);
-    expect(eye(2).toArray()).toEqual([[1, 0], [0, 1]]);
+    expect(eye(2).toArray()).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
     expect(arange(0, 5, 2).toArray()).toEqual([0, 2, 4]);
     expect(linspace(0, 1, 3).toArray()).toEqual([0, 0.5, 1]);
   });
@@ -34,15 +68,32 @@ describe("creation", () => {
 
 describe("broadcasting and matmul semantics", () => {
   it("adds a row vector to each row", () => {
-    expect(add(tensor([[1, 2], [3, 4]]), tensor([10, 20])).toArray()).toEqual([[11, 22], [13, 24]]);
+    expect(
+      add(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        tensor([10, 20]),
+      ).toArray(),
+    ).toEqual([
+      [11, 22],
+      [13, 24],
+    ]);
   });
   it("matmul follows numpy.matmul for 1-D and batched cases", () => {
-    const A = tensor([[1, 2], [3, 4]]);
+    const A = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(matmul(A, tensor([1, 1])).toArray()).toEqual([3, 7]);
     expect(matmul(tensor([1, 1]), A).toArray()).toEqual([4, 6]);
     expect(matmul(tensor([1, 2]), tensor([3, 4])).toArray()).toEqual(11);
     const batch = stack([A, A.mul(2)]);
-    expect(matmul(batch, tensor([1, 0])).toArray()).toEqual([[1, 3], [2, 6]]);
+    expect(matmul(batch, tensor([1, 0])).toArray()).toEqual([
+      [1, 3],
+      [2, 6],
+    ]);
     expect(matmul(batch, A).shape).toEqual([2, 2, 2]);
   });
   it("concat, softmax rows sum to 1", () => {
@@ -143,7 +194,10 @@ describe("autodiff semantics", () => {
 
 describe("losses, nn and optim", () => {
   it("crossEntropy matches -mean log softmax at the labels", () => {
-    const z = tensor([[1, 2, 3], [1, 1, 1]]);
+    const z = tensor([
+      [1, 2, 3],
+      [1, 1, 1],
+    ]);
     const ce = crossEntropy(z, tensor([2, 0])).item();
     const l0 = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)) - 3;
     const l1 = Math.log(3);
@@ -153,7 +207,10 @@ describe("losses, nn and optim", () => {
     expect(mse(tensor([1, 2]), tensor([0, 0])).item()).toBe(2.5);
     const z = tensor([0.3, -2, 5]);
     const t = tensor([1, 0, 1]);
-    expect(binaryCrossEntropy(z.sigmoid(), t).item()).toBeCloseTo(binaryCrossEntropy(z, t, { fromLogits: true }).item(), 12);
+    expect(binaryCrossEntropy(z.sigmoid(), t).item()).toBeCloseTo(
+      binaryCrossEntropy(z, t, { fromLogits: true }).item(),
+      12,
+    );
   });
   it("an MLP trained with Adam reduces its loss", () => {
     const X = randn([32, 2], { seed: 1 });

@@ -21,7 +21,10 @@ describe("setNumThreads", () => {
   });
   it("workers start and compute part of a big product", async () => {
     setNumThreads(2);
-    const n = 200, a = rand(n * n, false), b = rand(n * n, false), c = new Float64Array(n * n);
+    const n = 200,
+      a = rand(n * n, false),
+      b = rand(n * n, false),
+      c = new Float64Array(n * n);
     const before = threadCounters.workerRanges;
     for (let i = 0; i < 100 && threadCounters.workerRanges === before; i++) {
       gemm(a, 0, b, 0, c, 0, n, n, n);
@@ -36,24 +39,28 @@ describe("setNumThreads", () => {
     [300, 128, 300, true, true],
   ];
   for (const f32 of [false, true])
-    it.each(cases)(`${f32 ? "float32" : "float64"} %i x %i x %i (transA %s, transB %s): identical on 1 and 3 threads`, async (m, n, p, tA, tB) => {
-      const a = rand(m * n, f32), b = rand(n * p, f32);
-      const out = () => (f32 ? new Float32Array(m * p) : new Float64Array(m * p));
-      setNumThreads(1);
-      const one = out();
-      gemm(a, 0, b, 0, one, 0, m, n, p, tA, tB);
-      setNumThreads(3);
-      const before = threadCounters.workerRanges;
-      let many = out();
-      for (let i = 0; i < 100 && threadCounters.workerRanges === before; i++) {
-        many = out();
-        gemm(a, 0, b, 0, many, 0, m, n, p, tA, tB);
-        if (threadCounters.workerRanges === before) await sleep(50);
-      }
-      expect(threadCounters.workerRanges).toBeGreaterThan(before);
-      expect(Array.from(many)).toEqual(Array.from(one));
-      setNumThreads(1);
-    });
+    it.each(cases)(
+      `${f32 ? "float32" : "float64"} %i x %i x %i (transA %s, transB %s): identical on 1 and 3 threads`,
+      async (m, n, p, tA, tB) => {
+        const a = rand(m * n, f32),
+          b = rand(n * p, f32);
+        const out = () => (f32 ? new Float32Array(m * p) : new Float64Array(m * p));
+        setNumThreads(1);
+        const one = out();
+        gemm(a, 0, b, 0, one, 0, m, n, p, tA, tB);
+        setNumThreads(3);
+        const before = threadCounters.workerRanges;
+        let many = out();
+        for (let i = 0; i < 100 && threadCounters.workerRanges === before; i++) {
+          many = out();
+          gemm(a, 0, b, 0, many, 0, m, n, p, tA, tB);
+          if (threadCounters.workerRanges === before) await sleep(50);
+        }
+        expect(threadCounters.workerRanges).toBeGreaterThan(before);
+        expect(Array.from(many)).toEqual(Array.from(one));
+        setNumThreads(1);
+      },
+    );
   it("gradients of a matmul are the same with threads", async () => {
     const A = new Tensor(rand(256 * 200, false), [256, 200], { requiresGrad: true });
     const B = new Tensor(rand(200 * 180, false), [200, 180], { requiresGrad: true });

@@ -17,8 +17,20 @@ function cast(t: Tensor, f32: boolean, requiresGrad: boolean): Tensor {
 /** Both paths for one op application; the plain one summed back to each input's shape. */
 function bothPaths(op: OpDef, inputs: Tensor[], attrs: object, rng: Rng) {
   const out = apply(op, inputs, attrs);
-  const g = new Tensor(out.data instanceof Float32Array ? Float32Array.from(out.data, () => rng.normal()) : Float64Array.from(out.data, () => rng.normal()), out.shape);
-  const ctx: RuleContext<Tensor> = { inputs, out, attrs, shapes: inputs.map((x) => x.shape), outShape: out.shape, needs: inputs.map(() => true) };
+  const g = new Tensor(
+    out.data instanceof Float32Array
+      ? Float32Array.from(out.data, () => rng.normal())
+      : Float64Array.from(out.data, () => rng.normal()),
+    out.shape,
+  );
+  const ctx: RuleContext<Tensor> = {
+    inputs,
+    out,
+    attrs,
+    shapes: inputs.map((x) => x.shape),
+    outShape: out.shape,
+    needs: inputs.map(() => true),
+  };
   return noGrad(() => {
     const fast = op.vjpKernel!(g, ctx);
     const plain = op.vjp(g, ctx, numericAlgebra).map((p, i) => (p ? sumTo(p, inputs[i].shape.slice()) : null));
@@ -38,7 +50,8 @@ const withKernels = registry.filter((op) => op.vjpKernel);
 
 describe("fused backward kernels equal the plain rule", () => {
   it("exist for the elementwise ops of training loops and for matmul", () => {
-    for (const name of ["matmul", "tanh", "sigmoid", "relu", "exp", "log"]) expect(withKernels.map((o) => o.name)).toContain(name);
+    for (const name of ["matmul", "tanh", "sigmoid", "relu", "exp", "log"])
+      expect(withKernels.map((o) => o.name)).toContain(name);
   });
   for (const op of withKernels)
     for (const f32 of [false, true])
@@ -62,12 +75,26 @@ describe("fused backward kernels equal the plain rule", () => {
         expect(covered).toBeGreaterThan(0);
       });
   it.each([
-    [[64, 96], [96, 80]],
-    [[3, 40, 70], [70, 50]],
-    [[130, 257], [257, 33]],
+    [
+      [64, 96],
+      [96, 80],
+    ],
+    [
+      [3, 40, 70],
+      [70, 50],
+    ],
+    [
+      [130, 257],
+      [257, 33],
+    ],
   ])("matmul %j @ %j: transposed-operand kernels vs transposed copies", (sa, sb) => {
     const rng = new Rng(5);
-    const mk = (shape: number[]) => new Tensor(Float64Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape, { requiresGrad: true });
+    const mk = (shape: number[]) =>
+      new Tensor(
+        Float64Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()),
+        shape,
+        { requiresGrad: true },
+      );
     const op = registry.find((o) => o.name === "matmul")!;
     const { fast, plain } = bothPaths(op, [mk(sa), mk(sb)], {}, rng);
     expectClose(fast![0]!, plain[0]!, 0, true);
@@ -80,8 +107,16 @@ describe("backward with kernels equals backward through recorded rules", () => {
   // plain backward takes the kernels. Same gradients (float64: the same arithmetic).
   it("MLP-like graph: matmul, add, relu, tanh, sum", () => {
     const rng = new Rng(9);
-    const mk = (shape: number[], g = true) => new Tensor(Float64Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()), shape, { requiresGrad: g });
-    const X = mk([16, 30], false), W1 = mk([30, 20]), b1 = mk([20]), W2 = mk([20, 5]);
+    const mk = (shape: number[], g = true) =>
+      new Tensor(
+        Float64Array.from({ length: shape.reduce((a, b) => a * b) }, () => rng.normal()),
+        shape,
+        { requiresGrad: g },
+      );
+    const X = mk([16, 30], false),
+      W1 = mk([30, 20]),
+      b1 = mk([20]),
+      W2 = mk([20, 5]);
     const loss = () => sum(tanh(matmul(relu(add(matmul(X, W1), b1)), W2)));
     const grads = (createGraph: boolean) => {
       for (const p of [W1, b1, W2]) p.zeroGrad();
@@ -100,8 +135,11 @@ describe("backward with kernels equals backward through recorded rules", () => {
       sum(tanh(mul(x, y))).backward();
       return x.grad!;
     };
-    const g32 = run(true), g64 = run(false);
+    const g32 = run(true),
+      g64 = run(false);
     expect(g32.dtype).toBe("float32");
-    g32.data.forEach((v, i) => expect(Math.abs(v - g64.data[i])).toBeLessThan(1e-5 * Math.max(1, Math.abs(g64.data[i]))));
+    g32.data.forEach((v, i) =>
+      expect(Math.abs(v - g64.data[i])).toBeLessThan(1e-5 * Math.max(1, Math.abs(g64.data[i]))),
+    );
   });
 });

@@ -13,7 +13,9 @@ describe("WebAssembly kernels are built from their .wat source", () => {
     expect(await generate()).toBe(committed);
   });
   it("every .wat file is assembled into the module file", () => {
-    const wats = fs.readdirSync(path.join(path.dirname(outFile), "../../../wasm")).filter((f: string) => f.endsWith(".wat"));
+    const wats = fs
+      .readdirSync(path.join(path.dirname(outFile), "../../../wasm"))
+      .filter((f: string) => f.endsWith(".wat"));
     const text = fs.readFileSync(outFile, "utf8");
     expect(wats.length).toBeGreaterThanOrEqual(2);
     for (const f of wats) expect(text).toContain(`/** ${f} (`);

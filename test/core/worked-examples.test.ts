@@ -5,7 +5,10 @@ import { randn, tensor, sub, Tensor } from "../../kernel/src/index";
 
 function expectClose(a: Tensor, b: ArrayLike<number>, tol = 1e-12) {
   expect(a.size).toBe(b.length);
-  for (let i = 0; i < a.size; i++) expect(Math.abs(a.data[i] - b[i]), `entry ${i}: ${a.data[i]} vs ${b[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i])));
+  for (let i = 0; i < a.size; i++)
+    expect(Math.abs(a.data[i] - b[i]), `entry ${i}: ${a.data[i]} vs ${b[i]}`).toBeLessThanOrEqual(
+      tol * Math.max(1, Math.abs(b[i])),
+    );
 }
 
 describe("chain-rule.md worked examples", () => {
@@ -14,7 +17,10 @@ describe("chain-rule.md worked examples", () => {
     const y = x.tanh();
     const L = y.square().sum();
     L.backward();
-    expectClose(x.grad!, Array.from(y.data, (v) => 2 * v * (1 - v * v)));
+    expectClose(
+      x.grad!,
+      Array.from(y.data, (v) => 2 * v * (1 - v * v)),
+    );
   });
 
   it("2. y = W x, L = 1/2 ||y - t||^2: dL/dW = g x^T with g = y - t", () => {
@@ -40,10 +46,20 @@ describe("chain-rule.md worked examples", () => {
     const G = Y.grad!;
     expectClose(G, Array.from(Y.data, Math.cos));
     const XtG: number[] = [];
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) { let s = 0; for (let k = 0; k < 4; k++) s += X.data[k * 3 + i] * G.data[k * 2 + j]; XtG.push(s); }
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 2; j++) {
+        let s = 0;
+        for (let k = 0; k < 4; k++) s += X.data[k * 3 + i] * G.data[k * 2 + j];
+        XtG.push(s);
+      }
     expectClose(W.grad!, XtG);
     const GWt: number[] = [];
-    for (let k = 0; k < 4; k++) for (let i = 0; i < 3; i++) { let s = 0; for (let j = 0; j < 2; j++) s += G.data[k * 2 + j] * W.data[i * 2 + j]; GWt.push(s); }
+    for (let k = 0; k < 4; k++)
+      for (let i = 0; i < 3; i++) {
+        let s = 0;
+        for (let j = 0; j < 2; j++) s += G.data[k * 2 + j] * W.data[i * 2 + j];
+        GWt.push(s);
+      }
     expectClose(X.grad!, GWt);
   });
 
@@ -62,7 +78,10 @@ describe("chain-rule.md worked examples", () => {
     // substituted all at once: sum_i sum_j sum_k c_k U_kj delta_ji (1 - b_j^2) W_ip
     for (let p = 0; p < 3; p++) {
       let s = 0;
-      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) for (let k = 0; k < 2; k++) s += c.data[k] * U.data[k * 4 + j] * (i === j ? 1 : 0) * (1 - b.data[j] ** 2) * W.data[i * 3 + p];
+      for (let i = 0; i < 4; i++)
+        for (let j = 0; j < 4; j++)
+          for (let k = 0; k < 2; k++)
+            s += c.data[k] * U.data[k * 4 + j] * (i === j ? 1 : 0) * (1 - b.data[j] ** 2) * W.data[i * 3 + p];
       expect(Math.abs(s - x.grad!.data[p])).toBeLessThan(1e-12);
     }
   });
@@ -80,9 +99,18 @@ describe("kinks and ties: subgradient conventions pinned", () => {
     expect(x.grad!.toArray()).toEqual([-1, 0, 1]);
   });
   it("max with ties shares the gradient evenly", () => {
-    const x = tensor([[1, 3, 3], [2, 0, 1]], { requiresGrad: true });
+    const x = tensor(
+      [
+        [1, 3, 3],
+        [2, 0, 1],
+      ],
+      { requiresGrad: true },
+    );
     x.max(1).sum().backward();
-    expect(x.grad!.toArray()).toEqual([[0, 0.5, 0.5], [1, 0, 0]]);
+    expect(x.grad!.toArray()).toEqual([
+      [0, 0.5, 0.5],
+      [1, 0, 0],
+    ]);
   });
   it("min over all axes with a three-way tie", () => {
     const x = tensor([0, 0, 0, 1], { requiresGrad: true });

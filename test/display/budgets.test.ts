@@ -85,13 +85,25 @@ describe("heatmap bundle budget", () => {
   const payloadOf = (b: Record<string, unknown>) => b[MIME_HEATMAP] as HeatmapPayload;
 
   it("small matrices stay exact: every value, no averaging, cells drawn as SVG rects", () => {
-    const W = tensor([[1.5, -2.25, 3], [0.125, 4, -5]], { requiresGrad: true, name: "W" });
+    const W = tensor(
+      [
+        [1.5, -2.25, 3],
+        [0.125, 4, -5],
+      ],
+      { requiresGrad: true, name: "W" },
+    );
     W.mul(W).sum().backward();
     const b = boundedHeatmapBundle(W, {});
     const p = payloadOf(b);
     expect(p.downsampled).toBeUndefined();
-    expect(p.slices[0].value).toEqual([[1.5, -2.25, 3], [0.125, 4, -5]]);
-    expect(p.slices[0].grad).toEqual([[3, -4.5, 6], [0.25, 8, -10]]);
+    expect(p.slices[0].value).toEqual([
+      [1.5, -2.25, 3],
+      [0.125, 4, -5],
+    ]);
+    expect(p.slices[0].grad).toEqual([
+      [3, -4.5, 6],
+      [0.25, 8, -10],
+    ]);
     expect(String(b["image/svg+xml"])).not.toContain("data:image/png");
   });
 
@@ -141,7 +153,8 @@ describe("heatmap bundle budget", () => {
     const L = model.forward(X).square().mean();
     L.backward();
     const W = model.parameters()[0];
-    for (const frame of [0, 1, 499]) expect(jsonBytes(boundedHeatmapBundle(W, {}, frame))).toBeLessThanOrEqual(LIVE_FRAME_BUDGET);
+    for (const frame of [0, 1, 499])
+      expect(jsonBytes(boundedHeatmapBundle(W, {}, frame))).toBeLessThanOrEqual(LIVE_FRAME_BUDGET);
   });
 
   it("show.contributions of a 1e6-element parameter: term maps as block means, said on the view", () => {
@@ -158,7 +171,9 @@ describe("heatmap bundle budget", () => {
     const [rs, cs] = c.stride!;
     const [i, j] = chain.numeric.at;
     c.values.forEach((row, r) =>
-      row.forEach((v, k) => expect(v).toBeCloseTo(r === Math.floor(i / rs) && k === Math.floor(j / cs) ? 2 / (rs * cs) : 0, 12)),
+      row.forEach((v, k) =>
+        expect(v).toBeCloseTo(r === Math.floor(i / rs) && k === Math.floor(j / cs) ? 2 / (rs * cs) : 0, 12),
+      ),
     );
     expect(String(b["text/plain"])).toContain(`means of ${c.stride![0]}x${c.stride![1]} terms`);
   });

@@ -9,7 +9,13 @@ import { expandChain, tensor } from "../../kernel/src/index";
 import type { ChainPayload } from "../../kernel/src/protocol/chain";
 
 export function example2() {
-  const W = tensor([[0.5, -1, 2], [1.5, 0.25, -0.5]], { requiresGrad: true, name: "W" });
+  const W = tensor(
+    [
+      [0.5, -1, 2],
+      [1.5, 0.25, -0.5],
+    ],
+    { requiresGrad: true, name: "W" },
+  );
   const x = tensor([1, 2, -1], { name: "x" });
   const t = tensor([0.5, -0.5], { name: "t" });
   const y = W.matmul(x).named("y");

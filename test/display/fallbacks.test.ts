@@ -30,8 +30,16 @@ const EVIL = `<script>alert("x")</script>&`;
 
 describe("graph fallback", () => {
   it("is a well-formed SVG with one box per node and one line per edge, user text escaped", () => {
-    const W = tensor([[1, 2], [3, 4]], { requiresGrad: true, name: EVIL });
-    const L = W.matmul(tensor([1, 1])).tanh().sum();
+    const W = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true, name: EVIL },
+    );
+    const L = W.matmul(tensor([1, 1]))
+      .tanh()
+      .sum();
     L.backward();
     const bundle = graphBundle(buildGraphPayload(L));
     expect(Object.keys(bundle).sort()).toEqual(["image/svg+xml", MIME_GRAPH, "text/plain"].sort());
@@ -49,13 +57,20 @@ describe("graph fallback", () => {
     let y: Tensor = randn([4, 4], { seed: 1, requiresGrad: true, name: "h0" });
     const w = randn([4, 4], { seed: 2, requiresGrad: true, name: "w" });
     // A constant that changes every step: no repeated loop body to fold, so the graph is cut.
-    for (let i = 0; i < 120; i++) y = y.matmul(w).mul(1 + i / 1000).tanh().add(y);
+    for (let i = 0; i < 120; i++)
+      y = y
+        .matmul(w)
+        .mul(1 + i / 1000)
+        .tanh()
+        .add(y);
     const p = buildGraphPayload(y.sum());
     expect(p.nodes.length).toBeLessThanOrEqual(200);
     expect(p.nodes.length).toBeGreaterThan(150);
     const doc = parseSvg(graphBundle(p)["image/svg+xml"]);
     const boxes = doc.querySelectorAll("g > rect");
-    const wCopies = Array.from(doc.querySelectorAll("g > text[font-weight='bold']")).filter((el) => el.textContent === "w");
+    const wCopies = Array.from(doc.querySelectorAll("g > text[font-weight='bold']")).filter(
+      (el) => el.textContent === "w",
+    );
     expect(boxes.length).toBeLessThanOrEqual(60 + wCopies.length);
     expect(wCopies.length).toBeGreaterThan(1);
     expect(doc.documentElement.textContent).toContain("not drawn here");
@@ -91,7 +106,13 @@ describe("graph fallback", () => {
 
 describe("heatmap fallback", () => {
   it("draws value and gradient panels with a cell per entry", () => {
-    const W = tensor([[1, -2, 3], [0, 5, -6]], { requiresGrad: true, name: "W" });
+    const W = tensor(
+      [
+        [1, -2, 3],
+        [0, 5, -6],
+      ],
+      { requiresGrad: true, name: "W" },
+    );
     W.square().sum().backward();
     const bundle = heatmapBundle(buildHeatmapPayload(W));
     expect(Object.keys(bundle).sort()).toEqual(["image/svg+xml", MIME_HEATMAP, "text/plain"].sort());

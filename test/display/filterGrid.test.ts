@@ -7,7 +7,9 @@ import { checkHeatmapPayload } from "../../kernel/src/protocol/validate";
 
 describe("filter grid", () => {
   it("tiles [out, in, kh, kw] with row = out channel, column = in channel", () => {
-    const W = arange(0, 2 * 3 * 2 * 2).reshape([2, 3, 2, 2]).named("W");
+    const W = arange(0, 2 * 3 * 2 * 2)
+      .reshape([2, 3, 2, 2])
+      .named("W");
     const p = filterGridPayload(W);
     const m = p.slices[0].value;
     expect(m.length).toBe(2 * 3 - 1);

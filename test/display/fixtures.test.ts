@@ -10,7 +10,12 @@ import { crossEntropy, nn, randn, tensor } from "../../kernel/src/index";
 import { buildGraphPayload } from "../../kernel/src/display/graphPayload";
 import { buildHeatmapPayload } from "../../kernel/src/display/heatmapPayload";
 import { buildGradNormsPayload } from "../../kernel/src/display/gradNorms";
-import { checkChainPayload, checkGraphPayload, checkHeatmapPayload, checkPlotPayload } from "../../kernel/src/protocol/validate";
+import {
+  checkChainPayload,
+  checkGraphPayload,
+  checkHeatmapPayload,
+  checkPlotPayload,
+} from "../../kernel/src/protocol/validate";
 import { chainExample2 } from "./chainFixture";
 
 const DIR = path.resolve(__dirname, "../fixtures/payloads");
@@ -57,7 +62,13 @@ export function kernelFixtures(): Record<string, unknown> {
 function check(name: string, p: unknown): void {
   const kind = (p as { kind: string }).kind;
   const result =
-    kind === "graph" ? checkGraphPayload(p) : kind === "heatmap" ? checkHeatmapPayload(p) : kind === "chain" ? checkChainPayload(p) : checkPlotPayload(p);
+    kind === "graph"
+      ? checkGraphPayload(p)
+      : kind === "heatmap"
+        ? checkHeatmapPayload(p)
+        : kind === "chain"
+          ? checkChainPayload(p)
+          : checkPlotPayload(p);
   expect(result, name).toEqual({ ok: true, payload: p });
 }
 

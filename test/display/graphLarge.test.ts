@@ -46,9 +46,14 @@ function deepMlp(layers: number) {
   const params: Tensor[] = [];
   let h: Tensor = randn([2, 8], { seed: 3 }).named("X");
   for (let l = 0; l < layers; l++) {
-    const W = randn([8, 8], { requiresGrad: true, seed: 10 + l }).mul(0.3).named(`W${l}`);
+    const W = randn([8, 8], { requiresGrad: true, seed: 10 + l })
+      .mul(0.3)
+      .named(`W${l}`);
     params.push(W);
-    h = h.matmul(W).add(l / layers).tanh();
+    h = h
+      .matmul(W)
+      .add(l / layers)
+      .tanh();
   }
   return { params, L: h.square().sum().named("L") };
 }
@@ -105,7 +110,9 @@ describe("graphs without repeats, over budget", () => {
       expect(drawn).toBeGreaterThan(0);
       expect(paramsReachOutput(p)).toBe(true);
       const counted = p.nodes.reduce((k, n) => k + (n.op === "summary" ? n.summary!.count : 1), 0);
-      const consts = trace(L).filter((e) => !e.tensor.node && !e.tensor.requiresGrad && e.tensor.size === 1 && !e.tensor.name).length;
+      const consts = trace(L).filter(
+        (e) => !e.tensor.node && !e.tensor.requiresGrad && e.tensor.size === 1 && !e.tensor.name,
+      ).length;
       expect(counted).toBe(trace(L).length - consts);
       expect(p.truncated!.omitted).toBeGreaterThan(0);
     }, 120_000);
@@ -120,7 +127,9 @@ describe("recurrences fold", () => {
     let h = tensor(new Array(8).fill(0));
     let loss = tensor(0);
     for (let t = 0; t < 60; t++) {
-      h = W.matmul(h).add(U.matmul(randn([3], { seed: 10 + t }))).tanh();
+      h = W.matmul(h)
+        .add(U.matmul(randn([3], { seed: 10 + t })))
+        .tanh();
       loss = loss.add(h.square().sum());
     }
     const p = buildGraphPayload(loss.named("L"));
@@ -139,7 +148,10 @@ describe("hostile graph payloads end in an error, never a hung drawing", () => {
   const good = buildGraphPayload(L);
   it("the payload the kernel builds passes", () => expect(checkGraphPayload(good).ok).toBe(true));
   it("an edge list with a cycle", () => {
-    const bad = { ...good, edges: [...good.edges, { from: good.output, to: good.nodes[0].id, argIndex: 0, shape: [] }] };
+    const bad = {
+      ...good,
+      edges: [...good.edges, { from: good.output, to: good.nodes[0].id, argIndex: 0, shape: [] }],
+    };
     const r = checkGraphPayload(bad);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toContain("cycle");

@@ -12,7 +12,13 @@ import { summarize } from "../../kernel/src/display/summarize";
 import { checkGraphPayload, checkHeatmapPayload, checkPlotPayload } from "../../kernel/src/protocol/validate";
 
 function smallNet() {
-  const W = tensor([[1, -2], [0.5, 3]], { requiresGrad: true, name: "W" });
+  const W = tensor(
+    [
+      [1, -2],
+      [0.5, 3],
+    ],
+    { requiresGrad: true, name: "W" },
+  );
   const x = tensor([1, 2], { name: "x" });
   const h = W.matmul(x).tanh().named("h");
   const L = h.sum().named("L");
@@ -45,10 +51,22 @@ describe("graph payload", () => {
     const { W, h, L } = smallNet();
     h.retainGrad();
     const before = buildGraphPayload(L);
-    expect(before.nodes.map((n) => n.gradState)).toEqual(["not-computed", "not-required", "not-computed", "not-computed", "not-computed"]);
+    expect(before.nodes.map((n) => n.gradState)).toEqual([
+      "not-computed",
+      "not-required",
+      "not-computed",
+      "not-computed",
+      "not-computed",
+    ]);
     L.backward();
     const after = buildGraphPayload(L);
-    expect(after.nodes.map((n) => n.gradState)).toEqual(["computed", "not-required", "not-retained", "computed", "not-retained"]);
+    expect(after.nodes.map((n) => n.gradState)).toEqual([
+      "computed",
+      "not-required",
+      "not-retained",
+      "computed",
+      "not-retained",
+    ]);
     const w = after.nodes[0];
     const g = W.grad!.data;
     expect(w.grad!.norm).toBeCloseTo(Math.hypot(...g), 12);
@@ -75,7 +93,9 @@ describe("graph payload", () => {
     const ops = summaries[0].summary!.ops;
     expect(Object.values(ops).reduce((a, b) => a + b, 0)).toBe(summaries[0].summary!.count);
     // x still reaches L: x -> summary -> ... -> L.
-    expect(p.edges.some((e) => e.from === p.nodes.find((n) => n.name === "x")!.id && e.to === summaries[0].id)).toBe(true);
+    expect(p.edges.some((e) => e.from === p.nodes.find((n) => n.name === "x")!.id && e.to === summaries[0].id)).toBe(
+      true,
+    );
     expect(p.edges.every((e) => p.nodes.some((n) => n.id === e.from) && p.nodes.some((n) => n.id === e.to))).toBe(true);
   });
 
@@ -109,7 +129,16 @@ describe("heatmap payload", () => {
     const { W, L } = smallNet();
     const before = buildHeatmapPayload(W);
     expect(before.show).toBe("value");
-    expect(before.slices).toEqual([{ index: [], value: [[1, -2], [0.5, 3]], grad: null }]);
+    expect(before.slices).toEqual([
+      {
+        index: [],
+        value: [
+          [1, -2],
+          [0.5, 3],
+        ],
+        grad: null,
+      },
+    ]);
     L.backward();
     const after = buildHeatmapPayload(W);
     expect(checkHeatmapPayload(after).ok).toBe(true);
@@ -122,7 +151,14 @@ describe("heatmap payload", () => {
     expect(buildHeatmapPayload(tensor(5)).slices[0].value).toEqual([[5]]);
     expect(buildHeatmapPayload(tensor([1, 2, 3])).slices[0].value).toEqual([[1, 2, 3]]);
     const t = buildHeatmapPayload(randn([2, 3, 4, 5], { seed: 4 }));
-    expect(t.slices.map((s) => s.index)).toEqual([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2]]);
+    expect(t.slices.map((s) => s.index)).toEqual([
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 0],
+      [1, 1],
+      [1, 2],
+    ]);
     expect(t.slices[0].value).toHaveLength(4);
     expect(t.downsampled).toBeUndefined();
   });
@@ -154,7 +190,17 @@ describe("heatmap payload", () => {
 describe("summaries and gradient norms", () => {
   it("summarises values, counting non-finite entries and listing small tensors", () => {
     const s = summarize(new Float64Array([1, NaN, -3, Infinity]), [2, 2]);
-    expect(s).toMatchObject({ min: -3, max: 1, mean: -1, nanCount: 1, infCount: 1, values: [[1, null], [-3, null]] });
+    expect(s).toMatchObject({
+      min: -3,
+      max: 1,
+      mean: -1,
+      nanCount: 1,
+      infCount: 1,
+      values: [
+        [1, null],
+        [-3, null],
+      ],
+    });
     expect(s.norm).toBeCloseTo(Math.sqrt(10), 12);
     expect(summarize(new Float64Array(65), [65]).values).toBeUndefined();
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
@@ -165,7 +211,11 @@ describe("summaries and gradient norms", () => {
     const before = buildGradNormsPayload(model);
     expect(before.series[0].y.every((v) => v === null)).toBe(true);
     expect(before.notes![0]).toMatch(/no gradient/);
-    model.forward(randn([5, 3], { seed: 7 })).square().sum().backward();
+    model
+      .forward(randn([5, 3], { seed: 7 }))
+      .square()
+      .sum()
+      .backward();
     const after = buildGradNormsPayload(model);
     expect(checkPlotPayload(after).ok).toBe(true);
     expect(after.x).toHaveLength(model.parameters().length);

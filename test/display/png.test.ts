@@ -8,7 +8,7 @@ import { base64, deflateRaw, encodeIndexedPng, zlibDeflate } from "../../kernel/
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 describe("deflate", () => {
@@ -36,17 +36,22 @@ describe("PNG", () => {
     const w = 5;
     const h = 3;
     const pixels = Uint8Array.from({ length: w * h }, (_, i) => i % 3);
-    const palette: [number, number, number][] = [[255, 0, 0], [0, 255, 0], [0, 0, 255]];
+    const palette: [number, number, number][] = [
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+    ];
     const png = Buffer.from(encodeIndexedPng(w, h, pixels, palette));
     expect([...png.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
     // Walk the chunks: IHDR, PLTE, IDAT, IEND with correct lengths.
     const types: string[] = [];
     let idat = Buffer.alloc(0);
-    for (let o = 8; o < png.length; ) {
+    for (let o = 8; o < png.length;) {
       const len = png.readUInt32BE(o);
       const type = png.toString("ascii", o + 4, o + 8);
       types.push(type);
-      if (type === "IHDR") expect([png.readUInt32BE(o + 8), png.readUInt32BE(o + 12), png[o + 16], png[o + 17]]).toEqual([w, h, 8, 3]);
+      if (type === "IHDR")
+        expect([png.readUInt32BE(o + 8), png.readUInt32BE(o + 12), png[o + 16], png[o + 17]]).toEqual([w, h, 8, 3]);
       if (type === "PLTE") expect([...png.subarray(o + 8, o + 8 + len)]).toEqual(palette.flat());
       if (type === "IDAT") idat = Buffer.concat([idat, png.subarray(o + 8, o + 8 + len)]);
       o += len + 12;

@@ -5,7 +5,12 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { display, randn, show, tensor, ChainlabError, nn } from "../../kernel/src/index";
-import { KERNEL_TRANSPORT_KEY, type DisplayOptions, type KernelTransport, type MimeBundle } from "../../kernel/src/display/kernelTransport";
+import {
+  KERNEL_TRANSPORT_KEY,
+  type DisplayOptions,
+  type KernelTransport,
+  type MimeBundle,
+} from "../../kernel/src/display/kernelTransport";
 import { MIME_CHAIN, MIME_GRAPH, MIME_HEATMAP, MIME_PLOT } from "../../kernel/src/protocol/mime";
 import { chainExample2, example2 } from "./chainFixture";
 
@@ -117,7 +122,10 @@ describe("outside a kernel", () => {
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((s: unknown) => void lines.push(String(s)));
     const model = new nn.Linear(2, 1, { seed: 1 });
-    model.forward(tensor([[1, 2]])).sum().backward();
+    model
+      .forward(tensor([[1, 2]]))
+      .sum()
+      .backward();
     show.gradNorms(model);
     show.graph(model.forward(tensor([[1, 2]])).sum());
     display(tensor([1, 2], { name: "v" }));
@@ -144,7 +152,10 @@ describe("chain rule displays", () => {
     const { sent } = installRecorder();
     const { W, L, y, t, x } = example2();
     show.contributions(L, W, { at: [1, 2] });
-    const p = sent[0].bundle[MIME_HEATMAP] as { name: string; contributions: { at: number[]; intermediate: string; values: (number | null)[][] }[] };
+    const p = sent[0].bundle[MIME_HEATMAP] as {
+      name: string;
+      contributions: { at: number[]; intermediate: string; values: (number | null)[][] }[];
+    };
     expect(p.name).toBe("W");
     expect(p.contributions.length).toBeGreaterThan(0);
     const c = p.contributions[0];
@@ -165,7 +176,10 @@ describe("show.plot", () => {
     const h = show.plot({ loss: losses }, { live: true, maxFps: 0, yScale: "log", title: "loss" });
     losses.push(0.25);
     h.update();
-    const payloads = sent.map((s) => s.bundle[MIME_PLOT] as { chart: string; x: number[]; series: { name: string; y: number[] }[]; frame: number });
+    const payloads = sent.map(
+      (s) =>
+        s.bundle[MIME_PLOT] as { chart: string; x: number[]; series: { name: string; y: number[] }[]; frame: number },
+    );
     expect(payloads[0]).toMatchObject({ chart: "line", x: [0, 1], series: [{ name: "loss", y: [1, 0.5] }], frame: 0 });
     expect(payloads[1]).toMatchObject({ x: [0, 1, 2], series: [{ name: "loss", y: [1, 0.5, 0.25] }], frame: 1 });
     expect(sent[1].opts.displayId).toBe(sent[0].opts.displayId);
@@ -173,7 +187,10 @@ describe("show.plot", () => {
 
   it("thins long series, keeping the last point, and rejects non-numbers", () => {
     const { sent } = installRecorder();
-    show.plot(Array.from({ length: 10_001 }, (_, i) => i), { maxPoints: 101 });
+    show.plot(
+      Array.from({ length: 10_001 }, (_, i) => i),
+      { maxPoints: 101 },
+    );
     const p = sent[0].bundle[MIME_PLOT] as { x: number[]; notes: string[] };
     expect(p.x).toHaveLength(101);
     expect(p.x[100]).toBe(10_000);

@@ -22,7 +22,10 @@ const pageErrors: string[] = [];
 
 beforeAll(async () => {
   // Always rebuilt: a stale bundle would test old code.
-  execFileSync("node", [path.join(REPO, "kernel", "scripts", "build-browser.mjs"), "--minify"], { cwd: REPO, stdio: "inherit" });
+  execFileSync("node", [path.join(REPO, "kernel", "scripts", "build-browser.mjs"), "--minify"], {
+    cwd: REPO,
+    stdio: "inherit",
+  });
   const dir = fs.mkdtempSync(path.join(REPO, "test-results", "bundle-"));
   fs.writeFileSync(path.join(dir, "index.html"), PAGE);
   server = await serveStatic(dir, { "/chainlab.browser.mjs": BUNDLE });
@@ -40,14 +43,22 @@ afterAll(async () => {
 
 describe("chainlab.browser.mjs in Chromium", () => {
   it("has no Node globals to lean on: the page has no process, Buffer or require", async () => {
-    const globals = await page.evaluate(() => [typeof (globalThis as any).process, typeof (globalThis as any).Buffer, typeof (globalThis as any).require]);
+    const globals = await page.evaluate(() => [
+      typeof (globalThis as any).process,
+      typeof (globalThis as any).Buffer,
+      typeof (globalThis as any).require,
+    ]);
     expect(globals).toEqual(["undefined", "undefined", "undefined"]);
   });
 
   it("computes a gradient that matches central finite differences of a plain-JS forward pass", async () => {
     const r = await page.evaluate(async () => {
       const cl: any = (window as any).cl;
-      const Wv = [[0.5, -1.2, 0.3, 0.8], [1.1, 0.4, -0.7, 0.2], [-0.3, 0.9, 0.6, -1.4]];
+      const Wv = [
+        [0.5, -1.2, 0.3, 0.8],
+        [1.1, 0.4, -0.7, 0.2],
+        [-0.3, 0.9, 0.6, -1.4],
+      ];
       const xv = [0.3, -1.2, 0.7, 2.0];
       // L = sum(tanh(W x)^2) + sum(sin(x) * x)
       const f = (x: number[]): number => {
@@ -61,7 +72,8 @@ describe("chainlab.browser.mjs in Chromium", () => {
       L.backward();
       const h = 1e-6;
       const fd = xv.map((_, i) => {
-        const p = xv.slice(), m = xv.slice();
+        const p = xv.slice(),
+          m = xv.slice();
         p[i]! += h;
         m[i]! -= h;
         return (f(p) - f(m)) / (2 * h);
@@ -82,7 +94,8 @@ describe("chainlab.browser.mjs in Chromium", () => {
       const k = p.numeric.at[0];
       const h = 1e-6;
       const sq = (v: number[]) => v.reduce((a, b) => a + b * b, 0);
-      const plus = xv.slice(), minus = xv.slice();
+      const plus = xv.slice(),
+        minus = xv.slice();
       plus[k] += h;
       minus[k] -= h;
       return {
@@ -110,14 +123,30 @@ describe("chainlab.browser.mjs in Chromium", () => {
         clearOutput: () => {},
         atCellEnd: (fn: () => void) => setTimeout(fn, 0),
       };
-      const a = cl.tensor([[1, 2], [3, 4]], { requiresGrad: true }).named("a");
+      const a = cl
+        .tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { requiresGrad: true },
+        )
+        .named("a");
       const L = a.tanh().sum().named("L");
       cl.show.graph(L);
       cl.display(a);
       const h = cl.display({ plain: 1 });
-      return { bundles: sent.map((b) => Object.keys(b)), svg: String(sent[0]?.["image/svg+xml"] ?? ""), id: h.displayId, text: sent[2]?.["text/plain"], tensorText: sent[1]?.["text/plain"] };
+      return {
+        bundles: sent.map((b) => Object.keys(b)),
+        svg: String(sent[0]?.["image/svg+xml"] ?? ""),
+        id: h.displayId,
+        text: sent[2]?.["text/plain"],
+        tensorText: sent[1]?.["text/plain"],
+      };
     });
-    expect(r.bundles[0]).toEqual(expect.arrayContaining(["application/vnd.chainlab.graph.v1+json", "image/svg+xml", "text/plain"]));
+    expect(r.bundles[0]).toEqual(
+      expect.arrayContaining(["application/vnd.chainlab.graph.v1+json", "image/svg+xml", "text/plain"]),
+    );
     expect(r.svg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
     expect(r.bundles[1]).toEqual(expect.arrayContaining(["text/html", "text/plain"]));
     expect(r.tensorText).toMatch(/^tensor "a" shape \[2, ?2\] float64/);

@@ -47,7 +47,9 @@ async function waitForAllCellsRun(page: Page): Promise<void> {
   try {
     await page.waitForFunction(
       () => {
-        const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputArea-prompt")].map((p) => p.textContent ?? "");
+        const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputArea-prompt")].map(
+          (p) => p.textContent ?? "",
+        );
         return prompts.length > 0 && prompts.every((p) => /\[\d+\]/.test(p));
       },
       undefined,
@@ -99,7 +101,9 @@ describe("saved notebook reopened untrusted", () => {
     await expect.poll(() => graph.locator(".cl-graph-detail table.cl-matrix").count()).toBe(2);
     // A node whose payload carries its rule shows that chain-rule step, typeset.
     await graph.locator('g.cl-node[data-node-id="n5"]').click();
-    await expect.poll(() => graph.locator(".cl-graph-detail .cl-node-rule mjx-container").count(), { timeout: 30_000 }).toBe(2);
+    await expect
+      .poll(() => graph.locator(".cl-graph-detail .cl-node-rule mjx-container").count(), { timeout: 30_000 })
+      .toBe(2);
     await graph.locator('g.cl-node[data-node-id="n5"]').hover();
     await expect.poll(() => graph.locator(".cl-hover:not([hidden])").count()).toBe(1);
   });
@@ -170,7 +174,9 @@ describe("saved notebook reopened untrusted", () => {
     expect(await select.locator("option").allTextContents()).toEqual(["T[0, :, :]", "T[1, :, :]"]);
     const first = await heatmap.locator(".cl-heatmap-plot").evaluate((el: any) => el.data[0].z[0][0]);
     await select.selectOption("1");
-    await expect.poll(() => heatmap.locator(".cl-heatmap-plot").evaluate((el: any) => el.data[0].z[0][0])).toBe(first + 1);
+    await expect
+      .poll(() => heatmap.locator(".cl-heatmap-plot").evaluate((el: any) => el.data[0].z[0][0]))
+      .toBe(first + 1);
     expect(await heatmap.locator(".js-plotly-plot").count()).toBe(1);
     expect(await heatmap.locator(".cl-heatmap-notes").textContent()).toContain("showing 2 of 3 slices");
   });
@@ -180,7 +186,9 @@ describe("saved notebook reopened untrusted", () => {
     await expect.poll(() => chain.locator("mjx-container").count(), { timeout: 60_000 }).toBeGreaterThan(5);
     expect(await chain.locator("details.cl-chain-step").count()).toBe(2);
     // Summed indices are coloured through theme variables inside the typeset maths.
-    const colours = await chain.locator("mjx-container mjx-mstyle").evaluateAll((els) => els.map((e) => e.getAttribute("style")));
+    const colours = await chain
+      .locator("mjx-container mjx-mstyle")
+      .evaluateAll((els) => els.map((e) => e.getAttribute("style")));
     expect(colours).toContain("color: var(--jp-brand-color1);");
     expect(await chain.locator(".cl-pass").count()).toBe(1);
   });
@@ -193,14 +201,23 @@ describe("saved notebook reopened untrusted", () => {
 
   it("follows the light and dark themes (screenshots in test-results/)", async () => {
     await setTheme(page, "JupyterLab Light");
-    const fontLight = await page.locator(".cl-heatmap-plot .annotation-text").first().evaluate((t) => getComputedStyle(t).fill);
+    const fontLight = await page
+      .locator(".cl-heatmap-plot .annotation-text")
+      .first()
+      .evaluate((t) => getComputedStyle(t).fill);
     await page.screenshot({ path: path.join(RESULTS, "saved-light.png"), fullPage: true });
     await page.locator(".cl-heatmap").first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(RESULTS, "saved-light-heatmap.png") });
     await setTheme(page, "JupyterLab Dark");
-    const fontDark = await page.locator(".cl-heatmap-plot .annotation-text").first().evaluate((t) => getComputedStyle(t).fill);
+    const fontDark = await page
+      .locator(".cl-heatmap-plot .annotation-text")
+      .first()
+      .evaluate((t) => getComputedStyle(t).fill);
     expect(fontDark).not.toBe(fontLight);
-    const nodeFill = await page.locator('.cl-graph g.cl-node[data-node-id="n0"] rect').first().evaluate((r) => getComputedStyle(r).fill);
+    const nodeFill = await page
+      .locator('.cl-graph g.cl-node[data-node-id="n0"] rect')
+      .first()
+      .evaluate((r) => getComputedStyle(r).fill);
     expect(nodeFill).not.toBe("rgb(255, 255, 255)");
     await page.locator(".cl-graph").first().scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(RESULTS, "saved-dark.png") });
@@ -229,7 +246,11 @@ describe("live notebook run through the chainlab kernel", () => {
   });
 
   it("no cell failed", async () => {
-    const errors = await page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']").allTextContents();
+    const errors = await page
+      .locator(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], .jp-RenderedText[data-mime-type='application/vnd.jupyter.error']",
+      )
+      .allTextContents();
     expect(errors.join("\n")).toBe("");
   });
 
@@ -245,7 +266,9 @@ describe("live notebook run through the chainlab kernel", () => {
     const heatmaps = page.locator(".jp-OutputArea-output.cl-heatmap");
     await expect.poll(() => heatmaps.count(), { timeout: 30_000 }).toBe(2);
     const live = heatmaps.nth(1);
-    await expect.poll(() => live.locator(".cl-heatmap-plot").getAttribute("data-frame"), { timeout: 30_000 }).toBe(String(LIVE_FRAMES));
+    await expect
+      .poll(() => live.locator(".cl-heatmap-plot").getAttribute("data-frame"), { timeout: 30_000 })
+      .toBe(String(LIVE_FRAMES));
     expect(await live.locator(".cl-heatmap-plot").count()).toBe(1);
     expect(await live.locator(".heatmaplayer image, g.hm image").count()).toBeGreaterThan(0);
   });

@@ -32,7 +32,8 @@ function poison(v: any, key = "", labels = LABELS): any {
   // Enormous values, but shapes and indices (integers) stay valid so the payload still draws.
   if (typeof v === "number") return Number.isInteger(v) ? v : v * 1e300;
   if (Array.isArray(v)) return v.map((x) => poison(x, key, labels));
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, poison(x, k, labels)]));
+  if (v && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, poison(x, k, labels)]));
   return v;
 }
 function nested(depth: number): unknown {
@@ -49,7 +50,19 @@ const outputs: [string, string, unknown][] = [
   ["newer version", MIME_GRAPH, { ...fixture("handmade-graph-mlp.json"), version: 2 }],
   ["truncated JSON", MIME_CHAIN, '{"version":1,"kind":"chain","paths":[{"steps":['],
   // 400 levels: deeper JSON cannot even be loaded by the Jupyter server (Python recursion limit).
-  ["deeply nested", MIME_HEATMAP, { version: 1, kind: "heatmap", name: "deep", shape: [1], show: "value", gradState: "computed", slices: nested(400) }],
+  [
+    "deeply nested",
+    MIME_HEATMAP,
+    {
+      version: 1,
+      kind: "heatmap",
+      name: "deep",
+      shape: [1],
+      show: "value",
+      gradState: "computed",
+      slices: nested(400),
+    },
+  ],
 ];
 
 function notebook(): string {
@@ -79,7 +92,10 @@ function notebook(): string {
   } as any);
   return JSON.stringify({
     cells,
-    metadata: { kernelspec: { name: "chainlab", display_name: "TypeScript (chainlab)", language: "typescript" }, language_info: { name: "typescript" } },
+    metadata: {
+      kernelspec: { name: "chainlab", display_name: "TypeScript (chainlab)", language: "typescript" },
+      language_info: { name: "typescript" },
+    },
     nbformat: 4,
     nbformat_minor: 5,
   });
@@ -147,7 +163,9 @@ describe("hostile payloads", () => {
       (n) => {
         const cells = document.querySelectorAll(".jp-Notebook .jp-CodeCell");
         const last = cells[n];
-        return !!last && last.querySelectorAll(".cl-graph svg g.cl-node").length > 0 && !!last.querySelector(".cl-chain");
+        return (
+          !!last && last.querySelectorAll(".cl-graph svg g.cl-node").length > 0 && !!last.querySelector(".cl-chain")
+        );
       },
       outputs.length,
       { timeout: 150_000, polling: 500 },

@@ -60,7 +60,10 @@ export async function startLab(files: Record<string, string>, copyDirs: string[]
   // Every cell stays in the DOM (no virtual scrolling), so tests can find every output.
   const notebookSettings = path.join(tmp, "settings", "@jupyterlab", "notebook-extension");
   fs.mkdirSync(notebookSettings, { recursive: true });
-  fs.writeFileSync(path.join(notebookSettings, "tracker.jupyterlab-settings"), JSON.stringify({ windowingMode: "none" }));
+  fs.writeFileSync(
+    path.join(notebookSettings, "tracker.jupyterlab-settings"),
+    JSON.stringify({ windowingMode: "none" }),
+  );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
   let output = "";

@@ -28,7 +28,11 @@ function chain300(): Tensor {
 /** ~2,000 ops, every layer its own weight and offset: nothing folds, so the graph is cut. */
 function graph2000(): Tensor {
   let h: Tensor = randn([2, 8], { seed: 3 }).named("X");
-  for (let l = 0; l < 400; l++) h = h.matmul(randn([8, 8], { requiresGrad: true, seed: 10 + l }).named(`W${l}`)).add(l / 400).tanh();
+  for (let l = 0; l < 400; l++)
+    h = h
+      .matmul(randn([8, 8], { requiresGrad: true, seed: 10 + l }).named(`W${l}`))
+      .add(l / 400)
+      .tanh();
   const L = h.square().sum().named("L");
   L.backward();
   return L;
@@ -40,7 +44,9 @@ function rnn60(): Tensor {
   let h = tensor(new Array(8).fill(0));
   let loss = tensor(0);
   for (let t = 0; t < 60; t++) {
-    h = W.matmul(h).add(U.matmul(randn([3], { seed: 10 + t }))).tanh();
+    h = W.matmul(h)
+      .add(U.matmul(randn([3], { seed: 10 + t })))
+      .tanh();
     loss = loss.add(h.square().sum());
   }
   const L = loss.named("L");
@@ -106,7 +112,8 @@ async function open(name: string): Promise<Locator> {
 async function view(graph: Locator) {
   return graph.evaluate((root: HTMLElement) => {
     const frame = root.querySelector(".cl-graph-frame")!.getBoundingClientRect();
-    const inside = (r: DOMRect) => r.right > frame.left && r.left < frame.right && r.bottom > frame.top && r.top < frame.bottom;
+    const inside = (r: DOMRect) =>
+      r.right > frame.left && r.left < frame.right && r.bottom > frame.top && r.top < frame.bottom;
     const nodes = [...root.querySelectorAll<SVGGElement>("g.cl-node")];
     const out = nodes.find((n) => n.classList.contains("cl-node--output"));
     const minimap = root.querySelector<HTMLElement>(".cl-minimap");
@@ -139,7 +146,9 @@ describe("large graphs in JupyterLab", () => {
     expect(first.legend).toContain("‖grad‖");
     expect(first.legend).not.toContain("No gradients yet");
     await graph.locator("g.cl-node--folded").first().click();
-    await page.waitForFunction((sel) => document.querySelectorAll(`${sel} .cl-graph g.cl-node`).length === 6, SHOWN, { timeout: 30_000 });
+    await page.waitForFunction((sel) => document.querySelectorAll(`${sel} .cl-graph g.cl-node`).length === 6, SHOWN, {
+      timeout: 30_000,
+    });
     const opened = await view(graph);
     await shot(graph, "large-chain300-expanded.png");
     expect(opened.titles).toEqual(["x", "99 more iterations", "mul 1.01", "add 0.01", "tanh", "L"]);
@@ -201,7 +210,11 @@ describe("large graphs in JupyterLab", () => {
     expect(first.titles).toEqual(expect.arrayContaining(["W", "U"]));
     expect(first.outputInView).toBe(true);
     await graph.locator("g.cl-node--folded").first().click();
-    await page.waitForFunction(([sel, n]) => document.querySelectorAll(`${sel} .cl-graph g.cl-node`).length > Number(n), [SHOWN, first.nodes] as const, { timeout: 30_000 });
+    await page.waitForFunction(
+      ([sel, n]) => document.querySelectorAll(`${sel} .cl-graph g.cl-node`).length > Number(n),
+      [SHOWN, first.nodes] as const,
+      { timeout: 30_000 },
+    );
     const opened = await view(graph);
     await shot(graph, "large-rnn-expanded.png");
     expect(opened.titles.some((t) => /more iterations/.test(t))).toBe(true);

@@ -27,7 +27,9 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.context.newPage();
   await page.goto(`${lab.url}lab`);
-  await page.waitForFunction(() => (window as any).jupyterapp?.commands?.hasCommand("docmanager:open"), undefined, { timeout: 90_000 });
+  await page.waitForFunction(() => (window as any).jupyterapp?.commands?.hasCommand("docmanager:open"), undefined, {
+    timeout: 90_000,
+  });
   await page.evaluate(() => (window as any).jupyterapp.restored);
 });
 
@@ -67,27 +69,36 @@ describe("worked-example notebooks", () => {
         void (window as any).jupyterapp.commands.execute("notebook:run-all-cells");
       });
       const report = async (): Promise<RunReport> =>
-        page.evaluate((mimes) => {
-          const panel = (window as any).jupyterapp.shell.currentWidget;
-          const model = panel.content.model;
-          const r = { codeCells: 0, unrun: 0, errors: [] as string[], chainlabOutputs: 0, drawnByUs: 0 };
-          for (let i = 0; i < model.cells.length; i++) {
-            const cell = model.cells.get(i);
-            if (cell.type !== "code") continue;
-            r.codeCells++;
-            if (cell.executionCount === null) r.unrun++;
-            for (let j = 0; j < cell.outputs.length; j++) {
-              const out = cell.outputs.get(j).toJSON();
-              if (out.output_type === "error") r.errors.push(`${out.ename}: ${out.evalue}`);
-              if (out.data && mimes.some((m: string) => m in out.data)) r.chainlabOutputs++;
+        page.evaluate(
+          (mimes) => {
+            const panel = (window as any).jupyterapp.shell.currentWidget;
+            const model = panel.content.model;
+            const r = { codeCells: 0, unrun: 0, errors: [] as string[], chainlabOutputs: 0, drawnByUs: 0 };
+            for (let i = 0; i < model.cells.length; i++) {
+              const cell = model.cells.get(i);
+              if (cell.type !== "code") continue;
+              r.codeCells++;
+              if (cell.executionCount === null) r.unrun++;
+              for (let j = 0; j < cell.outputs.length; j++) {
+                const out = cell.outputs.get(j).toJSON();
+                if (out.output_type === "error") r.errors.push(`${out.ename}: ${out.evalue}`);
+                if (out.data && mimes.some((m: string) => m in out.data)) r.chainlabOutputs++;
+              }
             }
-          }
-          r.drawnByUs = panel.node.querySelectorAll(".jp-OutputArea-output.cl-output").length;
-          return r;
-        }, [...CHAINLAB_MIME_TYPES]);
+            r.drawnByUs = panel.node.querySelectorAll(".jp-OutputArea-output.cl-output").length;
+            return r;
+          },
+          [...CHAINLAB_MIME_TYPES],
+        );
       const deadline = Date.now() + 150_000;
       let r = await report();
-      while ((r.unrun > 0 || (await page.evaluate(() => (window as any).jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status)) !== "idle") && Date.now() < deadline) {
+      while (
+        (r.unrun > 0 ||
+          (await page.evaluate(
+            () => (window as any).jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status,
+          )) !== "idle") &&
+        Date.now() < deadline
+      ) {
         await page.waitForTimeout(500);
         r = await report();
       }
@@ -99,8 +110,14 @@ describe("worked-example notebooks", () => {
       const graph = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph").first();
       if (await graph.count()) await graph.screenshot({ path: path.join(RESULTS, `notebook-${stem}-graph.png`) });
       // The conv filter grid (08) and the attention map (09), each on its own, to look at.
-      for (const [needle, file] of [["row = out channel", "filters"], ["row = query position", "attention"]]) {
-        const view = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-output").filter({ hasText: needle }).last();
+      for (const [needle, file] of [
+        ["row = out channel", "filters"],
+        ["row = query position", "attention"],
+      ]) {
+        const view = page
+          .locator(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-output")
+          .filter({ hasText: needle })
+          .last();
         if (!(await view.count())) continue;
         await view.scrollIntoViewIfNeeded();
         await expect.poll(() => view.locator(".main-svg").count(), { timeout: 30_000 }).toBeGreaterThan(0);
@@ -114,7 +131,9 @@ describe("worked-example notebooks", () => {
       const panel = ".jp-NotebookPanel:not(.lm-mod-hidden)";
       const sources = await page.locator(`${panel} .jp-CodeCell .jp-InputArea`).allTextContents();
       if (sources.some((src) => src.includes("show.contributions("))) {
-        await expect.poll(() => page.locator(`${panel} .cl-heatmap-contribution .main-svg`).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+        await expect
+          .poll(() => page.locator(`${panel} .cl-heatmap-contribution .main-svg`).count(), { timeout: 30_000 })
+          .toBeGreaterThan(0);
       }
       // Free the kernel (2 cores are shared) and close without a save prompt.
       await page.evaluate(async () => {

@@ -46,7 +46,10 @@ describe("drawChain", () => {
     expect(rows).toHaveLength(3);
     expect(rows[2].className).toContain("cl-term--zero");
     const heads = [...root.querySelectorAll(".cl-chain-numeric th.cl-idx")].map((h) => [h.textContent, h.className]);
-    expect(heads).toEqual([["k", "cl-idx cl-idx-0"], ["l", "cl-idx cl-idx-1"]]);
+    expect(heads).toEqual([
+      ["k", "cl-idx cl-idx-0"],
+      ["l", "cl-idx cl-idx-1"],
+    ]);
   });
   it("shows the sum, autodiff, finite difference and the pass mark", () => {
     const check = root.querySelector(".cl-check")!.textContent!;

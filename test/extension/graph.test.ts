@@ -2,7 +2,13 @@
 import ELK from "elkjs/lib/elk.bundled.js";
 import { describe, expect, it } from "vitest";
 import { checkGraphPayload, type GraphPayload } from "../../kernel/src/protocol";
-import { drawGraphLegend, drawGraphSvg, drawMinimap, noScaleText, polylineMidpoint } from "../../extension/src/draw/drawGraph";
+import {
+  drawGraphLegend,
+  drawGraphSvg,
+  drawMinimap,
+  noScaleText,
+  polylineMidpoint,
+} from "../../extension/src/draw/drawGraph";
 import { allScopePaths, foldGraph } from "../../extension/src/draw/foldGraph";
 import { gradScale, paletteColor, scalePosition, textColorOn } from "../../extension/src/draw/gradColor";
 import { layoutGraph, type ElkLike } from "../../extension/src/draw/graphLayout";
@@ -130,7 +136,11 @@ describe("summary card", () => {
   it("lists value and grad statistics and small matrices in full", () => {
     const payload = graph("handmade-graph-mlp.json");
     const v = foldGraph(payload, new Set(["Linear#1"]));
-    const card = drawSummaryCard(document, v.nodes.find((n) => n.id === "n1")!, true);
+    const card = drawSummaryCard(
+      document,
+      v.nodes.find((n) => n.id === "n1")!,
+      true,
+    );
     expect(card.querySelector(".cl-stats")!.textContent).toContain("norm");
     const mats = card.querySelectorAll("table.cl-matrix");
     expect(mats).toHaveLength(2);
@@ -166,7 +176,13 @@ describe("gradient colour scale", () => {
     expect(textColorOn(paletteColor(1))).toBe("black");
   });
   it("edge labels sit halfway along the polyline", () => {
-    expect(polylineMidpoint([{ x: 0, y: 0 }, { x: 0, y: 10 }, { x: 10, y: 10 }])).toEqual({ x: 0, y: 10 });
+    expect(
+      polylineMidpoint([
+        { x: 0, y: 0 },
+        { x: 0, y: 10 },
+        { x: 10, y: 10 },
+      ]),
+    ).toEqual({ x: 0, y: 10 });
   });
 });
 
@@ -192,7 +208,12 @@ describe("large graphs", () => {
     expect(legend.textContent).not.toContain("No gradients yet");
     const before = graph("kernel-graph-mlp-before-backward.json");
     expect(noScaleText(before)).toContain("No gradients yet");
-    const unretained: GraphPayload = { ...p, nodes: p.nodes.filter((n) => n.kind !== "param").map((n) => ({ ...n, gradState: "not-retained" as const, grad: null })) };
+    const unretained: GraphPayload = {
+      ...p,
+      nodes: p.nodes
+        .filter((n) => n.kind !== "param")
+        .map((n) => ({ ...n, gradState: "not-retained" as const, grad: null })),
+    };
     expect(noScaleText(unretained)).toContain("retainGrad()");
     expect(noScaleText(unretained)).not.toContain("No gradients yet");
   });

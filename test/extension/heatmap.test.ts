@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { checkHeatmapPayload, type HeatmapPayload } from "../../kernel/src/protocol";
-import { axisIndices, clickedIndex, colorRange, contributionFor, heatmapFigure, heatmapNotes, maxAbs, panels, SEQUENTIAL_SCALE } from "../../extension/src/draw/heatmapFigure";
+import {
+  axisIndices,
+  clickedIndex,
+  colorRange,
+  contributionFor,
+  heatmapFigure,
+  heatmapNotes,
+  maxAbs,
+  panels,
+  SEQUENTIAL_SCALE,
+} from "../../extension/src/draw/heatmapFigure";
 import { fixture, fixtures } from "./payloadFixtures";
 
 const theme = { font: "#000", grid: "#ccc" };
@@ -41,7 +51,10 @@ describe("heatmap payload fixtures", () => {
 
 describe("colour ranges", () => {
   it("non-negative values use the sequential half; gradients and signed values stay diverging", () => {
-    const probs = [[0.1, 0.7], [0.2, 0]];
+    const probs = [
+      [0.1, 0.7],
+      [0.2, 0],
+    ];
     expect(colorRange(probs, "value")).toMatchObject({ zmin: 0, zmax: 0.7, colorscale: SEQUENTIAL_SCALE });
     expect(colorRange(probs, "grad")).toMatchObject({ zmid: 0, zmin: -0.7, zmax: 0.7 });
     expect(colorRange([[-1, 2]], "value")).toMatchObject({ zmid: 0, zmin: -2, zmax: 2 });
@@ -77,7 +90,11 @@ describe("heatmapFigure", () => {
     expect(fig.data[0].hovertemplate).toBe("T[1, %{y}, %{x}]<br>value %{z:.4g}<br>dL/dT not computed<extra></extra>");
   });
   it("labels downsampled cells with the tensor's own indices", () => {
-    const big: HeatmapPayload = { ...payload, shape: [100, 100], downsampled: { sliceCount: 1, shownSlices: 1, rowStride: 4, colStride: 5 } };
+    const big: HeatmapPayload = {
+      ...payload,
+      shape: [100, 100],
+      downsampled: { sliceCount: 1, shownSlices: 1, rowStride: 4, colStride: 5 },
+    };
     const fig = heatmapFigure(big, 0, theme);
     expect(fig.data[0].x).toEqual(axisIndices(2, 5));
     expect(fig.data[0].y).toEqual([0, 4, 8]);

@@ -24,10 +24,14 @@ describe("colour-coded summed indices", () => {
 
   it("keeps one colour per name across formulas (the term table's order first)", () => {
     const palette = new IndexPalette(["l", "k"]);
-    expect(colorSummedIndices("\\sum_k a_k", palette)).toBe(`\\sum_{{\\color{${INDEX_COLORS[1]}}{k}}} a_{{\\color{${INDEX_COLORS[1]}}{k}}}`);
+    expect(colorSummedIndices("\\sum_k a_k", palette)).toBe(
+      `\\sum_{{\\color{${INDEX_COLORS[1]}}{k}}} a_{{\\color{${INDEX_COLORS[1]}}{k}}}`,
+    );
   });
 
   it("leaves formulas without sums unchanged", () => {
-    expect(colorSummedIndices("\\frac{\\partial L}{\\partial W} = X^\\top G", new IndexPalette())).toBe("\\frac{\\partial L}{\\partial W} = X^\\top G");
+    expect(colorSummedIndices("\\frac{\\partial L}{\\partial W} = X^\\top G", new IndexPalette())).toBe(
+      "\\frac{\\partial L}{\\partial W} = X^\\top G",
+    );
   });
 });

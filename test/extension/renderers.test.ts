@@ -19,7 +19,13 @@ function model(mime: string, data: unknown): IRenderMime.IMimeModel {
   return { trusted: false, data: { [mime]: data as never }, metadata: {}, setData: () => undefined };
 }
 function options(mimeType: string): IRenderMime.IRendererOptions {
-  return { mimeType, sanitizer: { sanitize: (s: string) => s }, resolver: null, linkHandler: null, latexTypesetter: null } as never;
+  return {
+    mimeType,
+    sanitizer: { sanitize: (s: string) => s },
+    resolver: null,
+    linkHandler: null,
+    latexTypesetter: null,
+  } as never;
 }
 
 describe("extension registration", () => {
@@ -59,7 +65,8 @@ describe("GraphRenderer", () => {
     const folded = r.node.querySelector('[data-node-id="scope:Linear#1"]')!;
     folded.dispatchEvent(new MouseEvent("click", { bubbles: true }));
     // The expanded graph is laid out again (ELK, asynchronous): wait for it, on a loaded machine too.
-    for (let waited = 0; !r.node.querySelector('[data-node-id="n3"]') && waited < 15_000; waited += 100) await new Promise((ok) => setTimeout(ok, 100));
+    for (let waited = 0; !r.node.querySelector('[data-node-id="n3"]') && waited < 15_000; waited += 100)
+      await new Promise((ok) => setTimeout(ok, 100));
     expect(r.node.querySelector('[data-node-id="n3"]')).not.toBeNull();
     r.node.querySelector('[data-node-id="n1"]')!.dispatchEvent(new MouseEvent("click", { bubbles: true }));
     expect(r.node.querySelector(".cl-graph-detail .cl-card")!.textContent).toContain("W");

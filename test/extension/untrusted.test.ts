@@ -44,10 +44,22 @@ function model(mime: string, data: unknown): IRenderMime.IMimeModel {
   return { trusted: false, data: { [mime]: data as never }, metadata: {}, setData: () => undefined };
 }
 function options(mimeType: string): IRenderMime.IRendererOptions {
-  return { mimeType, sanitizer: { sanitize: (s: string) => s }, resolver: null, linkHandler: null, latexTypesetter: null } as never;
+  return {
+    mimeType,
+    sanitizer: { sanitize: (s: string) => s },
+    resolver: null,
+    linkHandler: null,
+    latexTypesetter: null,
+  } as never;
 }
 
-async function check(renderer: GraphRenderer | ChainRenderer, mime: string, label: string, data: unknown, drawn: string) {
+async function check(
+  renderer: GraphRenderer | ChainRenderer,
+  mime: string,
+  label: string,
+  data: unknown,
+  drawn: string,
+) {
   await renderer.renderModel(model(mime, data));
   const ok = renderer.node.querySelector(drawn) !== null || renderer.node.querySelector(".cl-error") !== null;
   expect(ok, label).toBe(true);
@@ -58,7 +70,11 @@ describe("untrusted payloads", () => {
   it("graph: every corrupted field gives a drawing or a readable error", async () => {
     const base = fixture("handmade-graph-mlp.json");
     const r = new GraphRenderer(options(MIME_GRAPH));
-    const cases = variants(base, [["nodes", "0"], ["nodes", "5"], ["edges", "0"]]);
+    const cases = variants(base, [
+      ["nodes", "0"],
+      ["nodes", "5"],
+      ["edges", "0"],
+    ]);
     expect(cases.length).toBeGreaterThan(100);
     for (const c of cases) await check(r, MIME_GRAPH, c.label, c.data, "svg.cl-graph-svg");
     r.dispose();

@@ -63,7 +63,11 @@ describe("cellTraceback", () => {
     "    at helper (/home/me/course/util.js:3:1)",
   ].join("\n");
   it("keeps cell frames with the cell's line text, outermost first, and the user's own files", () => {
-    const tb = cellTraceback(stack, (s) => cells.get(s), (file) => !file.startsWith("node:") && !file.includes("node_modules"));
+    const tb = cellTraceback(
+      stack,
+      (s) => cells.get(s),
+      (file) => !file.startsWith("node:") && !file.includes("node_modules"),
+    );
     expect(tb).toEqual([
       "File /home/me/course/util.js:3, in helper",
       "Cell In[4], line 3",
@@ -73,7 +77,13 @@ describe("cellTraceback", () => {
     ]);
   });
   it("drops everything when no frame is the user's", () => {
-    expect(cellTraceback("Error\n    at x (node:internal/a:1:1)", () => undefined, () => false)).toEqual([]);
+    expect(
+      cellTraceback(
+        "Error\n    at x (node:internal/a:1:1)",
+        () => undefined,
+        () => false,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -84,7 +94,9 @@ describe("DeclarationKeeper", () => {
       seen,
       convert(prev: string, src: string) {
         seen.push(prev);
-        return src.includes("bad") ? { diagnostics: ["type error"] } : { diagnostics: [], declOutput: `${prev}declare let ${src};` };
+        return src.includes("bad")
+          ? { diagnostics: ["type error"] }
+          : { diagnostics: [], declOutput: `${prev}declare let ${src};` };
       },
       inspect: (prev: string) => prev,
       complete: (prev: string) => prev,
@@ -118,7 +130,15 @@ describe("rankCompletions", () => {
       start: 0,
       end: 2,
       candidates: ["Map", "Math", "Mass", "seedrandom", "_secret"],
-      original: { entries: [entry("Map", "var", "15"), entry("Math", "var", "15"), entry("Mass", "const", "15"), entry("seedrandom", "module", "15"), entry("_secret", "property", "11")] },
+      original: {
+        entries: [
+          entry("Map", "var", "15"),
+          entry("Math", "var", "15"),
+          entry("Mass", "const", "15"),
+          entry("seedrandom", "module", "15"),
+          entry("_secret", "property", "11"),
+        ],
+      },
     };
     expect(rankCompletions(info, "Ma", 2, ctx)).toEqual(["Mass", "Map", "Math"]);
     expect(rankCompletions({ ...info, candidates: ["_secret"], start: 0 }, "_s", 2, ctx)).toEqual(["_secret"]);

@@ -13,7 +13,14 @@ describe("expandShorthands", () => {
   });
 
   it("leaves everything else alone", () => {
-    for (const code of ["const { a, b } = o;", "type T = { a: number };", "f({ a: 1 })", "function g({ a }: { a: number }) { return a }", "`{ a }`", "// { a }"]) {
+    for (const code of [
+      "const { a, b } = o;",
+      "type T = { a: number };",
+      "f({ a: 1 })",
+      "function g({ a }: { a: number }) { return a }",
+      "`{ a }`",
+      "// { a }",
+    ]) {
       expect(expandShorthands(code)).toEqual({ code, insertions: [] });
     }
   });

@@ -14,7 +14,8 @@ describe("the kernel's Node flags enable the relaxed-SIMD matmul kernels", () =>
     for (const flag of kernelNodeFlags()) expect(argv.indexOf(flag)).toBeLessThan(script);
   });
   it("with those flags this Node validates the relaxed-SIMD module", () => {
-    const code = "const b = Buffer.from(require('fs').readFileSync(0, 'utf8'), 'base64'); process.stdout.write(String(WebAssembly.validate(b)))";
+    const code =
+      "const b = Buffer.from(require('fs').readFileSync(0, 'utf8'), 'base64'); process.stdout.write(String(WebAssembly.validate(b)))";
     const r = spawnSync(process.execPath, [...kernelNodeFlags(), "-e", code], { input: gemmRelaxed, encoding: "utf8" });
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("true");

@@ -19,7 +19,9 @@ function session(modules: Record<string, unknown> = {}) {
     const cell = transformCell(code);
     const g = vm.runInContext("globalThis", ctx) as Record<string, unknown>;
     for (const n of cell.names) if (!(n in g)) g[n] = undefined;
-    const AsyncFunction = vm.runInContext("(async () => {}).constructor", ctx) as new (...a: string[]) => (rt: unknown) => Promise<unknown>;
+    const AsyncFunction = vm.runInContext("(async () => {}).constructor", ctx) as new (
+      ...a: string[]
+    ) => (rt: unknown) => Promise<unknown>;
     return new AsyncFunction("__cl", cell.body)(runtime);
   };
 }
@@ -27,7 +29,9 @@ function session(modules: Record<string, unknown> = {}) {
 describe("transformCell", () => {
   it("strips types and returns the last expression's value", async () => {
     const run = session();
-    expect(await run("const n: number = 2;\ninterface P { x: number }\nconst p: P = { x: n * 3 };\np.x as number")).toBe(6);
+    expect(
+      await run("const n: number = 2;\ninterface P { x: number }\nconst p: P = { x: n * 3 };\np.x as number"),
+    ).toBe(6);
   });
 
   it("keeps declarations across cells (const in cell 1 seen in cell 5) and allows redeclaring", async () => {
@@ -49,7 +53,9 @@ describe("transformCell", () => {
   it("binds imports as globals that later cells use, named, namespace and default", async () => {
     const lib = { tensor: (v: number) => v * 10, version: "1" };
     const run = session({ chainlab: lib });
-    await run('import { tensor, version as v } from "chainlab";\nimport * as cl from "chainlab";\nimport def from "chainlab";\nimport type { Foo } from "chainlab";');
+    await run(
+      'import { tensor, version as v } from "chainlab";\nimport * as cl from "chainlab";\nimport def from "chainlab";\nimport type { Foo } from "chainlab";',
+    );
     expect(await run("[tensor(2), v, cl.version, def.version]")).toEqual([20, "1", "1", "1"]);
   });
 
@@ -59,7 +65,8 @@ describe("transformCell", () => {
   });
 
   it("keeps every line of the cell on its line (tracebacks point at the cell)", () => {
-    const code = 'import { a,\n  b } from "m";\nconst x: number = 1,\n  y = 2;\ntype T = {\n  z: string };\nclass C {\n  m(): void {}\n}\nthrow new Error("here");';
+    const code =
+      'import { a,\n  b } from "m";\nconst x: number = 1,\n  y = 2;\ntype T = {\n  z: string };\nclass C {\n  m(): void {}\n}\nthrow new Error("here");';
     const body = transformCell(code).body;
     expect(body.split("\n").length).toBe(code.split("\n").length);
     expect(body.split("\n")[9]).toContain('throw new Error("here")');

@@ -39,15 +39,21 @@ describe("payload validators", () => {
     expect(errorOf(checkGraphPayload(g))).toBe("graph payload: nodes[2].value.min: expected number, got string");
     const h = fixture("kernel-heatmap-weight.json");
     (h.slices as { value: unknown[][] }[])[0].value[1][3] = "<img src=x onerror=alert(1)>";
-    expect(errorOf(checkHeatmapPayload(h))).toMatch(/^heatmap payload: slices\[0\]\.value\[1\]\[3\]: expected number, got string/);
+    expect(errorOf(checkHeatmapPayload(h))).toMatch(
+      /^heatmap payload: slices\[0\]\.value\[1\]\[3\]: expected number, got string/,
+    );
     const c = fixture("kernel-chain-example2.json");
     (c.paths as { steps: { general: unknown }[] }[])[0].steps[0].general = { latex: 1, text: "x" };
-    expect(errorOf(checkChainPayload(c))).toBe("chain payload: paths[0].steps[0].general.latex: expected string, got number");
+    expect(errorOf(checkChainPayload(c))).toBe(
+      "chain payload: paths[0].steps[0].general.latex: expected string, got number",
+    );
   });
 
   it("refuses unknown enum values, non-integer shapes and missing fields", () => {
     const p = fixture("kernel-plot-gradnorms.json");
-    expect(errorOf(checkPlotPayload({ ...p, chart: "pie" }))).toBe('plot payload: chart: expected one of "bar", "line", got "pie"');
+    expect(errorOf(checkPlotPayload({ ...p, chart: "pie" }))).toBe(
+      'plot payload: chart: expected one of "bar", "line", got "pie"',
+    );
     const h = fixture("kernel-heatmap-rank3.json");
     expect(errorOf(checkHeatmapPayload({ ...h, shape: [3, 4.5, 5] }))).toMatch(/^heatmap payload: shape\[1\]: /);
     const { numeric: _dropped, ...noNumeric } = fixture("kernel-chain-example2.json");
@@ -65,7 +71,9 @@ describe("payload validators", () => {
 
   it("asks for an update on a newer version, and passes unknown fields of this version through", () => {
     const g = fixture("kernel-graph-mlp.json");
-    expect(errorOf(checkGraphPayload({ ...g, version: PROTOCOL_VERSION + 1 }))).toMatch(/newer than this extension understands/);
+    expect(errorOf(checkGraphPayload({ ...g, version: PROTOCOL_VERSION + 1 }))).toMatch(
+      /newer than this extension understands/,
+    );
     expect(errorOf(checkGraphPayload({ ...g, kind: "heatmap" }))).toBe('expected a graph payload, got kind "heatmap"');
     const extended = { ...g, futureField: { a: 1 } };
     expect(checkGraphPayload(extended)).toEqual({ ok: true, payload: extended });

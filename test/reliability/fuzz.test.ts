@@ -11,34 +11,108 @@ const deep: unknown = Array.from({ length: 40 }).reduce((acc) => [acc], 1);
 
 const hostile = fc.oneof(
   fc.constantFrom<unknown>(
-    undefined, null, NaN, Infinity, -Infinity, -1, 0, 1.5, 2 ** 40, -(2 ** 40), "3", "", "<img src=x onerror=alert(1)>",
-    true, {}, { length: 3 }, [], [[]], [1, [2]], [[1, 2], [3]], [[1, 2], [3, "a"]], [NaN], cyclic, deep,
-    Symbol("s"), 10n, () => 1, new Float64Array(3), new Int8Array(2), [-1, 2], [2, -3], [1e9, 1e9], [0, 3], [2.5],
+    undefined,
+    null,
+    NaN,
+    Infinity,
+    -Infinity,
+    -1,
+    0,
+    1.5,
+    2 ** 40,
+    -(2 ** 40),
+    "3",
+    "",
+    "<img src=x onerror=alert(1)>",
+    true,
+    {},
+    { length: 3 },
+    [],
+    [[]],
+    [1, [2]],
+    [[1, 2], [3]],
+    [
+      [1, 2],
+      [3, "a"],
+    ],
+    [NaN],
+    cyclic,
+    deep,
+    Symbol("s"),
+    10n,
+    () => 1,
+    new Float64Array(3),
+    new Int8Array(2),
+    [-1, 2],
+    [2, -3],
+    [1e9, 1e9],
+    [0, 3],
+    [2.5],
   ),
   fc.anything(),
   fc.array(fc.integer({ min: -3, max: 4 }), { maxLength: 4 }),
 );
 const shapeArb = fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 4 });
 const tensorArb = fc.tuple(shapeArb, fc.boolean()).map(([s, g]) => C.randn(s, { seed: 1, requiresGrad: g }));
-const arg = fc.oneof({ weight: 3, arbitrary: tensorArb }, { weight: 3, arbitrary: hostile }, { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }) });
+const arg = fc.oneof(
+  { weight: 3, arbitrary: tensorArb },
+  { weight: 3, arbitrary: hostile },
+  { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }) },
+);
 
 // Every public function that takes user values, with how many arguments to draw.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fuzzing calls each with arbitrary values
 type AnyFn = (...a: any[]) => unknown;
 const targets: [string, AnyFn, number][] = [
-  ["tensor", C.tensor, 2], ["zeros", C.zeros, 2], ["ones", C.ones, 2], ["full", C.full, 3], ["eye", C.eye, 3],
-  ["arange", C.arange, 4], ["linspace", C.linspace, 4], ["rand", C.rand, 2], ["randn", C.randn, 2],
-  ...(["add", "sub", "mul", "div", "pow", "maximum", "minimum", "matmul", "dot", "outer", "mse", "crossEntropy", "binaryCrossEntropy", "greater", "equal"] as const).map(
-    (n) => [n, C[n] as AnyFn, 2] as [string, AnyFn, number],
-  ),
+  ["tensor", C.tensor, 2],
+  ["zeros", C.zeros, 2],
+  ["ones", C.ones, 2],
+  ["full", C.full, 3],
+  ["eye", C.eye, 3],
+  ["arange", C.arange, 4],
+  ["linspace", C.linspace, 4],
+  ["rand", C.rand, 2],
+  ["randn", C.randn, 2],
+  ...(
+    [
+      "add",
+      "sub",
+      "mul",
+      "div",
+      "pow",
+      "maximum",
+      "minimum",
+      "matmul",
+      "dot",
+      "outer",
+      "mse",
+      "crossEntropy",
+      "binaryCrossEntropy",
+      "greater",
+      "equal",
+    ] as const
+  ).map((n) => [n, C[n] as AnyFn, 2] as [string, AnyFn, number]),
   ...(["neg", "square", "sqrt", "abs", "exp", "log", "sin", "cos", "tanh", "sigmoid", "relu", "flatten"] as const).map(
     (n) => [n, C[n] as AnyFn, 1] as [string, AnyFn, number],
   ),
   ...(["sum", "mean", "max", "min", "prod"] as const).map((n) => [n, C[n] as AnyFn, 3] as [string, AnyFn, number]),
-  ["softmax", C.softmax, 2], ["logSoftmax", C.logSoftmax, 2], ["logSumExp", C.logSumExp, 3], ["transpose", C.transpose, 2],
-  ["reshape", C.reshape, 2], ["squeeze", C.squeeze, 2], ["unsqueeze", C.unsqueeze, 2], ["broadcastTo", C.broadcastTo, 2],
-  ["slice", C.slice, 3], ["index", C.index, 3], ["concat", C.concat, 2], ["stack", C.stack, 2], ["gather", C.gather, 3],
-  ["where", C.where, 3], ["sumTo", C.sumTo, 2], ["pad", C.pad, 3], ["gradcheck", C.gradcheck, 2],
+  ["softmax", C.softmax, 2],
+  ["logSoftmax", C.logSoftmax, 2],
+  ["logSumExp", C.logSumExp, 3],
+  ["transpose", C.transpose, 2],
+  ["reshape", C.reshape, 2],
+  ["squeeze", C.squeeze, 2],
+  ["unsqueeze", C.unsqueeze, 2],
+  ["broadcastTo", C.broadcastTo, 2],
+  ["slice", C.slice, 3],
+  ["index", C.index, 3],
+  ["concat", C.concat, 2],
+  ["stack", C.stack, 2],
+  ["gather", C.gather, 3],
+  ["where", C.where, 3],
+  ["sumTo", C.sumTo, 2],
+  ["pad", C.pad, 3],
+  ["gradcheck", C.gradcheck, 2],
 ];
 
 describe("fuzzing the public API with hostile values", () => {
@@ -56,7 +130,10 @@ describe("fuzzing the public API with hostile values", () => {
             if (name !== "gradcheck") expect(r, `${name} returned a non-tensor`).toBeInstanceOf(C.Tensor);
           } catch (e) {
             if (!(e instanceof C.ChainlabError)) {
-              throw new Error(`${name}(${args.map((a) => (a instanceof C.Tensor ? `Tensor${JSON.stringify(a.shape)}` : typeof a)).join(", ")}) threw ${(e as Error)?.name}: ${(e as Error)?.message}`, { cause: e });
+              throw new Error(
+                `${name}(${args.map((a) => (a instanceof C.Tensor ? `Tensor${JSON.stringify(a.shape)}` : typeof a)).join(", ")}) threw ${(e as Error)?.name}: ${(e as Error)?.message}`,
+                { cause: e },
+              );
             }
             expect(e.message.startsWith(`${e.op}: `)).toBe(true);
             errorsByOp.set(name, (errorsByOp.get(name) ?? 0) + 1);
@@ -67,7 +144,19 @@ describe("fuzzing the public API with hostile values", () => {
     }
     expect(Array.from(witness.data)).toEqual(snapshot);
     // Methods on a tensor too.
-    const methods = ["add", "matmul", "sum", "reshape", "slice", "index", "transpose", "softmax", "gather", "backward", "item"] as const;
+    const methods = [
+      "add",
+      "matmul",
+      "sum",
+      "reshape",
+      "slice",
+      "index",
+      "transpose",
+      "softmax",
+      "gather",
+      "backward",
+      "item",
+    ] as const;
     for (const m of methods) {
       fc.assert(
         fc.property(fc.array(arg, { maxLength: 2 }), (args) => {
@@ -76,13 +165,16 @@ describe("fuzzing the public API with hostile values", () => {
           try {
             (t[m] as (...a: unknown[]) => unknown)(...args);
           } catch (e) {
-            if (!(e instanceof C.ChainlabError)) throw new Error(`Tensor.${m} threw ${(e as Error)?.name}: ${(e as Error)?.message}`, { cause: e });
+            if (!(e instanceof C.ChainlabError))
+              throw new Error(`Tensor.${m} threw ${(e as Error)?.name}: ${(e as Error)?.message}`, { cause: e });
           }
         }),
         { numRuns: 200, seed: 12 },
       );
     }
-    console.log(`fuzz: ${tried} hostile calls tried over ${targets.length} functions and ${methods.length} methods; ChainlabErrors: ${[...errorsByOp.values()].reduce((a, b) => a + b, 0)}`);
+    console.log(
+      `fuzz: ${tried} hostile calls tried over ${targets.length} functions and ${methods.length} methods; ChainlabErrors: ${[...errorsByOp.values()].reduce((a, b) => a + b, 0)}`,
+    );
     expect(tried).toBeGreaterThan(10000);
   });
 });

@@ -8,7 +8,15 @@ import { registry } from "../../kernel/src/ops/registry";
 import { apply } from "../../kernel/src/ops/apply";
 import { Tensor } from "../../kernel/src/tensor/Tensor";
 import { Rng } from "../../kernel/src/tensor/random";
-import { expandChain, randn, manualSeed, tensor, ChainlabError, crossEntropy, scatterAdd } from "../../kernel/src/index";
+import {
+  expandChain,
+  randn,
+  manualSeed,
+  tensor,
+  ChainlabError,
+  crossEntropy,
+  scatterAdd,
+} from "../../kernel/src/index";
 import type { ChainPayload } from "../../kernel/src/protocol/chain";
 import { checkChainPayload } from "../../kernel/src/protocol/validate";
 import { defineOp } from "../../kernel/src/ops/custom";
@@ -95,18 +103,33 @@ describe("every registry op inside a graph", () => {
             const build = (xv: Tensor) => {
               const ins = sample.inputs.map((t, k) => (k === argnum ? xv : t));
               const y = apply(op, ins, sample.attrs ?? {});
-              return apply(registry.find((o) => o.name === "sum")!, [apply(registry.find((o) => o.name === "mul")!, [y, weights(y.shape, 5)])], { axes: y.shape.map((_, a) => a), keepDims: false });
+              return apply(
+                registry.find((o) => o.name === "sum")!,
+                [
+                  apply(
+                    registry.find((o) => o.name === "mul")!,
+                    [y, weights(y.shape, 5)],
+                  ),
+                ],
+                { axes: y.shape.map((_, a) => a), keepDims: false },
+              );
             };
             const L = build(x);
             const p = expandChain(L, x);
             expectWellFormed(p);
             const off = p.numeric.at.reduce((o, v, a) => o * x.shape[a] + v, 0);
-            if (op.smooth) expect(Math.abs(p.numeric.total - fd(build, x, off))).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(p.numeric.total)));
+            if (op.smooth)
+              expect(Math.abs(p.numeric.total - fd(build, x, off))).toBeLessThanOrEqual(
+                1e-6 * Math.max(1, Math.abs(p.numeric.total)),
+              );
             // The printed compact dL/dx (composed rules, unnamed tensors inlined) is the gradient.
             const { forms, tensors } = compactForms(L, x);
             const g = noGrad(() => evalSymTensor(forms[0]!, tensors, numericAlgebra));
             const want = gradientsById([L], [tensor(1)], false).get(x.id)!;
-            for (let i = 0; i < x.size; i++) expect(Math.abs(g.data[i] - want.data[i])).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want.data[i])));
+            for (let i = 0; i < x.size; i++)
+              expect(Math.abs(g.data[i] - want.data[i])).toBeLessThanOrEqual(
+                1e-12 * Math.max(1, Math.abs(want.data[i])),
+              );
             // The steps cover the edges L -> sum -> mul -> op -> x.
             expect(p.paths[0].steps.map((st) => st.op)).toEqual(["sum", "mul", op.name]);
           },
@@ -188,7 +211,9 @@ describe("rank 3 and up", () => {
     expect(s.indexForm.text).toBe("dL/dW_ij = sum_k sum_l sum_m G_klm X_kli δ_mj");
     expect(s.collapsed.text).toBe("dL/dW_ij = sum_k sum_l X_kli G_klj");
     expect(s.einsum).toBe('einsum("kli,klj->ij", X, G)');
-    expect(s.compact.latex).toBe('\\frac{\\partial L}{\\partial W} = \\operatorname{einsum}(\\texttt{"kli,klj->ij"}, X, G)');
+    expect(s.compact.latex).toBe(
+      '\\frac{\\partial L}{\\partial W} = \\operatorname{einsum}(\\texttt{"kli,klj->ij"}, X, G)',
+    );
     expect(s.broadcast!.axes).toEqual([0]);
     expect(s.broadcast!.text).toBe("dL/dW = sum_{axis 0}(X^T G)");
   });
@@ -329,7 +354,9 @@ describe("long paths, options, errors", () => {
     // 9 steps; the substituted form keeps the 6 nearest x, the 3 above fold into g := dL/dh3.
     expect(p.paths[0].folded).toBe(3);
     expect(p.paths[0].substituted!.text).toMatch(/^dL\/dx_i = sum_j sum_k sum_l sum_m sum_n sum_p g_p /);
-    expect(p.paths[0].substituted!.text).toMatch(/, where g := dL\/dv\d+ \(the 3 steps from L down to v\d+ folded into g\)$/);
+    expect(p.paths[0].substituted!.text).toMatch(
+      /, where g := dL\/dv\d+ \(the 3 steps from L down to v\d+ folded into g\)$/,
+    );
   });
 
   test("errors name the problem", () => {
@@ -343,7 +370,9 @@ describe("long paths, options, errors", () => {
     const M = y.sum().named("M");
     expect(() => expandChain(M, x, { indexNames: { x: "ij" } })).toThrow(/has 1 axis, so it needs 1 index letter,/);
     expect(() => expandChain(M, x, { indexNames: { x: "p", y: "p" } })).toThrow(/letter p is given twice/);
-    expect(expandChain(M, x, { indexNames: { x: "p", y: "q" } }).paths[0].substituted!.text).toBe("dM/dx_p = sum_q δ_qp (1 - y_q^2)");
+    expect(expandChain(M, x, { indexNames: { x: "p", y: "q" } }).paths[0].substituted!.text).toBe(
+      "dM/dx_p = sum_q δ_qp (1 - y_q^2)",
+    );
   });
 
   test("3-layer MLP with cross-entropy: every step checks out", () => {

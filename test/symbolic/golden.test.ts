@@ -63,10 +63,14 @@ describe("chain-rule.md example 1: x in R^n, y = tanh(x), L = sum_j y_j^2", () =
     expect(step(p, "y", "v1").composed!.text).toBe("dL/dy = 2 y");
     const path = p.paths[0];
     expect(path.head).toBe("y");
-    expect(path.substituted!.latex).toBe("\\frac{\\partial L}{\\partial x_{i}} = \\sum_{j} 2 y_{j} \\delta_{ji} \\left(1 - y_{j}^{2}\\right)");
+    expect(path.substituted!.latex).toBe(
+      "\\frac{\\partial L}{\\partial x_{i}} = \\sum_{j} 2 y_{j} \\delta_{ji} \\left(1 - y_{j}^{2}\\right)",
+    );
     expect(path.substituted!.text).toBe("dL/dx_i = sum_j 2 y_j δ_ji (1 - y_j^2)");
     expect(path.substitutedCollapsed!.renamed).toEqual(["j := i"]);
-    expect(path.substitutedCollapsed!.latex).toBe("\\frac{\\partial L}{\\partial x_{i}} = 2 y_{i} \\left(1 - y_{i}^{2}\\right)");
+    expect(path.substitutedCollapsed!.latex).toBe(
+      "\\frac{\\partial L}{\\partial x_{i}} = 2 y_{i} \\left(1 - y_{i}^{2}\\right)",
+    );
     expect(path.compact!.latex).toBe("\\frac{\\partial L}{\\partial x} = 2 y \\odot \\left(1 - y \\odot y\\right)");
     expect(path.compact!.text).toBe("dL/dx = 2 y ⊙ (1 - y ⊙ y)");
     // As expandChain's JSDoc example says.
@@ -97,7 +101,9 @@ describe("chain-rule.md example 2: W in R^{m x n}, y = W x, L = 1/2 ||y - t||^2"
     expect(s.upstream!.latex).toBe("g := \\frac{\\partial L}{\\partial y} = y - t");
   });
   test("dy_k/dW_ij = delta_ki x_j; index form; collapse k := i; g x^T", () => {
-    expect(s.general.latex).toBe("\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} \\frac{\\partial L}{\\partial y_{k}} \\frac{\\partial y_{k}}{\\partial W_{ij}}");
+    expect(s.general.latex).toBe(
+      "\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} \\frac{\\partial L}{\\partial y_{k}} \\frac{\\partial y_{k}}{\\partial W_{ij}}",
+    );
     expect(s.local.latex).toBe("\\frac{\\partial y_{k}}{\\partial W_{ij}} = \\delta_{ki} x_{j}");
     expect(s.indexForm.latex).toBe("\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} g_{k} \\delta_{ki} x_{j}");
     expect(s.renamed).toEqual(["k := i"]);
@@ -124,9 +130,13 @@ describe("chain-rule.md example 3: Y = X W, any scalar L = f(Y)", () => {
   test("dL/dW: the sum runs over both axes of Y; collapse l := j; X^T G", () => {
     const s = step(pW, "W", "Y");
     expect(s.upstream!.latex.startsWith("G := \\frac{\\partial L}{\\partial Y}")).toBe(true);
-    expect(s.general.latex).toBe("\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} \\sum_{l} \\frac{\\partial L}{\\partial Y_{kl}} \\frac{\\partial Y_{kl}}{\\partial W_{ij}}");
+    expect(s.general.latex).toBe(
+      "\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} \\sum_{l} \\frac{\\partial L}{\\partial Y_{kl}} \\frac{\\partial Y_{kl}}{\\partial W_{ij}}",
+    );
     expect(s.local.latex).toBe("\\frac{\\partial Y_{kl}}{\\partial W_{ij}} = X_{ki} \\delta_{lj}");
-    expect(s.indexForm.latex).toBe("\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} \\sum_{l} G_{kl} X_{ki} \\delta_{lj}");
+    expect(s.indexForm.latex).toBe(
+      "\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} \\sum_{l} G_{kl} X_{ki} \\delta_{lj}",
+    );
     expect(s.renamed).toEqual(["l := j"]);
     expect(s.collapsed.latex).toBe("\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} X_{ki} G_{kj}");
     expect(s.compact.latex).toBe("\\frac{\\partial L}{\\partial W} = X^{\\top} G");
@@ -167,7 +177,9 @@ describe("chain-rule.md example 4: a = W x, b = tanh(a), c = U b, L = 1/2 ||c||^
   });
   test("step 2, from c to b: sum_k dL/dc_k dc_k/db_j = sum_k c_k U_kj = (U^T c)_j", () => {
     const s = step(p, "b", "c");
-    expect(s.general.latex).toBe("\\frac{\\partial L}{\\partial b_{j}} = \\sum_{k} \\frac{\\partial L}{\\partial c_{k}} \\frac{\\partial c_{k}}{\\partial b_{j}}");
+    expect(s.general.latex).toBe(
+      "\\frac{\\partial L}{\\partial b_{j}} = \\sum_{k} \\frac{\\partial L}{\\partial c_{k}} \\frac{\\partial c_{k}}{\\partial b_{j}}",
+    );
     expect(s.local.text).toBe("dc_k/db_j = U_kj");
     expect(s.upstream!.text).toBe("g := dL/dc = c");
     expect(s.indexForm.text).toBe("dL/db_j = sum_k g_k U_kj");
@@ -176,11 +188,15 @@ describe("chain-rule.md example 4: a = W x, b = tanh(a), c = U b, L = 1/2 ||c||^
   });
   test("step 3, from b to a: sum_j dL/db_j delta_ji (1 - b_j^2) = (U^T c)_i (1 - b_i^2)", () => {
     const s = step(p, "a", "b");
-    expect(s.indexForm.latex).toBe("\\frac{\\partial L}{\\partial a_{i}} = \\sum_{j} g_{j} \\delta_{ji} \\left(1 - b_{j}^{2}\\right)");
+    expect(s.indexForm.latex).toBe(
+      "\\frac{\\partial L}{\\partial a_{i}} = \\sum_{j} g_{j} \\delta_{ji} \\left(1 - b_{j}^{2}\\right)",
+    );
     expect(s.renamed).toEqual(["j := i"]);
     expect(s.collapsed.text).toBe("dL/da_i = g_i (1 - b_i^2)");
     expect(s.upstream!.text).toBe("g := dL/db = U^T c");
-    expect(s.composed!.latex).toBe("\\frac{\\partial L}{\\partial a} = \\left(U^{\\top} c\\right) \\odot \\left(1 - b \\odot b\\right)");
+    expect(s.composed!.latex).toBe(
+      "\\frac{\\partial L}{\\partial a} = \\left(U^{\\top} c\\right) \\odot \\left(1 - b \\odot b\\right)",
+    );
   });
   test("step 4, from a to x: sum_i dL/da_i W_ip = (W^T dL/da)_p", () => {
     const s = step(p, "x", "a");

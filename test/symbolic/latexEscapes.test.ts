@@ -10,8 +10,32 @@ import { expandChain } from "../../kernel/src/symbolic/expandChain";
  * comments (String.raw or "\\quad" is what the code must say).
  */
 const COMMANDS = [
-  "quad", "qquad", "text", "texttt", "frac", "partial", "sum", "cdot", "operatorname", "mathrm", "mathbf", "odot",
-  "otimes", "top", "delta", "times", "sqrt", "tanh", "sigma", "begin", "end", "left", "right", "exp", "log", "odot",
+  "quad",
+  "qquad",
+  "text",
+  "texttt",
+  "frac",
+  "partial",
+  "sum",
+  "cdot",
+  "operatorname",
+  "mathrm",
+  "mathbf",
+  "odot",
+  "otimes",
+  "top",
+  "delta",
+  "times",
+  "sqrt",
+  "tanh",
+  "sigma",
+  "begin",
+  "end",
+  "left",
+  "right",
+  "exp",
+  "log",
+  "odot",
 ];
 const LOST = new RegExp(`(?<!\\\\)\\\\(${COMMANDS.join("|")})(?![a-zA-Z])`);
 
@@ -36,10 +60,12 @@ describe("LaTeX strings keep their backslashes", () => {
   it("no source line writes a LaTeX command with a single backslash in a string", () => {
     const bad: string[] = [];
     for (const f of [...sources("kernel/src"), ...sources("extension/src")]) {
-      readFileSync(f, "utf8").split("\n").forEach((line, i) => {
-        const m = LOST.exec(code(line));
-        if (m) bad.push(`${f}:${i + 1}: ${line.trim()}`);
-      });
+      readFileSync(f, "utf8")
+        .split("\n")
+        .forEach((line, i) => {
+          const m = LOST.exec(code(line));
+          if (m) bad.push(`${f}:${i + 1}: ${line.trim()}`);
+        });
     }
     expect(bad).toEqual([]);
   });

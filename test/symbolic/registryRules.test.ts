@@ -32,7 +32,12 @@ function cases(): Case[] {
     op.samples(7).forEach((sample, s) => {
       sample.inputs.forEach((t, argnum) => {
         if (op.nondiff?.includes(argnum)) return;
-        out.push({ op, sample, argnum, label: `${op.name} #${s} ${sample.label ?? sample.inputs.map((x) => JSON.stringify(x.shape)).join(" ")} d/d(input ${argnum})` });
+        out.push({
+          op,
+          sample,
+          argnum,
+          label: `${op.name} #${s} ${sample.label ?? sample.inputs.map((x) => JSON.stringify(x.shape)).join(" ")} d/d(input ${argnum})`,
+        });
       });
     });
   }
@@ -53,7 +58,13 @@ function randomLike(shape: readonly number[], rng: Rng): Tensor {
 
 /** The numeric VJP for one input, summed back to its shape (as backward does). */
 function numericVjp(op: OpDef, sample: Sample, out: Tensor, g: Tensor, argnum: number): Tensor | null {
-  const ctx: RuleContext<Tensor> = { inputs: sample.inputs, out, attrs: sample.attrs ?? {}, shapes: sample.inputs.map((t) => t.shape), outShape: out.shape };
+  const ctx: RuleContext<Tensor> = {
+    inputs: sample.inputs,
+    out,
+    attrs: sample.attrs ?? {},
+    shapes: sample.inputs.map((t) => t.shape),
+    outShape: out.shape,
+  };
   return noGrad(() => {
     const r = op.vjp(g, ctx, numericAlgebra)[argnum];
     return r ? numericAlgebra.sumTo(r, sample.inputs[argnum].shape.slice()) : null;
@@ -79,7 +90,9 @@ const all = cases();
 
 describe("every registry op has an index rule", () => {
   test.each(registry.map((op) => [op.name, op] as const))("%s", (_name, op) => {
-    expect(typeof op.index, `${op.name} has no index rule: the chain-rule display cannot show its local partial`).toBe("function");
+    expect(typeof op.index, `${op.name} has no index rule: the chain-rule display cannot show its local partial`).toBe(
+      "function",
+    );
   });
 });
 
@@ -95,7 +108,14 @@ describe("index rule, brute-force summed, equals the VJP", () => {
     const inShape = sample.inputs[argnum].shape;
     const J = out.shape.map((_, a) => `J${a}`);
     const I = inShape.map((_, a) => `I${a}`);
-    const rule = op.index!({ argnum, J, I, shapes: sample.inputs.map((t) => t.shape), outShape: out.shape, attrs: sample.attrs ?? {} });
+    const rule = op.index!({
+      argnum,
+      J,
+      I,
+      shapes: sample.inputs.map((t) => t.shape),
+      outShape: out.shape,
+      attrs: sample.attrs ?? {},
+    });
     const env: IndexEnv = { inputs: sample.inputs, out, idx: new Map() };
     const Js = multiIndices(out.shape);
     multiIndices(inShape).forEach((Iv, io) => {
@@ -110,7 +130,9 @@ describe("index rule, brute-force summed, equals the VJP", () => {
       });
       const want = vjp!.data[io];
       expect(Number.isFinite(s), `index sum at I=${JSON.stringify(Iv)} is ${s}`).toBe(true);
-      expect(Math.abs(s - want), `I=${JSON.stringify(Iv)}: index form ${s} vs vjp ${want}`).toBeLessThanOrEqual(1e-12 * Math.max(scale, Math.abs(want), 1e-300));
+      expect(Math.abs(s - want), `I=${JSON.stringify(Iv)}: index form ${s} vs vjp ${want}`).toBeLessThanOrEqual(
+        1e-12 * Math.max(scale, Math.abs(want), 1e-300),
+      );
     });
   });
 });
@@ -128,14 +150,23 @@ describe("compact form (vjp run symbolically) evaluates to the VJP", () => {
     });
     bind.set("y", out);
     bind.set("G", g);
-    const ctx: RuleContext<SymExpr> = { inputs, out: sym("y", out.shape), attrs: sample.attrs ?? {}, shapes: sample.inputs.map((t) => t.shape), outShape: out.shape };
+    const ctx: RuleContext<SymExpr> = {
+      inputs,
+      out: sym("y", out.shape),
+      attrs: sample.attrs ?? {},
+      shapes: sample.inputs.map((t) => t.shape),
+      outShape: out.shape,
+    };
     const raw = op.vjp(sym("G", out.shape), ctx, symbolicAlgebra)[argnum];
     expect(raw).not.toBeNull();
     const compact = symbolicAlgebra.sumTo(raw!, sample.inputs[argnum].shape.slice());
     expect(compact.shape).toEqual(sample.inputs[argnum].shape.slice());
     const got = noGrad(() => evalSymTensor(compact, bind, numericAlgebra));
     expect(got.shape).toEqual(vjp.shape);
-    for (let i = 0; i < got.size; i++) expect(Math.abs(got.data[i] - vjp.data[i]), `element ${i}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(vjp.data[i])));
+    for (let i = 0; i < got.size; i++)
+      expect(Math.abs(got.data[i] - vjp.data[i]), `element ${i}`).toBeLessThanOrEqual(
+        1e-12 * Math.max(1, Math.abs(vjp.data[i])),
+      );
     for (const mode of ["latex", "text"] as const) {
       const s = printSym(compact, mode);
       expect(s.length).toBeGreaterThan(0);

@@ -13,7 +13,12 @@ import { htmlEl } from "./svg";
  * nothing here re-checks their fields.
  */
 
-export function mathBlock(doc: Document, r: Rendered | undefined, label: string, palette = new IndexPalette()): HTMLDivElement | null {
+export function mathBlock(
+  doc: Document,
+  r: Rendered | undefined,
+  label: string,
+  palette = new IndexPalette(),
+): HTMLDivElement | null {
   if (!r) return null;
   const row = htmlEl(doc, "div", "cl-chain-row");
   row.appendChild(htmlEl(doc, "div", "cl-chain-label", label));
@@ -57,13 +62,22 @@ function stepTitle(step: ChainStep, n: number): string {
   return `Step ${n}: through ${step.op}, from ∂L/∂${step.to} ${shapeText(step.toShape)} to ∂L/∂${step.from} ${shapeText(step.fromShape)}`;
 }
 
-export function drawStep(doc: Document, step: ChainStep, n: number, open: boolean, palette = new IndexPalette()): HTMLDetailsElement {
+export function drawStep(
+  doc: Document,
+  step: ChainStep,
+  n: number,
+  open: boolean,
+  palette = new IndexPalette(),
+): HTMLDetailsElement {
   const details = htmlEl(doc, "details", "cl-chain-step");
   details.open = open;
   details.appendChild(htmlEl(doc, "summary", undefined, stepTitle(step, n)));
   // Every symbol defined where it is used: the upstream gradient's name, meaning and shape.
   const upstream = step.upstream
-    ? { latex: String.raw`${step.upstream.latex} \quad \text{(shape ${shapeText(step.toShape)})}`, text: `${step.upstream.text}  (shape ${shapeText(step.toShape)})` }
+    ? {
+        latex: String.raw`${step.upstream.latex} \quad \text{(shape ${shapeText(step.toShape)})}`,
+        text: `${step.upstream.text}  (shape ${shapeText(step.toShape)})`,
+      }
     : undefined;
   // "deltas collapsed" only when a delta was collapsed (else it repeats the index form).
   const collapsedDiffers = step.renamed.length > 0 || step.collapsed.text !== step.indexForm.text;
@@ -79,7 +93,9 @@ export function drawStep(doc: Document, step: ChainStep, n: number, open: boolea
   if (step.einsum !== undefined) rows.push(htmlEl(doc, "div", "cl-chain-note cl-mono", `einsum: ${step.einsum}`));
   if (step.broadcast) {
     const b = htmlEl(doc, "div", "cl-chain-broadcast");
-    b.appendChild(htmlEl(doc, "div", "cl-chain-label", `broadcast undone: sum over axes [${step.broadcast.axes.join(", ")}]`));
+    b.appendChild(
+      htmlEl(doc, "div", "cl-chain-label", `broadcast undone: sum over axes [${step.broadcast.axes.join(", ")}]`),
+    );
     const m = mathBlock(doc, step.broadcast, "reduction", palette);
     if (m) b.appendChild(m);
     b.appendChild(htmlEl(doc, "div", "cl-chain-note", step.broadcast.why));
@@ -113,7 +129,9 @@ export function drawNumeric(doc: Document, numeric: ChainNumeric, paramName: str
   table.appendChild(head);
   for (const t of sortedTerms(numeric)) {
     const tr = htmlEl(doc, "tr", t.zero ? "cl-term cl-term--zero" : "cl-term");
-    indices.forEach((k, i) => tr.appendChild(htmlEl(doc, "td", `cl-idx cl-idx-${i % INDEX_COLORS.length}`, String(t.indices[k] ?? ""))));
+    indices.forEach((k, i) =>
+      tr.appendChild(htmlEl(doc, "td", `cl-idx cl-idx-${i % INDEX_COLORS.length}`, String(t.indices[k] ?? ""))),
+    );
     const factors = t.factors.map((f) => `${f.text} = ${formatNumber(f.value)}`).join(" · ");
     tr.appendChild(htmlEl(doc, "td", "cl-mono", factors));
     tr.appendChild(htmlEl(doc, "td", "cl-num", formatNumber(t.value)));
@@ -146,7 +164,8 @@ export function drawNumeric(doc: Document, numeric: ChainNumeric, paramName: str
 }
 
 function fdText(n: ChainNumeric): string {
-  if (n.finiteDiffVerdict === "inconclusive" && n.finiteDiffError === undefined) return `${formatNumber(n.finiteDiff)}  (no error bound: not smooth within the step, or outside the domain)`;
+  if (n.finiteDiffVerdict === "inconclusive" && n.finiteDiffError === undefined)
+    return `${formatNumber(n.finiteDiff)}  (no error bound: not smooth within the step, or outside the domain)`;
   const bound = n.finiteDiffError !== undefined ? `, its error bound ±${formatNumber(n.finiteDiffError)}` : "";
   return `${formatNumber(n.finiteDiff)}  (rel. err ${formatNumber(n.relErrFiniteDiff)}${bound})`;
 }
@@ -156,29 +175,52 @@ export function verdictText(n: ChainNumeric): [string, string] {
   if (n.pass) return ["cl-pass", "✓ the sum, autodiff and finite differences agree"];
   const autodiffOk = n.relErrAutodiff <= 1e-4;
   if (n.finiteDiffVerdict === "inconclusive" && autodiffOk)
-    return ["cl-inconclusive", "? the sum equals autodiff; finite differences are inconclusive here (their own error is too large to decide)"];
+    return [
+      "cl-inconclusive",
+      "? the sum equals autodiff; finite differences are inconclusive here (their own error is too large to decide)",
+    ];
   return ["cl-fail", "✗ the numbers disagree"];
 }
 
-function drawPath(doc: Document, payload: ChainPayload, path: ChainPath, index: number, palette: IndexPalette): HTMLDivElement {
+function drawPath(
+  doc: Document,
+  payload: ChainPayload,
+  path: ChainPath,
+  index: number,
+  palette: IndexPalette,
+): HTMLDivElement {
   const box = htmlEl(doc, "div", "cl-chain-path");
   const route = path.nodes.join(" → ");
-  box.appendChild(htmlEl(doc, "div", "cl-chain-path-title", payload.paths.length > 1 ? `Path ${index + 1}: ${route}` : route));
+  box.appendChild(
+    htmlEl(doc, "div", "cl-chain-path-title", payload.paths.length > 1 ? `Path ${index + 1}: ${route}` : route),
+  );
   const steps = path.steps;
   const gap = path.stepsOmitted ?? null;
   // The closed form of the whole path first; then the steps, opened on the one that teaches.
-  const closed = mathBlock(doc, path.compact, payload.paths.length > 1 ? "this path, closed form" : "closed form", palette);
+  const closed = mathBlock(
+    doc,
+    path.compact,
+    payload.paths.length > 1 ? "this path, closed form" : "closed form",
+    palette,
+  );
   if (closed) {
     closed.classList.add("cl-chain-closed");
     box.appendChild(closed);
   }
   const open = teachingStep(steps, payload.output.name);
   steps.forEach((s, i) => {
-    if (gap && i === gap.after) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `… ${gap.count} steps not written out (the numbers include them) …`));
+    if (gap && i === gap.after)
+      box.appendChild(
+        htmlEl(doc, "div", "cl-chain-note", `… ${gap.count} steps not written out (the numbers include them) …`),
+      );
     box.appendChild(drawStep(doc, s, i + 1, i === open, palette));
   });
-  if (gap && gap.after >= steps.length) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `… ${gap.count} steps not written out (the numbers include them) …`));
-  if (path.folded !== undefined && path.folded > 0) box.appendChild(htmlEl(doc, "div", "cl-chain-note", `${path.folded} steps folded into the summary`));
+  if (gap && gap.after >= steps.length)
+    box.appendChild(
+      htmlEl(doc, "div", "cl-chain-note", `… ${gap.count} steps not written out (the numbers include them) …`),
+    );
+  if (path.folded !== undefined && path.folded > 0)
+    box.appendChild(htmlEl(doc, "div", "cl-chain-note", `${path.folded} steps folded into the summary`));
   const sub = mathBlock(doc, path.substituted, "all steps substituted", palette);
   if (sub) box.appendChild(sub);
   const sc = path.substitutedCollapsed;
@@ -196,7 +238,14 @@ function drawPath(doc: Document, payload: ChainPayload, path: ChainPath, index: 
     for (let r = 0; r < rows && Number.isInteger(cols); r++) matrix.push(c.values.slice(r * cols, (r + 1) * cols));
     if (matrix.length) {
       const hasKilled = c.values.some((v) => v === null);
-      box.appendChild(drawMatrixTable(doc, matrix, `term per element of ${c.intermediate}${hasKilled ? " (— : removed by a delta)" : ""}`, "no-term"));
+      box.appendChild(
+        drawMatrixTable(
+          doc,
+          matrix,
+          `term per element of ${c.intermediate}${hasKilled ? " (— : removed by a delta)" : ""}`,
+          "no-term",
+        ),
+      );
     }
   }
   return box;
@@ -206,28 +255,50 @@ export function drawChain(doc: Document, payload: ChainPayload): HTMLDivElement 
   const root = htmlEl(doc, "div", "cl-chain");
   const title = htmlEl(doc, "div", "cl-chain-title");
   title.appendChild(htmlEl(doc, "strong", undefined, `∂${payload.output.name}/∂${payload.param.name}`));
-  title.appendChild(doc.createTextNode(` — ${payload.output.name} ${shapeText(payload.output.shape)}, ${payload.param.name} ${shapeText(payload.param.shape)}`));
+  title.appendChild(
+    doc.createTextNode(
+      ` — ${payload.output.name} ${shapeText(payload.output.shape)}, ${payload.param.name} ${shapeText(payload.param.shape)}`,
+    ),
+  );
   root.appendChild(title);
   if (payload.paths.length > 1) {
-    root.appendChild(htmlEl(doc, "div", "cl-chain-note", `${payload.param.name} reaches ${payload.output.name} along ${payload.paths.length} paths: their contributions add.`));
+    root.appendChild(
+      htmlEl(
+        doc,
+        "div",
+        "cl-chain-note",
+        `${payload.param.name} reaches ${payload.output.name} along ${payload.paths.length} paths: their contributions add.`,
+      ),
+    );
   }
   // Summed indices get the same colour in every formula as in the term table.
   const palette = new IndexPalette(summedIndices(payload.numeric));
   // The whole gradient (all paths added) as one formula, on top.
-  const whole = payload.paths.length > 1 ? mathBlock(doc, payload.compact, "closed form, all paths added", palette) : null;
+  const whole =
+    payload.paths.length > 1 ? mathBlock(doc, payload.compact, "closed form, all paths added", palette) : null;
   if (whole) {
     whole.classList.add("cl-chain-closed");
     root.appendChild(whole);
   }
   payload.paths.forEach((p, i) => root.appendChild(drawPath(doc, payload, p, i, palette)));
   if (payload.pathsOmitted !== undefined && payload.pathsOmitted > 0)
-    root.appendChild(htmlEl(doc, "div", "cl-chain-note", `${payload.pathsOmitted} more paths are not expanded; the numbers include them.`));
+    root.appendChild(
+      htmlEl(
+        doc,
+        "div",
+        "cl-chain-note",
+        `${payload.pathsOmitted} more paths are not expanded; the numbers include them.`,
+      ),
+    );
   for (const t of payload.trimmed ?? []) root.appendChild(htmlEl(doc, "div", "cl-chain-note cl-trimmed", t));
   root.appendChild(drawNumeric(doc, payload.numeric, payload.param.name));
   if (payload.jacobian) {
     const jac = htmlEl(doc, "div", "cl-chain-jacobian");
     jac.appendChild(htmlEl(doc, "div", "cl-chain-label", `Jacobian ${shapeText(payload.jacobian.shape)}`));
-    for (const b of payload.jacobian.blocks) jac.appendChild(drawMatrixTable(doc, b.values, `∂${indexText(payload.output.name, b.index)}/∂${payload.param.name}`));
+    for (const b of payload.jacobian.blocks)
+      jac.appendChild(
+        drawMatrixTable(doc, b.values, `∂${indexText(payload.output.name, b.index)}/∂${payload.param.name}`),
+      );
     root.appendChild(jac);
   }
   return root;

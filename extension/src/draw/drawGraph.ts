@@ -23,13 +23,17 @@ function pathData(points: readonly ElkPoint[]): string {
 /** The point halfway along a polyline, where the edge's shape label goes. */
 export function polylineMidpoint(points: readonly ElkPoint[]): ElkPoint {
   let total = 0;
-  for (let i = 1; i < points.length; i++) total += Math.hypot(points[i].x - points[i - 1].x, points[i].y - points[i - 1].y);
+  for (let i = 1; i < points.length; i++)
+    total += Math.hypot(points[i].x - points[i - 1].x, points[i].y - points[i - 1].y);
   let walked = 0;
   for (let i = 1; i < points.length; i++) {
     const len = Math.hypot(points[i].x - points[i - 1].x, points[i].y - points[i - 1].y);
     if (walked + len >= total / 2 && len > 0) {
       const f = (total / 2 - walked) / len;
-      return { x: points[i - 1].x + f * (points[i].x - points[i - 1].x), y: points[i - 1].y + f * (points[i].y - points[i - 1].y) };
+      return {
+        x: points[i - 1].x + f * (points[i].x - points[i - 1].x),
+        y: points[i - 1].y + f * (points[i].y - points[i - 1].y),
+      };
     }
     walked += len;
   }
@@ -82,7 +86,11 @@ export function drawGraphSvg(
     const shape = shapeOf.get(e.id);
     if (shape) {
       const mid = polylineMidpoint(e.points);
-      const label = svgEl(doc, "text", { class: "cl-edge-label", x: (mid.x + 4).toFixed(1), y: (mid.y + 3).toFixed(1) });
+      const label = svgEl(doc, "text", {
+        class: "cl-edge-label",
+        x: (mid.x + 4).toFixed(1),
+        y: (mid.y + 3).toFixed(1),
+      });
       label.textContent = shapeText(shape);
       g.appendChild(label);
     }
@@ -139,7 +147,12 @@ export function drawGraphSvg(
 }
 
 /** The legend: the log colour bar with its range, and what the outline styles mean. */
-export function drawGraphLegend(doc: Document, payload: GraphPayload, scale: GradScale | null, idPrefix: string): HTMLDivElement {
+export function drawGraphLegend(
+  doc: Document,
+  payload: GraphPayload,
+  scale: GradScale | null,
+  idPrefix: string,
+): HTMLDivElement {
   const legend = htmlEl(doc, "div", "cl-graph-legend");
   if (scale) {
     const w = 150;
@@ -177,7 +190,9 @@ export function drawGraphLegend(doc: Document, payload: GraphPayload, scale: Gra
     legend.appendChild(item);
   }
   if (payload.truncated) {
-    legend.appendChild(htmlEl(doc, "span", "cl-legend-note", `${payload.truncated.omitted} nodes omitted (graph truncated)`));
+    legend.appendChild(
+      htmlEl(doc, "span", "cl-legend-note", `${payload.truncated.omitted} nodes omitted (graph truncated)`),
+    );
   }
   return legend;
 }
@@ -191,7 +206,8 @@ export function noScaleText(payload: GraphPayload): string {
   const states = new Set(payload.nodes.map((n) => n.gradState));
   if (states.has("computed")) return "All gradients shown are 0: no colour scale.";
   if (states.has("not-computed")) return "No gradients yet: call backward() on the output to colour nodes by ‖grad‖.";
-  if (states.has("not-retained")) return "No node shown keeps its gradient (intermediates need retainGrad() before backward()).";
+  if (states.has("not-retained"))
+    return "No node shown keeps its gradient (intermediates need retainGrad() before backward()).";
   return "No node here requires a gradient.";
 }
 
@@ -204,7 +220,12 @@ export interface Minimap {
 
 const MINIMAP_MAX = 150;
 
-export function drawMinimap(doc: Document, layout: GraphLayout, graph: VisibleGraph, centreOn: (x: number, y: number) => void): Minimap {
+export function drawMinimap(
+  doc: Document,
+  layout: GraphLayout,
+  graph: VisibleGraph,
+  centreOn: (x: number, y: number) => void,
+): Minimap {
   const s = MINIMAP_MAX / Math.max(1, layout.width, layout.height);
   const w = Math.max(20, Math.ceil(layout.width * s));
   const h = Math.max(20, Math.ceil(layout.height * s));
@@ -214,7 +235,15 @@ export function drawMinimap(doc: Document, layout: GraphLayout, graph: VisibleGr
   for (const vnode of graph.nodes) {
     const b = layout.nodes.get(vnode.id);
     if (!b) continue;
-    svg.appendChild(svgEl(doc, "rect", { class: `cl-minimap-node cl-node--${vnode.kind}`, x: b.x * s, y: b.y * s, width: Math.max(1.5, b.width * s), height: Math.max(1.5, b.height * s) }));
+    svg.appendChild(
+      svgEl(doc, "rect", {
+        class: `cl-minimap-node cl-node--${vnode.kind}`,
+        x: b.x * s,
+        y: b.y * s,
+        width: Math.max(1.5, b.width * s),
+        height: Math.max(1.5, b.height * s),
+      }),
+    );
   }
   const view = svgEl(doc, "rect", { class: "cl-minimap-view", x: 0, y: 0, width: w, height: h });
   svg.appendChild(view);

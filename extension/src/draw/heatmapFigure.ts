@@ -42,7 +42,10 @@ export const SEQUENTIAL_SCALE: [number, string][] = DIVERGING_SCALE.slice(5).map
  * a value matrix with no negative entry (probabilities, ReLU outputs) uses the whole colour
  * range from 0 to its maximum instead of wasting the blue half. Gradients keep the sign view.
  */
-export function colorRange(z: readonly (readonly (number | null)[])[], kind: "value" | "grad"): Record<string, unknown> {
+export function colorRange(
+  z: readonly (readonly (number | null)[])[],
+  kind: "value" | "grad",
+): Record<string, unknown> {
   const m = maxAbs(z) || 1;
   let negative = false;
   for (const row of z) for (const v of row) if (typeof v === "number" && v < 0) negative = true;
@@ -52,7 +55,8 @@ export function colorRange(z: readonly (readonly (number | null)[])[], kind: "va
 
 export function maxAbs(m: readonly (readonly (number | null)[])[]): number {
   let a = 0;
-  for (const row of m) for (const v of row) if (typeof v === "number" && Number.isFinite(v)) a = Math.max(a, Math.abs(v));
+  for (const row of m)
+    for (const v of row) if (typeof v === "number" && Number.isFinite(v)) a = Math.max(a, Math.abs(v));
   return a;
 }
 
@@ -100,7 +104,8 @@ export function heatmapFigure(payload: HeatmapPayload, sliceIndex: number, theme
   const y = axisIndices(rows, payload.downsampled?.rowStride ?? 1);
   // Hover: the element's index, its value and dL/dW_ij. The other matrix rides along as
   // numeric customdata (no per-cell strings: a 256x256 payload would build 130k of them).
-  const index = rank === 0 ? payload.name : rank === 1 ? `${payload.name}[%{x}]` : `${indexPrefix(payload, slice)}%{y}, %{x}]`;
+  const index =
+    rank === 0 ? payload.name : rank === 1 ? `${payload.name}[%{x}]` : `${indexPrefix(payload, slice)}%{y}, %{x}]`;
   const gradLabel = `dL/d${payload.name}`;
   const gap = which.length === 2 ? 0.12 : 0;
   const width = (1 - gap) / which.length;
@@ -125,8 +130,21 @@ export function heatmapFigure(payload: HeatmapPayload, sliceIndex: number, theme
     const other = kind === "value" ? slice.grad : slice.value;
     const suffix = i === 0 ? "" : String(i + 1);
     const x0 = i * (width + gap);
-    layout[`xaxis${suffix}`] = { domain: [x0, x0 + width], side: "bottom", gridcolor: theme.grid, zeroline: false, constrain: "domain", ...indexTicks(x) };
-    layout[`yaxis${suffix}`] = { autorange: "reversed", gridcolor: theme.grid, zeroline: false, anchor: `x${suffix}`, ...indexTicks(y) };
+    layout[`xaxis${suffix}`] = {
+      domain: [x0, x0 + width],
+      side: "bottom",
+      gridcolor: theme.grid,
+      zeroline: false,
+      constrain: "domain",
+      ...indexTicks(x),
+    };
+    layout[`yaxis${suffix}`] = {
+      autorange: "reversed",
+      gridcolor: theme.grid,
+      zeroline: false,
+      anchor: `x${suffix}`,
+      ...indexTicks(y),
+    };
     (layout.annotations as Record<string, unknown>[]).push({
       text: kind === "value" ? payload.name : gradLabel,
       xref: "paper",
@@ -152,10 +170,19 @@ export function heatmapFigure(payload: HeatmapPayload, sliceIndex: number, theme
       xaxis: `x${suffix}`,
       yaxis: `y${suffix}`,
       hoverongaps: false,
-      colorbar: { x: x0 + width + (which.length === 2 && i === 0 ? 0.005 : 0.01), thickness: 10, len: 0.9, tickfont: { color: theme.font } },
+      colorbar: {
+        x: x0 + width + (which.length === 2 && i === 0 ? 0.005 : 0.01),
+        thickness: 10,
+        len: 0.9,
+        tickfont: { color: theme.font },
+      },
     });
   });
-  return { data, layout, config: { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] } };
+  return {
+    data,
+    layout,
+    config: { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] },
+  };
 }
 
 /** Lines under the plot: shape, gradient state, downsampling, frame of a live display. */
@@ -172,7 +199,8 @@ export function heatmapNotes(payload: HeatmapPayload): string[] {
   const d = payload.downsampled;
   if (d) {
     if (d.shownSlices < d.sliceCount) notes.push(`showing ${d.shownSlices} of ${d.sliceCount} slices`);
-    if (d.rowStride > 1 || d.colStride > 1) notes.push(`downsampled: each cell averages a ${d.rowStride}×${d.colStride} block`);
+    if (d.rowStride > 1 || d.colStride > 1)
+      notes.push(`downsampled: each cell averages a ${d.rowStride}×${d.colStride} block`);
   }
   if (typeof payload.frame === "number") notes.push(`update ${payload.frame}`);
   return notes;
@@ -198,7 +226,9 @@ export function contributionFigure(
       {
         type: "heatmap",
         z: contribution.values,
-        ...(st ? { x: axis(contribution.values[0]?.length ?? 0, st[1]), y: axis(contribution.values.length, st[0]) } : {}),
+        ...(st
+          ? { x: axis(contribution.values[0]?.length ?? 0, st[1]), y: axis(contribution.values.length, st[0]) }
+          : {}),
         zmid: 0,
         zmin: -m,
         zmax: m,
@@ -208,7 +238,10 @@ export function contributionFigure(
       },
     ],
     layout: {
-      title: { text: `terms of dL/d${indexText(payload.name, contribution.at)} per element of ${contribution.intermediate}${mean}`, font: { size: 13, color: theme.font } },
+      title: {
+        text: `terms of dL/d${indexText(payload.name, contribution.at)} per element of ${contribution.intermediate}${mean}`,
+        font: { size: 13, color: theme.font },
+      },
       margin: { l: 40, r: 10, t: 36, b: 30 },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",

@@ -59,7 +59,8 @@ export function summedLetters(tex: string): string[] {
     const [s, e] = subscriptSpan(tex, m.index + m[0].length - 1);
     const body = tex.slice(s, e);
     // Skip command names (\in, \mathcal) and their arguments; keep single index letters.
-    for (const letter of body.replace(/\\[A-Za-z]+(\{[^}]*\})?/g, " ").match(/[A-Za-z]/g) ?? []) if (!out.includes(letter)) out.push(letter);
+    for (const letter of body.replace(/\\[A-Za-z]+(\{[^}]*\})?/g, " ").match(/[A-Za-z]/g) ?? [])
+      if (!out.includes(letter)) out.push(letter);
   }
   return out;
 }

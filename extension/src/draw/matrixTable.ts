@@ -25,7 +25,12 @@ export function divergingTint(x: number, maxAbs: number): string {
  * `nullMeans` says what a null entry is: in tensor summaries a NaN/Inf value, in chain-rule
  * contributions a term a Kronecker delta removed.
  */
-export function drawMatrixTable(doc: Document, values: NestedNumbers, caption: string, nullMeans: "nonfinite" | "no-term" = "nonfinite"): HTMLTableElement {
+export function drawMatrixTable(
+  doc: Document,
+  values: NestedNumbers,
+  caption: string,
+  nullMeans: "nonfinite" | "no-term" = "nonfinite",
+): HTMLTableElement {
   const rows = toRows(values);
   let maxAbs = 0;
   for (const r of rows) for (const v of r) if (typeof v === "number") maxAbs = Math.max(maxAbs, Math.abs(v));

@@ -16,7 +16,11 @@ export function plotFigure(payload: PlotPayload, theme: ThemeColors): PlotFigure
     connectgaps: false,
     hovertemplate: `${s.name}<br>%{x}: %{y:.4g}<extra></extra>`,
   }));
-  const axis = (title: string | undefined) => ({ title: { text: title ?? "", font: { color: theme.font } }, gridcolor: theme.grid, zeroline: false });
+  const axis = (title: string | undefined) => ({
+    title: { text: title ?? "", font: { color: theme.font } },
+    gridcolor: theme.grid,
+    zeroline: false,
+  });
   return {
     data,
     layout: {

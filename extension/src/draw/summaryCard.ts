@@ -32,7 +32,7 @@ export function drawSummaryCard(doc: Document, vnode: VisibleNode, full: boolean
   const node = vnode.node;
   const card = htmlEl(doc, "div", "cl-card");
   const head = htmlEl(doc, "div", "cl-card-title");
-  head.appendChild(htmlEl(doc, "strong", undefined, vnode.folded ? vnode.title : node.name ?? node.op));
+  head.appendChild(htmlEl(doc, "strong", undefined, vnode.folded ? vnode.title : (node.name ?? node.op)));
   head.appendChild(doc.createTextNode(` ${node.kind} · ${node.op} · ${shapeText(node.shape)} · ${node.dtype}`));
   card.appendChild(head);
   if (vnode.folded) {
@@ -41,7 +41,9 @@ export function drawSummaryCard(doc: Document, vnode: VisibleNode, full: boolean
   const sum = node.op === "summary" && node.summary && typeof node.summary === "object" ? node.summary : null;
   if (sum) card.appendChild(htmlEl(doc, "div", "cl-card-summary", summaryText(sum)));
   if (node.attrs && typeof node.attrs === "object") {
-    const attrs = Object.entries(node.attrs).map(([k, v]) => `${k}=${String(v)}`).join(", ");
+    const attrs = Object.entries(node.attrs)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(", ");
     if (attrs) card.appendChild(htmlEl(doc, "div", "cl-muted", attrs));
   }
   if (vnode.anomaly) card.appendChild(htmlEl(doc, "div", "cl-card-anomaly", `⚠ first NaN/Inf: ${vnode.anomaly}`));
@@ -66,7 +68,8 @@ export function drawSummaryCard(doc: Document, vnode: VisibleNode, full: boolean
     table.appendChild(tr);
   }
   card.appendChild(table);
-  if (node.gradState !== "computed") card.appendChild(htmlEl(doc, "div", "cl-card-gradstate", GRAD_STATE_TEXT[node.gradState] ?? node.gradState));
+  if (node.gradState !== "computed")
+    card.appendChild(htmlEl(doc, "div", "cl-card-gradstate", GRAD_STATE_TEXT[node.gradState] ?? node.gradState));
 
   const values = node.value.values;
   const grads = node.grad?.values;
@@ -105,7 +108,10 @@ export function summaryText(s: NonNullable<GraphNode["summary"]>): string {
     .map(([op, n]) => `${n} ${op}`)
     .join(", ");
   const shapes = Array.isArray(s.shapes) && s.shapes.length ? `; shapes ${s.shapes.join(" ")}` : "";
-  const params = s.params && Array.isArray(s.params.names) ? `; parameters ${s.params.names.join(", ")}${s.params.count > s.params.names.length ? ` and ${s.params.count - s.params.names.length} more` : ""}` : "";
+  const params =
+    s.params && Array.isArray(s.params.names)
+      ? `; parameters ${s.params.names.join(", ")}${s.params.count > s.params.names.length ? ` and ${s.params.count - s.params.names.length} more` : ""}`
+      : "";
   const what =
     typeof s.times === "number"
       ? `${s.times} earlier iterations of the loop body (${s.period} ops each, the same structure as the iteration drawn after it)`

@@ -24,7 +24,8 @@ export class ChainRenderer extends ChainlabRenderer<ChainPayload> {
     if (previous.length) this.openSteps = previous;
     const root = drawChain(document, payload);
     const steps = root.querySelectorAll<HTMLDetailsElement>("details.cl-chain-step");
-    if (this.openSteps && this.openSteps.length === steps.length) steps.forEach((d, i) => (d.open = this.openSteps![i]));
+    if (this.openSteps && this.openSteps.length === steps.length)
+      steps.forEach((d, i) => (d.open = this.openSteps![i]));
     const typesetter = this.options.latexTypesetter;
     if (!typesetter) {
       root.querySelectorAll<HTMLElement>(".cl-math").forEach((m) => {

@@ -43,7 +43,8 @@ export abstract class ChainlabRenderer<P> extends Widget implements IRenderMime.
       // Visible in the browser's performance timeline; bench/ reads these entries.
       if (isCurrent()) performance.measure(`chainlab:render:${this.mimeType}`, { start, end: performance.now() });
     } catch (err) {
-      if (isCurrent()) this.showError(`could not draw this payload: ${err instanceof Error ? err.message : String(err)}`);
+      if (isCurrent())
+        this.showError(`could not draw this payload: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

@@ -56,7 +56,10 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     const payload = this.payload;
     if (!payload) return;
     const visible = foldGraph(payload, this.expanded);
-    const key = JSON.stringify([visible.nodes.map((n) => [n.id, n.title, n.subtitle]), visible.edges.map((e) => [e.from, e.to])]);
+    const key = JSON.stringify([
+      visible.nodes.map((n) => [n.id, n.title, n.subtitle]),
+      visible.edges.map((e) => [e.from, e.to]),
+    ]);
     let layout = this.graphLayout;
     if (!layout || key !== this.layoutKey) {
       const elk = await loadElk();
@@ -154,7 +157,11 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
   private fitView(whole = false): void {
     if (!this.graphLayout) return;
     const available = this.node.clientWidth || 800;
-    const k = Math.min(1, (available - 8) / Math.max(1, this.graphLayout.width), MAX_HEIGHT / Math.max(1, this.graphLayout.height));
+    const k = Math.min(
+      1,
+      (available - 8) / Math.max(1, this.graphLayout.width),
+      MAX_HEIGHT / Math.max(1, this.graphLayout.height),
+    );
     if (!whole && k < LEGIBLE_ZOOM) {
       this.focusOutput();
       return;
@@ -168,7 +175,8 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
   private focusOutput(): void {
     const layout = this.graphLayout;
     if (!layout || !this.visible) return;
-    const out = this.visible.nodes.find((n) => n.kind === "output") ?? this.visible.nodes[this.visible.nodes.length - 1];
+    const out =
+      this.visible.nodes.find((n) => n.kind === "output") ?? this.visible.nodes[this.visible.nodes.length - 1];
     const box = out ? layout.nodes.get(out.id) : undefined;
     this.zoom.k = Math.max(LEGIBLE_ZOOM, Math.min(1, this.zoom.k));
     if (!box) return this.applyZoom();
@@ -215,7 +223,7 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     const byId = new Map(visible.nodes.map((n) => [n.id, n]));
     const nodeAt = (target: EventTarget | null): VisibleNode | null => {
       const el = target instanceof Element ? target.closest("[data-node-id]") : null;
-      return el ? byId.get(el.getAttribute("data-node-id") ?? "") ?? null : null;
+      return el ? (byId.get(el.getAttribute("data-node-id") ?? "") ?? null) : null;
     };
     let drag: { x: number; y: number; moved: boolean } | null = null;
     svg.addEventListener("pointerdown", (ev) => {

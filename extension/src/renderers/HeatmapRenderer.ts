@@ -74,7 +74,8 @@ export class HeatmapRenderer extends PlotlyRenderer<HeatmapPayload> {
       this.plot.on("plotly_click", (ev) => this.onCellClick(ev));
     }
     // show.contributions sends the map of its chosen element: show it without a click.
-    if (!this.contributionAt && payload.contributions?.length) this.contributionAt = payload.contributions[0].at.slice();
+    if (!this.contributionAt && payload.contributions?.length)
+      this.contributionAt = payload.contributions[0].at.slice();
     await this.drawContribution();
   }
 
@@ -87,7 +88,9 @@ export class HeatmapRenderer extends PlotlyRenderer<HeatmapPayload> {
     const current = [...this.select.options].map((o) => o.textContent);
     if (current.join("\n") !== labels.join("\n")) {
       this.select.replaceChildren(
-        ...labels.map((text, i) => Object.assign(document.createElement("option"), { value: String(i), textContent: text })),
+        ...labels.map((text, i) =>
+          Object.assign(document.createElement("option"), { value: String(i), textContent: text }),
+        ),
       );
     }
     this.select.value = String(this.sliceIndex);

@@ -41,6 +41,8 @@ export class PlotRenderer extends PlotlyRenderer<PlotPayload> {
     if (!payload || !plotly || this.isDisposed) return;
     const fig = plotFigure(payload, themeColors());
     await plotly.react(this.plot, fig.data, fig.layout, fig.config);
-    this.notes.replaceChildren(...(payload.notes ?? []).map((n) => Object.assign(document.createElement("span"), { textContent: String(n) })));
+    this.notes.replaceChildren(
+      ...(payload.notes ?? []).map((n) => Object.assign(document.createElement("span"), { textContent: String(n) })),
+    );
   }
 }

@@ -10,7 +10,7 @@ let plotlyPromise: Promise<PlotlyLike> | null = null;
 export function loadPlotly(): Promise<PlotlyLike> {
   if (!plotlyPromise) {
     plotlyPromise = import(/* webpackChunkName: "chainlab-plotly" */ "plotly.js-cartesian-dist-min").then(
-      (mod) => ((mod as { default?: PlotlyLike }).default ?? (mod as unknown as PlotlyLike)),
+      (mod) => (mod as { default?: PlotlyLike }).default ?? (mod as unknown as PlotlyLike),
     );
   }
   return plotlyPromise;

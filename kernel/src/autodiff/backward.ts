@@ -19,7 +19,11 @@ import * as B from "../ops/binary";
  * Returns the gradient of every tensor reached, keyed by tensor id. With `createGraph` the
  * gradients are themselves recorded, so they can be differentiated again.
  */
-export function gradientsById(roots: readonly Tensor[], seeds: readonly Tensor[], createGraph: boolean): Map<number, Tensor> {
+export function gradientsById(
+  roots: readonly Tensor[],
+  seeds: readonly Tensor[],
+  createGraph: boolean,
+): Map<number, Tensor> {
   const { grads, order } = reverse(roots, seeds, createGraph);
   const byId = new Map<number, Tensor>();
   for (let s = 0; s < order.length; s++) {
@@ -90,7 +94,11 @@ function addGrads(a: Tensor, b: Tensor): Tensor {
   return apply(B.add, [a, b]);
 }
 
-function reverse(roots: readonly Tensor[], seeds: readonly Tensor[], createGraph: boolean): { grads: (Tensor | undefined)[]; order: Tensor[] } {
+function reverse(
+  roots: readonly Tensor[],
+  seeds: readonly Tensor[],
+  createGraph: boolean,
+): { grads: (Tensor | undefined)[]; order: Tensor[] } {
   const { order, inSlots, inStart } = gradGraph(roots);
   const grads = new Array<Tensor | undefined>(order.length);
   enableGrad(() => {
@@ -121,14 +129,26 @@ function reverse(roots: readonly Tensor[], seeds: readonly Tensor[], createGraph
       const ctx: RuleContext<Tensor> = { inputs, out: t, attrs: node.attrs, shapes, outShape: t.shape, needs };
       // The op's fused numeric kernel where it has one and the gradients are not recorded.
       const fused = createGraph || !node.op.vjpKernel ? undefined : node.op.vjpKernel(g, ctx);
-      const gi = fused ?? (checking ? withoutAnomalyChecks(() => node.op.vjp(g, ctx, numericAlgebra)) : node.op.vjp(g, ctx, numericAlgebra));
+      const gi =
+        fused ??
+        (checking
+          ? withoutAnomalyChecks(() => node.op.vjp(g, ctx, numericAlgebra))
+          : node.op.vjp(g, ctx, numericAlgebra));
       for (let i = 0; i < inputs.length; i++) {
         const gx = gi[i];
         if (!gx || !needs[i]) continue;
         const x = inputs[i];
         // Undo broadcasting: the one place gradients are summed back to each input's shape.
         const summed = sameShape(gx.shape, x.shape) ? gx : withoutAnomalyChecks(() => F.sumTo(gx, x.shape.slice()));
-        if (checking) checkAnomaly(node.op.name, "backward", summed.data, [g, ...inputs], summed, ` while computing the gradient of input ${i}`);
+        if (checking)
+          checkAnomaly(
+            node.op.name,
+            "backward",
+            summed.data,
+            [g, ...inputs],
+            summed,
+            ` while computing the gradient of input ${i}`,
+          );
         const s = inSlots[at + i];
         const prev = grads[s];
         grads[s] = prev ? addGrads(prev, summed) : summed;
@@ -141,7 +161,10 @@ function reverse(roots: readonly Tensor[], seeds: readonly Tensor[], createGraph
 export function seedFor(op: string, root: Tensor, grad: TensorLike | undefined): Tensor {
   if (grad === undefined) {
     if (root.size !== 1)
-      fail(op, `output has shape ${fmtShape(root.shape)}; backward() without a gradient needs a scalar (one element). Reduce it first (e.g. .sum()) or pass the gradient dL/d(output) with shape ${fmtShape(root.shape)}`);
+      fail(
+        op,
+        `output has shape ${fmtShape(root.shape)}; backward() without a gradient needs a scalar (one element). Reduce it first (e.g. .sum()) or pass the gradient dL/d(output) with shape ${fmtShape(root.shape)}`,
+      );
     // The seed in the root's dtype, so a float32 graph's gradients stay float32.
     const d = alloc(1, root.dtype);
     d[0] = 1;
@@ -163,7 +186,10 @@ export function backward(root: Tensor, grad?: TensorLike, opts: BackwardOptions 
   if (!(root instanceof Tensor)) fail("backward", `expected a Tensor, got ${describe(root)}`);
   checkBackwardOptions(opts);
   if (!root.requiresGrad)
-    throw new ChainlabError("backward", "this tensor does not require grad: no input of its graph was created with { requiresGrad: true }");
+    throw new ChainlabError(
+      "backward",
+      "this tensor does not require grad: no input of its graph was created with { requiresGrad: true }",
+    );
   const seed = seedFor("backward", root, grad);
   const { grads, order } = reverse([root], [seed], opts.createGraph ?? false);
   noGrad(() => {
@@ -188,7 +214,10 @@ function checkBackwardOptions(opts: unknown): void {
   for (const key of Object.keys(opts)) {
     if (key === "createGraph") continue;
     if (key === "retainGraph")
-      fail("backward", "retainGraph is not needed: chainlab never frees a graph after backward, so backward() can run again on it");
+      fail(
+        "backward",
+        "retainGraph is not needed: chainlab never frees a graph after backward, so backward() can run again on it",
+      );
     fail("backward", `unknown option ${JSON.stringify(key)}; the only option is createGraph`);
   }
 }

@@ -17,7 +17,8 @@ type Fn = (...args: Tensor[]) => Tensor;
 function prepare(op: string, args: unknown[], argnums: number[]): Tensor[] {
   return args.map((a, i) => {
     const t = F.asTensor(op, a, `argument ${i}`);
-    if (argnums.includes(i) && !t.requiresGrad) return new Tensor(t.data, t.shape, { requiresGrad: true, name: t.name });
+    if (argnums.includes(i) && !t.requiresGrad)
+      return new Tensor(t.data, t.shape, { requiresGrad: true, name: t.name });
     return t;
   });
 }
@@ -37,7 +38,8 @@ function gradsWrt(out: Tensor, seed: Tensor, wrt: Tensor[]): Tensor[] {
 }
 function normArgnums(op: string, argnums: number | number[], n: number): number[] {
   const list = Array.isArray(argnums) ? argnums : [argnums];
-  for (const a of list) if (!Number.isInteger(a) || a < 0 || a >= n) fail(op, `argnum ${a} is out of range for ${n} arguments`);
+  for (const a of list)
+    if (!Number.isInteger(a) || a < 0 || a >= n) fail(op, `argnum ${a} is out of range for ${n} arguments`);
   return list;
 }
 
@@ -51,8 +53,16 @@ export function valueAndGrad(f: Fn, argnums: number | number[] = 0) {
     const nums = normArgnums("valueAndGrad", argnums, args.length);
     const xs = prepare("valueAndGrad", args, nums);
     const y = callF("valueAndGrad", f, xs);
-    if (y.size !== 1) fail("grad", `the function must return a scalar, got shape ${fmtShape(y.shape)} (use jacobian or vjp for non-scalar outputs)`);
-    const gs = gradsWrt(y, seedFor("grad", y, undefined), nums.map((i) => xs[i]));
+    if (y.size !== 1)
+      fail(
+        "grad",
+        `the function must return a scalar, got shape ${fmtShape(y.shape)} (use jacobian or vjp for non-scalar outputs)`,
+      );
+    const gs = gradsWrt(
+      y,
+      seedFor("grad", y, undefined),
+      nums.map((i) => xs[i]),
+    );
     return [y, Array.isArray(argnums) ? gs : gs[0]];
   };
 }
@@ -80,10 +90,15 @@ export function jvp(f: Fn, primals: TensorLike[], tangents: TensorLike[]): [Tens
   checkFn("jvp", f);
   if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length)
     fail("jvp", "primals and tangents must be arrays of the same length");
-  const xs = prepare("jvp", primals, primals.map((_, i) => i));
+  const xs = prepare(
+    "jvp",
+    primals,
+    primals.map((_, i) => i),
+  );
   const ts = tangents.map((t, i) => {
     const tt = F.asTensor("jvp", t, `tangent ${i}`);
-    if (tt.rank !== xs[i].rank || tt.shape.some((d, a) => d !== xs[i].shape[a])) fail("jvp", `tangent ${i} has shape ${fmtShape(tt.shape)}, primal has ${fmtShape(xs[i].shape)}`);
+    if (tt.rank !== xs[i].rank || tt.shape.some((d, a) => d !== xs[i].shape[a]))
+      fail("jvp", `tangent ${i} has shape ${fmtShape(tt.shape)}, primal has ${fmtShape(xs[i].shape)}`);
     return tt;
   });
   const y = callF("jvp", f, xs);
@@ -100,7 +115,8 @@ export function jvp(f: Fn, primals: TensorLike[], tangents: TensorLike[]): [Tens
     }),
   );
   if (inner === null || !(inner as Tensor).requiresGrad) return [y, zeros(y.shape.slice())];
-  const jt = gradientsById([inner], [seedFor("jvp", inner, undefined)], isGradEnabled()).get(u.id) ?? zeros(y.shape.slice());
+  const jt =
+    gradientsById([inner], [seedFor("jvp", inner, undefined)], isGradEnabled()).get(u.id) ?? zeros(y.shape.slice());
   return [y, jt];
 }
 

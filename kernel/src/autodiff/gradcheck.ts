@@ -57,7 +57,11 @@ function unravel(k: number, shape: readonly number[]): number[] {
   return out;
 }
 
-export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: TensorLike[], opts: GradcheckOptions = {}): GradcheckReport {
+export function gradcheck(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: TensorLike[],
+  opts: GradcheckOptions = {},
+): GradcheckReport {
   if (typeof f !== "function") fail("gradcheck", `expected a function, got ${describe(f)}`);
   if (!Array.isArray(inputs)) fail("gradcheck", `inputs must be an array, got ${describe(inputs)}`);
   const eps = opts.eps ?? 1e-6;
@@ -65,7 +69,9 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: TensorLike[], 
   const rtol = opts.rtol ?? 1e-3;
   const xs = inputs.map((x, i) => toF64(F.asTensor("gradcheck", x, `input ${i}`)));
   const orig = inputs.map((x) => (x instanceof Tensor ? x : null));
-  const wrt = opts.wrt ?? (orig.some((x) => x?.requiresGrad) ? orig.flatMap((x, i) => (x?.requiresGrad ? [i] : [])) : xs.map((_, i) => i));
+  const wrt =
+    opts.wrt ??
+    (orig.some((x) => x?.requiresGrad) ? orig.flatMap((x, i) => (x?.requiresGrad ? [i] : [])) : xs.map((_, i) => i));
   const evalAt = (vals: Tensor[]) => noGrad(() => f(...vals));
   const y0 = evalAt(xs);
   if (!(y0 instanceof Tensor)) fail("gradcheck", `the function must return a Tensor, got ${describe(y0)}`);
@@ -106,15 +112,35 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: TensorLike[], 
           worst = unravel(k, analytical.shape);
         }
       }
-      reports.push({ name: xs[i].name, shape: x.shape.slice(), analytical, numerical, maxAbsErr: maxAbs, maxRelErr: maxRel, worst, pass });
+      reports.push({
+        name: xs[i].name,
+        shape: x.shape.slice(),
+        analytical,
+        numerical,
+        maxAbsErr: maxAbs,
+        maxRelErr: maxRel,
+        worst,
+        pass,
+      });
     }
   }
 
   // Adjoint test along random directions u (inputs) and v (output).
   const rng = new Rng(opts.seed ?? 0);
-  const us = xs.map((x, i) => (wrt.includes(i) ? Float64Array.from({ length: x.size }, () => rng.normal()) : new Float64Array(x.size)));
+  const us = xs.map((x, i) =>
+    wrt.includes(i) ? Float64Array.from({ length: x.size }, () => rng.normal()) : new Float64Array(x.size),
+  );
   const v = Float64Array.from({ length: y0.size }, () => rng.normal());
-  const shifted = (s: number) => evalAt(xs.map((x, i) => new Tensor(Float64Array.from(x.data, (d, k) => d + s * us[i][k]), x.shape))).data;
+  const shifted = (s: number) =>
+    evalAt(
+      xs.map(
+        (x, i) =>
+          new Tensor(
+            Float64Array.from(x.data, (d, k) => d + s * us[i][k]),
+            x.shape,
+          ),
+      ),
+    ).data;
   const yp = shifted(eps);
   const ym = shifted(-eps);
   let lhs = 0;
@@ -126,9 +152,23 @@ export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: TensorLike[], 
     for (let k = 0; k < g.size; k++) rhs += g.data[k] * us[i][k];
   });
   const adjErr = Math.abs(lhs - rhs);
-  const adjoint = { lhs, rhs, relErr: adjErr / Math.max(Math.abs(lhs), Math.abs(rhs), 1e-300), pass: adjErr <= atol + rtol * Math.abs(lhs) };
+  const adjoint = {
+    lhs,
+    rhs,
+    relErr: adjErr / Math.max(Math.abs(lhs), Math.abs(rhs), 1e-300),
+    pass: adjErr <= atol + rtol * Math.abs(lhs),
+  };
 
   const maxAbsErr = reports.reduce((m, r) => (Number.isNaN(r.maxAbsErr) ? NaN : Math.max(m, r.maxAbsErr)), 0);
   const maxRelErr = reports.reduce((m, r) => Math.max(m, r.maxRelErr), 0);
-  return { pass: reports.every((r) => r.pass) && adjoint.pass, maxAbsErr, maxRelErr, inputs: reports, adjoint, eps, atol, rtol };
+  return {
+    pass: reports.every((r) => r.pass) && adjoint.pass,
+    maxAbsErr,
+    maxRelErr,
+    inputs: reports,
+    adjoint,
+    eps,
+    atol,
+    rtol,
+  };
 }

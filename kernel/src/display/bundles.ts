@@ -25,7 +25,12 @@ export function heatmapBundle(p: HeatmapPayload): MimeBundle {
 }
 
 function chainBundleOf(p: ChainPayload): MimeBundle {
-  return { [MIME_CHAIN]: p, "text/markdown": chainMarkdown(p), "text/latex": chainLatex(p), "text/plain": chainText(p) };
+  return {
+    [MIME_CHAIN]: p,
+    "text/markdown": chainMarkdown(p),
+    "text/latex": chainLatex(p),
+    "text/plain": chainText(p),
+  };
 }
 
 /** The chain bundle within BUNDLE_BUDGET.chain: what is cut is listed in the payload's `trimmed`. */

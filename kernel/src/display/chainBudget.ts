@@ -12,14 +12,20 @@ import { BUNDLE_BUDGET, jsonBytes } from "../protocol/budget";
 export const CHAIN_MAX_CONTRIBUTION_CELLS = 1024;
 
 /** `measure` sizes the whole bundle (payload and fallbacks) made from a candidate payload. */
-export function boundChain(p: ChainPayload, measure: (q: ChainPayload) => number = jsonBytes, budget: number = BUNDLE_BUDGET.chain): ChainPayload {
+export function boundChain(
+  p: ChainPayload,
+  measure: (q: ChainPayload) => number = jsonBytes,
+  budget: number = BUNDLE_BUDGET.chain,
+): ChainPayload {
   const trimmed: string[] = [...(p.trimmed ?? [])];
   let q: ChainPayload = { ...p, paths: p.paths.map((path) => ({ ...path })) };
   for (const path of q.paths) {
     const c = path.contributions;
     if (c && c.values.length > CHAIN_MAX_CONTRIBUTION_CELLS) {
       delete path.contributions;
-      trimmed.push(`the ${c.values.length.toLocaleString("en-US")} per-element terms over ${c.intermediate} are not listed here: show.contributions draws them as a heatmap`);
+      trimmed.push(
+        `the ${c.values.length.toLocaleString("en-US")} per-element terms over ${c.intermediate} are not listed here: show.contributions draws them as a heatmap`,
+      );
     }
   }
   const done = () => (trimmed.length ? { ...q, trimmed } : q);
@@ -30,7 +36,10 @@ export function boundChain(p: ChainPayload, measure: (q: ChainPayload) => number
     q = { ...q, paths: q.paths.slice(0, -1), pathsOmitted: allPaths - q.paths.length + 1 };
     delete q.compact;
   }
-  if (q.paths.length < p.paths.length) trimmed.push(`${p.paths.length - q.paths.length} of the ${p.paths.length} expanded paths were left out to keep the output small`);
+  if (q.paths.length < p.paths.length)
+    trimmed.push(
+      `${p.paths.length - q.paths.length} of the ${p.paths.length} expanded paths were left out to keep the output small`,
+    );
   if (q.jacobian && q.jacobian.blocks.length > 4 && measure(done()) > budget) {
     trimmed.push(`${q.jacobian.blocks.length - 4} Jacobian blocks left out`);
     q = { ...q, jacobian: { ...q.jacobian, blocks: q.jacobian.blocks.slice(0, 4) } };
@@ -43,7 +52,15 @@ export function boundChain(p: ChainPayload, measure: (q: ChainPayload) => number
   }
   if (cut) trimmed.push("steps in the middle of the path were left out to keep the output small");
   if (measure(done()) > budget) {
-    q = { ...q, paths: q.paths.map(({ nodes, steps, numeric, stepsOmitted }) => ({ nodes, steps: [], numeric, stepsOmitted: { after: 0, count: steps.length + (stepsOmitted?.count ?? 0) } })) };
+    q = {
+      ...q,
+      paths: q.paths.map(({ nodes, steps, numeric, stepsOmitted }) => ({
+        nodes,
+        steps: [],
+        numeric,
+        stepsOmitted: { after: 0, count: steps.length + (stepsOmitted?.count ?? 0) },
+      })),
+    };
     trimmed.push("no steps are written out: even the shortest form is over the size budget");
   }
   return done();

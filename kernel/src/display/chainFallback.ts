@@ -14,7 +14,9 @@ function md(latex: string): string {
 
 /** User-given names go into Markdown as text: escape what Markdown (or HTML) would interpret. */
 function mdEsc(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+!|<>$&]/g, (c) => (c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : "\\" + c));
+  return s.replace(/[\\`*_{}[\]()#+!|<>$&]/g, (c) =>
+    c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : "\\" + c,
+  );
 }
 
 /** Forms of a step, each shown once: trivial steps have the same local, index and collapsed form. */
@@ -24,20 +26,33 @@ function stepForms(s: ChainStep): { label: string; form: { latex: string; text: 
   forms.push({ label: "chain rule, summing over every index of the intermediate", form: s.general });
   forms.push({ label: "local partial", form: s.local });
   forms.push({ label: "substituted", form: s.indexForm });
-  forms.push({ label: `Kronecker deltas collapse the sum${s.renamed.length ? ` (${s.renamed.join(", ")})` : ""}`, form: s.collapsed });
+  forms.push({
+    label: `Kronecker deltas collapse the sum${s.renamed.length ? ` (${s.renamed.join(", ")})` : ""}`,
+    form: s.collapsed,
+  });
   forms.push({ label: s.einsum ? `compact form (einsum \`${s.einsum}\`)` : "compact form", form: s.compact });
   if (s.composed) forms.push({ label: "with the previous steps substituted", form: s.composed });
-  if (s.broadcast) forms.push({ label: `broadcasting undone (sum over axes ${s.broadcast.axes.join(", ")}): ${s.broadcast.why}`, form: s.broadcast });
+  if (s.broadcast)
+    forms.push({
+      label: `broadcasting undone (sum over axes ${s.broadcast.axes.join(", ")}): ${s.broadcast.why}`,
+      form: s.broadcast,
+    });
   const seen = new Set<string>();
   return forms.filter((f) => (seen.has(f.form.latex) ? false : (seen.add(f.form.latex), true)));
 }
 
 function stepMarkdown(s: ChainStep, k: number): string[] {
-  const out = [`**Step ${k + 1}** (${mdEsc(s.op)}): from ∂L/∂${mdEsc(s.to)} ${fmtShape(s.toShape)} to ∂L/∂${mdEsc(s.from)} ${fmtShape(s.fromShape)}`, ""];
+  const out = [
+    `**Step ${k + 1}** (${mdEsc(s.op)}): from ∂L/∂${mdEsc(s.to)} ${fmtShape(s.toShape)} to ∂L/∂${mdEsc(s.from)} ${fmtShape(s.fromShape)}`,
+    "",
+  ];
   for (const f of stepForms(s)) out.push(`- ${f.label}:`, "", md(f.form.latex), "");
   if (s.numeric) {
     const n = s.numeric;
-    out.push(`- at ${s.from}[${n.at.join(",")}]: ${n.terms.length + (n.more?.count ?? 0)} terms${n.killed ? ` (${n.killed} killed by deltas)` : ""}, sum ${formatNumber(n.total)}, reverse mode ${formatNumber(n.autodiff)} ${n.pass ? "✅" : "❌"}`, "");
+    out.push(
+      `- at ${s.from}[${n.at.join(",")}]: ${n.terms.length + (n.more?.count ?? 0)} terms${n.killed ? ` (${n.killed} killed by deltas)` : ""}, sum ${formatNumber(n.total)}, reverse mode ${formatNumber(n.autodiff)} ${n.pass ? "✅" : "❌"}`,
+      "",
+    );
   }
   return out;
 }
@@ -48,7 +63,12 @@ function numericMarkdown(n: ChainNumeric, param: string): string[] {
   if (n.terms.length) {
     out.push("| term | factors | value |", "|---|---|---|");
     for (const t of n.terms) {
-      const idx = mdEsc(Object.entries(t.indices).map(([k, v]) => `${k}=${v}`).join(", ")) || "·";
+      const idx =
+        mdEsc(
+          Object.entries(t.indices)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(", "),
+        ) || "·";
       const factors = t.factors.map((f) => `${mdEsc(f.text)} = ${formatNumber(f.value)}`).join(" × ");
       out.push(`| ${idx} | ${factors}${t.zero ? " (δ = 0)" : ""} | ${formatNumber(t.value)} |`);
     }
@@ -79,8 +99,14 @@ export function omittedSteps(count: number): string {
 export function chainMarkdown(p: ChainPayload): string {
   const L = p.output.name;
   const x = p.param.name;
-  const out: string[] = [`### Chain rule: ∂${mdEsc(L)}/∂${mdEsc(x)}`, "", `${mdEsc(L)} ${fmtShape(p.output.shape)}, ${mdEsc(x)} ${fmtShape(p.param.shape)}.`, ""];
-  if (p.paths.length > 1) out.push(`${mdEsc(x)} reaches ${mdEsc(L)} along ${p.paths.length} paths; their contributions add.`, "");
+  const out: string[] = [
+    `### Chain rule: ∂${mdEsc(L)}/∂${mdEsc(x)}`,
+    "",
+    `${mdEsc(L)} ${fmtShape(p.output.shape)}, ${mdEsc(x)} ${fmtShape(p.param.shape)}.`,
+    "",
+  ];
+  if (p.paths.length > 1)
+    out.push(`${mdEsc(x)} reaches ${mdEsc(L)} along ${p.paths.length} paths; their contributions add.`, "");
   p.paths.forEach((path, i) => {
     const nodes = path.nodes.map(mdEsc).join(" → ");
     if (p.paths.length > 1) out.push(`#### Path ${i + 1}: ${nodes}`, "");
@@ -91,7 +117,13 @@ export function chainMarkdown(p: ChainPayload): string {
     });
     if (path.folded) out.push(`(${path.folded} further steps folded)`, "");
     if (path.substituted) out.push("All steps substituted at once:", "", md(path.substituted.latex), "");
-    if (path.substitutedCollapsed) out.push(`After the deltas collapse${path.substitutedCollapsed.renamed.length ? ` (${path.substitutedCollapsed.renamed.join(", ")})` : ""}:`, "", md(path.substitutedCollapsed.latex), "");
+    if (path.substitutedCollapsed)
+      out.push(
+        `After the deltas collapse${path.substitutedCollapsed.renamed.length ? ` (${path.substitutedCollapsed.renamed.join(", ")})` : ""}:`,
+        "",
+        md(path.substitutedCollapsed.latex),
+        "",
+      );
     if (path.compact) out.push("The whole path in matrix form:", "", md(path.compact.latex), "");
     if (path.numeric && p.paths.length > 1) out.push(...numericMarkdown(path.numeric, x), "");
   });
@@ -100,7 +132,8 @@ export function chainMarkdown(p: ChainPayload): string {
   if (p.compact) out.push("**Result:**", "", md(p.compact.latex), "");
   out.push(...numericMarkdown(p.numeric, x));
   if (p.numeric.note) out.push("", p.numeric.note);
-  if (p.jacobian) out.push("", `Jacobian shape ${fmtShape(p.jacobian.shape)} (${p.jacobian.blocks.length} blocks in the live view).`);
+  if (p.jacobian)
+    out.push("", `Jacobian shape ${fmtShape(p.jacobian.shape)} (${p.jacobian.blocks.length} blocks in the live view).`);
   return out.join("\n");
 }
 
@@ -124,8 +157,15 @@ export function chainText(p: ChainPayload): string {
     path.steps.forEach((s, k) => {
       if (path.stepsOmitted && k === path.stepsOmitted.after) out.push(`  ${omittedSteps(path.stepsOmitted.count)}`);
       out.push(`  step ${k + 1} (${s.op}): dL/d${s.to} -> dL/d${s.from}`);
-      out.push(`    general:   ${s.general.text}`, `    local:     ${s.local.text}`, `    index:     ${s.indexForm.text}`);
-      out.push(`    collapsed: ${s.collapsed.text}${s.renamed.length ? `   (${s.renamed.join(", ")})` : ""}`, `    compact:   ${s.compact.text}`);
+      out.push(
+        `    general:   ${s.general.text}`,
+        `    local:     ${s.local.text}`,
+        `    index:     ${s.indexForm.text}`,
+      );
+      out.push(
+        `    collapsed: ${s.collapsed.text}${s.renamed.length ? `   (${s.renamed.join(", ")})` : ""}`,
+        `    compact:   ${s.compact.text}`,
+      );
       if (s.composed) out.push(`    composed:  ${s.composed.text}`);
       if (s.broadcast) out.push(`    broadcast: ${s.broadcast.text}  (${s.broadcast.why})`);
     });
@@ -135,6 +175,8 @@ export function chainText(p: ChainPayload): string {
   if (p.compact) out.push(`result: ${p.compact.text}`);
   const n = p.numeric;
   for (const t of p.trimmed ?? []) out.push(`(${t})`);
-  out.push(`at ${x}[${n.at.join(",")}]: sum of terms ${formatNumber(n.total)}, autodiff ${formatNumber(n.autodiff)}, finite difference ${formatNumber(n.finiteDiff)} -> ${n.pass ? "agree" : inconclusive(n) ? "finite differences inconclusive" : "DISAGREE"}`);
+  out.push(
+    `at ${x}[${n.at.join(",")}]: sum of terms ${formatNumber(n.total)}, autodiff ${formatNumber(n.autodiff)}, finite difference ${formatNumber(n.finiteDiff)} -> ${n.pass ? "agree" : inconclusive(n) ? "finite differences inconclusive" : "DISAGREE"}`,
+  );
   return out.join("\n");
 }

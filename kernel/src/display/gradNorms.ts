@@ -19,16 +19,25 @@ function isTensorLike(v: unknown): v is Tensor {
 export function namedParams(params: ParamSource): [string, Tensor][] {
   let list: [string | undefined, Tensor][];
   if (Array.isArray(params)) list = params.map((t) => [undefined, t]);
-  else if (params && typeof (params as { parameters?: unknown }).parameters === "function") list = (params as { parameters(): Tensor[] }).parameters().map((t) => [undefined, t]);
+  else if (params && typeof (params as { parameters?: unknown }).parameters === "function")
+    list = (params as { parameters(): Tensor[] }).parameters().map((t) => [undefined, t]);
   else if (params && typeof params === "object") list = Object.entries(params as Record<string, Tensor>);
-  else throw new ChainlabError("show.gradNorms", "expected a list of tensors, a { name: tensor } record or a module with parameters()");
+  else
+    throw new ChainlabError(
+      "show.gradNorms",
+      "expected a list of tensors, a { name: tensor } record or a module with parameters()",
+    );
   return list.map(([name, t], i) => {
     if (!isTensorLike(t)) throw new ChainlabError("show.gradNorms", `parameter ${name ?? i} is not a Tensor`);
     return [name ?? t.name ?? `p${i} ${fmtShape(t.shape)}`, t];
   });
 }
 
-export function buildGradNormsPayload(params: ParamSource, opts: { title?: string; yScale?: "linear" | "log" } = {}, frame?: number): PlotPayload {
+export function buildGradNormsPayload(
+  params: ParamSource,
+  opts: { title?: string; yScale?: "linear" | "log" } = {},
+  frame?: number,
+): PlotPayload {
   const named = namedParams(params);
   const norms = named.map(([, t]) => {
     if (t.gradState !== "computed" || !t.grad) return null;

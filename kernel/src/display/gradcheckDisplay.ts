@@ -13,7 +13,14 @@ export interface GradcheckReportLike {
   pass: boolean;
   maxAbsErr: number;
   maxRelErr: number;
-  inputs: { shape: readonly number[]; name?: string; maxAbsErr: number; maxRelErr: number; pass: boolean; worst: number[] | null }[];
+  inputs: {
+    shape: readonly number[];
+    name?: string;
+    maxAbsErr: number;
+    maxRelErr: number;
+    pass: boolean;
+    worst: number[] | null;
+  }[];
   adjoint?: { lhs: number; rhs: number; relErr: number; pass: boolean } | null;
 }
 
@@ -29,8 +36,16 @@ export function gradcheckBundle(r: GradcheckReportLike): MimeBundle {
     pass: mark(inp.pass),
   }));
   const head = `gradcheck ${mark(r.pass)}: max abs err ${formatNumber(r.maxAbsErr)}, max rel err ${formatNumber(r.maxRelErr)}`;
-  const adj = r.adjoint ? `adjoint test <v, J u> = ${formatNumber(r.adjoint.lhs)} vs <Jᵀ v, u> = ${formatNumber(r.adjoint.rhs)}, rel err ${formatNumber(r.adjoint.relErr)} ${mark(r.adjoint.pass)}` : "";
-  const text = [head, ...rows.map((x) => `  ${x.name} ${x.shape}: abs ${x.abs}, rel ${x.rel}, worst at ${x.worst} ${x.pass}`), adj].filter(Boolean).join("\n");
+  const adj = r.adjoint
+    ? `adjoint test <v, J u> = ${formatNumber(r.adjoint.lhs)} vs <Jᵀ v, u> = ${formatNumber(r.adjoint.rhs)}, rel err ${formatNumber(r.adjoint.relErr)} ${mark(r.adjoint.pass)}`
+    : "";
+  const text = [
+    head,
+    ...rows.map((x) => `  ${x.name} ${x.shape}: abs ${x.abs}, rel ${x.rel}, worst at ${x.worst} ${x.pass}`),
+    adj,
+  ]
+    .filter(Boolean)
+    .join("\n");
   const td = (s: string) => `<td style="padding:2px 10px;text-align:left">${esc(s)}</td>`;
   const th = (s: string) => `<th style="padding:2px 10px;text-align:left">${esc(s)}</th>`;
   const html = [

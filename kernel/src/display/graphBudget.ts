@@ -8,7 +8,11 @@ import { buildGraphPayload, GRAPH_MAX_NODES, type GraphOptions } from "./graphPa
  * The graph bundle of a tensor within BUNDLE_BUDGET.graph for any graph: when it is over, fewer
  * nodes are drawn individually (the rest joins "n ops" summary nodes) until it fits.
  */
-export function boundedGraphBundle(y: Tensor, opts: GraphOptions = {}, budget: number = BUNDLE_BUDGET.graph): MimeBundle {
+export function boundedGraphBundle(
+  y: Tensor,
+  opts: GraphOptions = {},
+  budget: number = BUNDLE_BUDGET.graph,
+): MimeBundle {
   let maxNodes = Math.max(1, Math.floor(opts.maxNodes ?? GRAPH_MAX_NODES));
   let bundle = graphBundle(buildGraphPayload(y, { ...opts, maxNodes }));
   if (jsonBytes(bundle) <= budget) return bundle;

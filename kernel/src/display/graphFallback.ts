@@ -77,7 +77,9 @@ export function graphSvg(full: GraphPayload): string {
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
   );
   if (payload.truncated) {
-    parts.push(`<text x="8" y="15" fill="#a15c00">${payload.truncated.omitted} nodes further from the output are not drawn here${payload.nodes.length < full.nodes.length ? " (the JupyterLab view has more)" : ""}</text>`);
+    parts.push(
+      `<text x="8" y="15" fill="#a15c00">${payload.truncated.omitted} nodes further from the output are not drawn here${payload.nodes.length < full.nodes.length ? " (the JupyterLab view has more)" : ""}</text>`,
+    );
   }
   parts.push(`<g transform="translate(0,${top})">`);
   for (const e of layout.edges) {
@@ -106,8 +108,13 @@ export function graphSvg(full: GraphPayload): string {
 
 function nodeTooltip(n: GraphNode): string {
   const lines = [`${n.name ? n.name + " = " : ""}${n.op} ${fmtShape(n.shape)} ${n.dtype} (${n.kind})`];
-  lines.push(`value: min ${formatNumber(n.value.min)}, max ${formatNumber(n.value.max)}, mean ${formatNumber(n.value.mean)}`);
-  if (n.grad) lines.push(`grad: min ${formatNumber(n.grad.min)}, max ${formatNumber(n.grad.max)}, norm ${formatNumber(n.grad.norm)}`);
+  lines.push(
+    `value: min ${formatNumber(n.value.min)}, max ${formatNumber(n.value.max)}, mean ${formatNumber(n.value.mean)}`,
+  );
+  if (n.grad)
+    lines.push(
+      `grad: min ${formatNumber(n.grad.min)}, max ${formatNumber(n.grad.max)}, norm ${formatNumber(n.grad.norm)}`,
+    );
   else lines.push(`grad: ${GRAD_STATE_TEXT[n.gradState]}`);
   if (n.scope?.length) lines.push(`scope: ${n.scope.join(" / ")}`);
   if (n.anomaly) lines.push(`first NaN/Inf: ${n.anomaly}`);
@@ -124,7 +131,9 @@ export function graphText(payload: GraphPayload): string {
   }
   const params = payload.nodes.filter((n) => n.kind === "param").length;
   const out = payload.nodes.find((n) => n.id === payload.output);
-  const lines = [`computational graph of ${out?.name ?? payload.output}: ${payload.nodes.length} nodes, ${params} parameter${params === 1 ? "" : "s"}`];
+  const lines = [
+    `computational graph of ${out?.name ?? payload.output}: ${payload.nodes.length} nodes, ${params} parameter${params === 1 ? "" : "s"}`,
+  ];
   if (payload.truncated) lines.push(`(${payload.truncated.omitted} nodes further from the output are not shown)`);
   for (const n of payload.nodes) {
     const ins = inputs.get(n.id) ?? [];
@@ -134,13 +143,23 @@ export function graphText(payload: GraphPayload): string {
       n.op === "leaf"
         ? n.kind
         : s
-          ? `${s.times !== undefined ? `${s.times} more iterations of a ${s.period}-op loop body` : `${s.count} ops cut to keep the view small`} (${Object.entries(s.ops).map(([op, k]) => `${k} ${op}`).join(", ")}) <- ${ins.filter(Boolean).join(", ")}`
+          ? `${s.times !== undefined ? `${s.times} more iterations of a ${s.period}-op loop body` : `${s.count} ops cut to keep the view small`} (${Object.entries(
+              s.ops,
+            )
+              .map(([op, k]) => `${k} ${op}`)
+              .join(", ")}) <- ${ins.filter(Boolean).join(", ")}`
           : `${n.op}(${Array.from(ins, (a) => a ?? "…").join(", ")})`;
-    const attrs = n.attrs ? ` {${Object.entries(n.attrs).map(([k, v]) => `${k}: ${v}`).join(", ")}}` : "";
+    const attrs = n.attrs
+      ? ` {${Object.entries(n.attrs)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(", ")}}`
+      : "";
     const name = n.name ? ` "${n.name}"` : "";
     const grad = n.grad ? `grad norm ${formatNumber(n.grad.norm)}` : `grad ${GRAD_STATE_TEXT[n.gradState]}`;
     const mark = n.id === payload.output ? " <- output" : "";
-    lines.push(`${n.id} = ${args}${attrs}  ${fmtShape(n.shape)}${name}  ${grad}${n.anomaly ? `  !! ${n.anomaly}` : ""}${mark}`);
+    lines.push(
+      `${n.id} = ${args}${attrs}  ${fmtShape(n.shape)}${name}  ${grad}${n.anomaly ? `  !! ${n.anomaly}` : ""}${mark}`,
+    );
   }
   return lines.join("\n");
 }

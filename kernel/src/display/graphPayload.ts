@@ -39,7 +39,9 @@ export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayl
     isParam,
     signature: (e) => {
       const t = e.tensor;
-      const consts = e.inputs.map((j) => (j !== last && constant(entries[j]) ? String(entries[j].tensor.data[0]) : "")).join(",");
+      const consts = e.inputs
+        .map((j) => (j !== last && constant(entries[j]) ? String(entries[j].tensor.data[0]) : ""))
+        .join(",");
       return `${t.node ? t.node.op.name : t.requiresGrad ? "param" : "leaf"}|${t.shape.join("x")}|${JSON.stringify(attrsOf[e.id])}|${consts}`;
     },
     maxNodes,
@@ -58,7 +60,9 @@ export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayl
     if (u.kind === "node") {
       const node = tensorNode(entries[u.entry], u.entry === last, attrsOf[u.entry], opts, nameOf);
       node.id = unitId(k);
-      const consts = entries[u.entry].inputs.flatMap((j, argIndex) => (j !== last && constant(entries[j]) ? [{ argIndex, value: finiteOrNull(entries[j].tensor.data[0]) }] : []));
+      const consts = entries[u.entry].inputs.flatMap((j, argIndex) =>
+        j !== last && constant(entries[j]) ? [{ argIndex, value: finiteOrNull(entries[j].tensor.data[0]) }] : [],
+      );
       if (consts.length) node.constants = consts;
       if (u.loop !== undefined) node.scope = [loopScope[u.loop], ...(node.scope ?? [])];
       nodes.push(node);
@@ -83,12 +87,17 @@ export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayl
     delete node.anomaly;
     node.summary = { count: members.length, ops, shapes: [...shapes] };
     const inside = members.filter((id) => isParam(entries[id]));
-    if (inside.length) node.summary.params = { count: inside.length, names: inside.slice(0, 12).map((id) => nameOf(entries[id].tensor)) };
+    if (inside.length)
+      node.summary.params = {
+        count: inside.length,
+        names: inside.slice(0, 12).map((id) => nameOf(entries[id].tensor)),
+      };
     if (u.times !== undefined && u.period !== undefined) {
       node.summary.times = u.times;
       node.summary.period = u.period;
     } else omitted += members.length;
-    if (opts.anomaly && members.some((id) => entries[id].tensor === opts.anomaly!.tensor)) node.anomaly = opts.anomaly.message;
+    if (opts.anomaly && members.some((id) => entries[id].tensor === opts.anomaly!.tensor))
+      node.anomaly = opts.anomaly.message;
     node.scope = u.loop !== undefined ? [loopScope[u.loop]] : undefined;
     if (!node.scope) delete node.scope;
     nodes.push(node);
@@ -108,7 +117,13 @@ export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayl
       edges.push({ from: unitId(from), to: unitId(to), argIndex: arg, shape: [...entries[j].tensor.shape] });
     });
   }
-  const payload: GraphPayload = { version: PROTOCOL_VERSION, kind: "graph", nodes, edges, output: unitId(unitOf[last]) };
+  const payload: GraphPayload = {
+    version: PROTOCOL_VERSION,
+    kind: "graph",
+    nodes,
+    edges,
+    output: unitId(unitOf[last]),
+  };
   if (omitted) payload.truncated = { omitted };
   return payload;
 }
@@ -123,7 +138,13 @@ function loopScopes(times: number[]): string[] {
   });
 }
 
-function tensorNode(e: TraceEntry, isOutput: boolean, attrs: Record<string, string>, opts: GraphOptions, nameOf: (t: Tensor) => string): GraphNode {
+function tensorNode(
+  e: TraceEntry,
+  isOutput: boolean,
+  attrs: Record<string, string>,
+  opts: GraphOptions,
+  nameOf: (t: Tensor) => string,
+): GraphNode {
   const t = e.tensor;
   const node: GraphNode = {
     id: `n${e.id}`,
@@ -171,7 +192,8 @@ function shortAttrs(attrs: Readonly<Record<string, unknown>>): Record<string, st
     let s: string | undefined;
     if (v === undefined || typeof v === "function") continue;
     if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") s = String(v);
-    else if (v && typeof v === "object" && "shape" in v && "data" in v) s = `tensor [${(v as { shape: number[] }).shape.join(",")}]`;
+    else if (v && typeof v === "object" && "shape" in v && "data" in v)
+      s = `tensor [${(v as { shape: number[] }).shape.join(",")}]`;
     else {
       try {
         s = JSON.stringify(v);

@@ -59,7 +59,9 @@ export function groupUnits(entries: readonly TraceEntry[], o: UnitOptions): Unit
   const sig = new Int32Array(order.length);
   order.forEach((id, i) => {
     const e = entries[id];
-    const ins = e.inputs.map((j) => (constant[j] ? "c" : uses[j] >= MIN_TIMES || (o.isParam(entries[j]) && uses[j] > 1) ? `P${j}` : `R${i - pos[j]}`));
+    const ins = e.inputs.map((j) =>
+      constant[j] ? "c" : uses[j] >= MIN_TIMES || (o.isParam(entries[j]) && uses[j] > 1) ? `P${j}` : `R${i - pos[j]}`,
+    );
     const key = `${o.signature(e)}|${ins.join(",")}`;
     let s = ids.get(key);
     if (s === undefined) ids.set(key, (s = ids.size));
@@ -89,7 +91,14 @@ export function groupUnits(entries: readonly TraceEntry[], o: UnitOptions): Unit
     const c = copyAt.get(i);
     if (c) {
       const members = order.slice(c.from, c.to);
-      const u = units.push({ kind: "summary", entries: members, loop: c.loop, times: loops[c.loop].times - 1, period: loops[c.loop].period }) - 1;
+      const u =
+        units.push({
+          kind: "summary",
+          entries: members,
+          loop: c.loop,
+          times: loops[c.loop].times - 1,
+          period: loops[c.loop].period,
+        }) - 1;
       for (const id of members) unitOf[id] = u;
       i = c.to - 1;
       continue;
@@ -167,7 +176,8 @@ function cut(entries: readonly TraceEntry[], g: Units, o: UnitOptions): Units {
     while (parent[k] !== k) k = parent[k] = parent[parent[k]];
     return k;
   };
-  for (let to = 0; to < m; to++) if (!keep[to]) for (const from of inputs[to]) if (!keep[from]) parent[find(from)] = find(to);
+  for (let to = 0; to < m; to++)
+    if (!keep[to]) for (const from of inputs[to]) if (!keep[from]) parent[find(from)] = find(to);
   const units: Unit[] = [];
   const newOf = new Int32Array(m).fill(-1);
   const summaryOf = new Map<number, number>();

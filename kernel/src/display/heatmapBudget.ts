@@ -10,12 +10,21 @@ import { blockMeans, buildHeatmapPayload, matrixView, type HeatmapOptions } from
  * bundle is over budget the matrices are averaged in bigger blocks (and fewer slices kept), and
  * the payload's `downsampled` says so on screen. Small matrices are sent exactly.
  */
-export function boundedHeatmapBundle(t: Tensor, opts: HeatmapOptions, frame?: number, budget: number = BUNDLE_BUDGET.heatmap): MimeBundle {
+export function boundedHeatmapBundle(
+  t: Tensor,
+  opts: HeatmapOptions,
+  frame?: number,
+  budget: number = BUNDLE_BUDGET.heatmap,
+): MimeBundle {
   return withinBudget((o) => buildHeatmapPayload(t, o, frame), opts, budget);
 }
 
 /** The bundle of `build(options)`, with the options shrunk until the bundle fits `budget`. */
-export function withinBudget(build: (o: HeatmapOptions) => HeatmapPayload, opts: HeatmapOptions, budget: number = BUNDLE_BUDGET.heatmap): MimeBundle {
+export function withinBudget(
+  build: (o: HeatmapOptions) => HeatmapPayload,
+  opts: HeatmapOptions,
+  budget: number = BUNDLE_BUDGET.heatmap,
+): MimeBundle {
   let o: HeatmapOptions = { ...opts };
   let bundle = heatmapBundle(build(o));
   for (let tries = 0; tries < 12; tries++) {
@@ -29,7 +38,9 @@ export function withinBudget(build: (o: HeatmapOptions) => HeatmapPayload, opts:
 
 /** Options for a payload about `ratio` times the size of the one in `bundle`. */
 function shrink(bundle: MimeBundle, o: HeatmapOptions, ratio: number): HeatmapOptions {
-  const p = Object.values(bundle).find((v): v is HeatmapPayload => typeof v === "object" && v !== null && (v as HeatmapPayload).kind === "heatmap")!;
+  const p = Object.values(bundle).find(
+    (v): v is HeatmapPayload => typeof v === "object" && v !== null && (v as HeatmapPayload).kind === "heatmap",
+  )!;
   // The biggest matrix sets the pace: a slice or a term map.
   const mats = [p.slices[0]?.value ?? [[]], ...(p.contributions ?? []).map((c) => c.values)];
   const rows = Math.max(...mats.map((m) => m.length));
@@ -44,7 +55,12 @@ function shrink(bundle: MimeBundle, o: HeatmapOptions, ratio: number): HeatmapOp
  * A chain-rule term map (shaped like an intermediate) as a bounded matrix: block means over at
  * most maxRows x maxCols cells; `stride` says how many elements one cell averages.
  */
-export function boundedTermMap(values: (number | null)[], shape: readonly number[], maxRows = 64, maxCols = 64): { values: (number | null)[][]; stride?: [number, number] } {
+export function boundedTermMap(
+  values: (number | null)[],
+  shape: readonly number[],
+  maxRows = 64,
+  maxCols = 64,
+): { values: (number | null)[][]; stride?: [number, number] } {
   const { rows, cols } = matrixView(shape);
   const rs = Math.max(1, Math.ceil(rows / maxRows));
   const cs = Math.max(1, Math.ceil(cols / maxCols));

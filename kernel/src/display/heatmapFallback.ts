@@ -70,13 +70,16 @@ function panelSize(p: Panel): { w: number; h: number; cell: number } {
 
 function drawPanel(out: string[], p: Panel, x0: number, y0: number): void {
   // Terms a delta kills are exactly zero: white, not the grey of NaN/Inf.
-  const color = (v: number | null, scale: number) => (v === null && p.nullText ? divergingColor(0, scale) : divergingColor(v, scale));
+  const color = (v: number | null, scale: number) =>
+    v === null && p.nullText ? divergingColor(0, scale) : divergingColor(v, scale);
   const { h, cell } = panelSize(p);
   out.push(`<text x="${x0}" y="${y0 + 22}" font-weight="bold" fill="#111">${esc(p.title)}</text>`);
   const m = p.matrix;
   if (!m) {
     out.push(`<rect x="${x0}" y="${y0 + HEAD}" width="150" height="${h}" fill="#f5f5f5" stroke="#ccc"/>`);
-    out.push(`<text x="${x0 + 6}" y="${y0 + HEAD + 24}" font-size="11" fill="#666">${esc(p.missing ?? "no data")}</text>`);
+    out.push(
+      `<text x="${x0 + 6}" y="${y0 + HEAD + 24}" font-size="11" fill="#666">${esc(p.missing ?? "no data")}</text>`,
+    );
     return;
   }
   const cols = m[0] ? m[0].length : 0;
@@ -87,28 +90,42 @@ function drawPanel(out: string[], p: Panel, x0: number, y0: number): void {
     // Many cells: one raster image, a pixel per cell scaled up unsmoothed (a few KB instead of
     // a rect per cell); colours are quantised to 255 steps of the same scale.
     const href = `data:image/png;base64,${matrixPng(m, scale, p.nullText !== undefined)}`;
-    out.push(`<image x="${x0}" y="${y0 + HEAD}" width="${cols * cell}" height="${h}" preserveAspectRatio="none" style="image-rendering:pixelated;image-rendering:crisp-edges" href="${href}"/>`);
+    out.push(
+      `<image x="${x0}" y="${y0 + HEAD}" width="${cols * cell}" height="${h}" preserveAspectRatio="none" style="image-rendering:pixelated;image-rendering:crisp-edges" href="${href}"/>`,
+    );
   }
-  if (titled) m.forEach((row, r) =>
-    row.forEach((v, c) => {
-      const x = x0 + c * cell;
-      const y = y0 + HEAD + r * cell;
-      const shown = v === null && p.nullText ? p.nullText : formatNumber(v);
-      const title = titled ? `<title>[${r},${c}] ${esc(shown)}</title>` : "";
-      out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${color(v, scale)}">${title}</rect>`);
-      if (showNumbers) out.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + 3}" text-anchor="middle" font-size="8" fill="#111">${esc(shown)}</text>`);
-    }),
-  );
+  if (titled)
+    m.forEach((row, r) =>
+      row.forEach((v, c) => {
+        const x = x0 + c * cell;
+        const y = y0 + HEAD + r * cell;
+        const shown = v === null && p.nullText ? p.nullText : formatNumber(v);
+        const title = titled ? `<title>[${r},${c}] ${esc(shown)}</title>` : "";
+        out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${color(v, scale)}">${title}</rect>`);
+        if (showNumbers)
+          out.push(
+            `<text x="${x + cell / 2}" y="${y + cell / 2 + 3}" text-anchor="middle" font-size="8" fill="#111">${esc(shown)}</text>`,
+          );
+      }),
+    );
   out.push(`<rect x="${x0}" y="${y0 + HEAD}" width="${cols * cell}" height="${h}" fill="none" stroke="#999"/>`);
-  out.push(`<text x="${x0}" y="${y0 + HEAD + h + 13}" font-size="10" fill="#555">scale ±${esc(formatNumber(scale))} (blue &lt; 0 &lt; red)</text>`);
+  out.push(
+    `<text x="${x0}" y="${y0 + HEAD + h + 13}" font-size="10" fill="#555">scale ±${esc(formatNumber(scale))} (blue &lt; 0 &lt; red)</text>`,
+  );
 }
 
 /** Palette index 0 is non-finite grey; 1..255 run from -scale (blue) through 0 to +scale (red). */
-const PNG_PALETTE: [number, number, number][] = [rgb(divergingColor(null, 1)), ...Array.from({ length: 255 }, (_, i) => rgb(divergingColor(i / 127 - 1, 1)))];
+const PNG_PALETTE: [number, number, number][] = [
+  rgb(divergingColor(null, 1)),
+  ...Array.from({ length: 255 }, (_, i) => rgb(divergingColor(i / 127 - 1, 1))),
+];
 
 function rgb(css: string): [number, number, number] {
   if (css.startsWith("#")) return [1, 3, 5].map((i) => parseInt(css.slice(i, i + 2), 16)) as [number, number, number];
-  return css.replace(/[^\d,]/g, "").split(",").map(Number) as [number, number, number];
+  return css
+    .replace(/[^\d,]/g, "")
+    .split(",")
+    .map(Number) as [number, number, number];
 }
 
 /** The matrix as a base64 PNG, one pixel per cell; `nullIsZero` for term maps (a delta's 0). */
@@ -119,7 +136,8 @@ function matrixPng(m: Matrix, scale: number, nullIsZero: boolean): string {
   for (let r = 0; r < rows; r++)
     for (let c = 0; c < cols; c++) {
       const v = m[r][c] ?? (nullIsZero ? 0 : null);
-      px[r * cols + c] = v === null ? 0 : 1 + Math.round(((scale > 0 ? Math.max(-1, Math.min(1, v / scale)) : 0) + 1) * 127);
+      px[r * cols + c] =
+        v === null ? 0 : 1 + Math.round(((scale > 0 ? Math.max(-1, Math.min(1, v / scale)) : 0) + 1) * 127);
     }
   return base64(encodeIndexedPng(cols, rows, px, PNG_PALETTE));
 }
@@ -138,7 +156,14 @@ function panelRows(p: HeatmapPayload): Panel[][] {
   );
   for (const c of p.contributions ?? []) {
     const mean = c.stride ? ` (means of ${c.stride[0]}x${c.stride[1]} terms)` : "";
-    rows.push([{ title: `terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate}${mean}`, matrix: c.values, missing: "no terms", nullText: "0 (δ)" }]);
+    rows.push([
+      {
+        title: `terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate}${mean}`,
+        matrix: c.values,
+        missing: "no terms",
+        nullText: "0 (δ)",
+      },
+    ]);
   }
   return rows;
 }
@@ -186,7 +211,11 @@ export function heatmapSvg(p: HeatmapPayload): string {
 /** Indices to print along an axis of length n: all, or the first and last TEXT_EDGE with a gap (null). */
 function edgeIndices(n: number): (number | null)[] {
   if (n <= 2 * TEXT_EDGE + 1) return Array.from({ length: n }, (_, i) => i);
-  return [...Array.from({ length: TEXT_EDGE }, (_, i) => i), null, ...Array.from({ length: TEXT_EDGE }, (_, i) => n - TEXT_EDGE + i)];
+  return [
+    ...Array.from({ length: TEXT_EDGE }, (_, i) => i),
+    null,
+    ...Array.from({ length: TEXT_EDGE }, (_, i) => n - TEXT_EDGE + i),
+  ];
 }
 
 function matrixText(m: Matrix, nullText?: string): string {
@@ -199,17 +228,29 @@ function matrixText(m: Matrix, nullText?: string): string {
 
 /** Text fallback: at most 4 slices, each matrix written out (already bounded by the payload). */
 export function heatmapText(p: HeatmapPayload): string {
-  const lines = [`heatmap of ${p.name} ${fmtShape(p.shape)}${p.title ? ` (${p.title})` : ""}${p.frame !== undefined ? `, frame ${p.frame}` : ""}`];
+  const lines = [
+    `heatmap of ${p.name} ${fmtShape(p.shape)}${p.title ? ` (${p.title})` : ""}${p.frame !== undefined ? `, frame ${p.frame}` : ""}`,
+  ];
   if (p.downsampled) {
     const d = p.downsampled;
-    lines.push(`downsampled: ${d.shownSlices} of ${d.sliceCount} slices, row stride ${d.rowStride}, column stride ${d.colStride}`);
+    lines.push(
+      `downsampled: ${d.shownSlices} of ${d.sliceCount} slices, row stride ${d.rowStride}, column stride ${d.colStride}`,
+    );
   }
   for (const s of p.slices.slice(0, 4)) {
     const where = s.index.length ? " " + sliceLabel(s.index) : "";
     if (p.show !== "grad") lines.push(`${p.name}${where}:`, matrixText(s.value));
-    if (p.show !== "value") lines.push(`∂L/∂${p.name}${where}:`, s.grad ? matrixText(s.grad) : `  ${GRAD_MISSING[p.gradState] || "no gradient"}`);
+    if (p.show !== "value")
+      lines.push(
+        `∂L/∂${p.name}${where}:`,
+        s.grad ? matrixText(s.grad) : `  ${GRAD_MISSING[p.gradState] || "no gradient"}`,
+      );
   }
   if (p.slices.length > 4) lines.push(`… ${p.slices.length - 4} more slices`);
-  for (const c of p.contributions ?? []) lines.push(`terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate}${c.stride ? `, means of ${c.stride[0]}x${c.stride[1]} terms` : ""} (0 (δ): killed by a Kronecker delta):`, matrixText(c.values, "0 (δ)"));
+  for (const c of p.contributions ?? [])
+    lines.push(
+      `terms of ∂L/∂${p.name}[${c.at.join(",")}] over ${c.intermediate}${c.stride ? `, means of ${c.stride[0]}x${c.stride[1]} terms` : ""} (0 (δ): killed by a Kronecker delta):`,
+      matrixText(c.values, "0 (δ)"),
+    );
   return lines.join("\n");
 }

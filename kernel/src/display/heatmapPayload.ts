@@ -50,7 +50,14 @@ function unravel(k: number, dims: readonly number[]): number[] {
 }
 
 /** Block means of one rows x cols matrix at `offset`; a block containing NaN/Inf is null. */
-export function blockMeans(data: ArrayLike<number>, offset: number, rows: number, cols: number, rs: number, cs: number): (number | null)[][] {
+export function blockMeans(
+  data: ArrayLike<number>,
+  offset: number,
+  rows: number,
+  cols: number,
+  rs: number,
+  cs: number,
+): (number | null)[][] {
   const out: (number | null)[][] = [];
   for (let r0 = 0; r0 < rows; r0 += rs) {
     const row: (number | null)[] = [];
@@ -76,7 +83,8 @@ export function blockMeans(data: ArrayLike<number>, offset: number, rows: number
 export function buildHeatmapPayload(t: Tensor, opts: HeatmapOptions = {}, frame?: number): HeatmapPayload {
   const gradState = t.gradState;
   const show = opts.show ?? (gradState === "computed" ? "both" : "value");
-  if (show !== "value" && show !== "grad" && show !== "both") throw new ChainlabError("show.heatmap", `show must be "value", "grad" or "both", got ${JSON.stringify(show)}`);
+  if (show !== "value" && show !== "grad" && show !== "both")
+    throw new ChainlabError("show.heatmap", `show must be "value", "grad" or "both", got ${JSON.stringify(show)}`);
   const maxRows = Math.max(1, Math.floor(opts.maxRows ?? HEATMAP_MAX_ROWS));
   const maxCols = Math.max(1, Math.floor(opts.maxCols ?? HEATMAP_MAX_COLS));
   const maxSlices = Math.max(1, Math.floor(opts.maxSlices ?? HEATMAP_MAX_SLICES));
@@ -85,7 +93,10 @@ export function buildHeatmapPayload(t: Tensor, opts: HeatmapOptions = {}, frame?
   const rowStride = Math.max(1, Math.ceil(rows / maxRows));
   const colStride = Math.max(1, Math.ceil(cols / maxCols));
   const cellsPerSlice = Math.ceil(rows / rowStride) * Math.ceil(cols / colStride);
-  const shownSlices = Math.max(1, Math.min(sliceCount, maxSlices, Math.floor(HEATMAP_MAX_CELLS / Math.max(1, cellsPerSlice))));
+  const shownSlices = Math.max(
+    1,
+    Math.min(sliceCount, maxSlices, Math.floor(HEATMAP_MAX_CELLS / Math.max(1, cellsPerSlice))),
+  );
   // Read .grad only when computed: reading an unretained intermediate's grad warns the user.
   const grad = gradState === "computed" ? t.grad : null;
   const slices: HeatmapSlice[] = [];
@@ -106,7 +117,8 @@ export function buildHeatmapPayload(t: Tensor, opts: HeatmapOptions = {}, frame?
     gradState,
     slices,
   };
-  if (shownSlices < sliceCount || rowStride > 1 || colStride > 1) payload.downsampled = { sliceCount, shownSlices, rowStride, colStride };
+  if (shownSlices < sliceCount || rowStride > 1 || colStride > 1)
+    payload.downsampled = { sliceCount, shownSlices, rowStride, colStride };
   if (opts.title) payload.title = opts.title;
   if (frame !== undefined) payload.frame = frame;
   return payload;

@@ -67,7 +67,10 @@ function elk(): Dispatch {
   if (dispatch) return dispatch;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Worker } = require("elkjs/lib/elk-worker.min.js") as {
-    Worker: new () => { onmessage: (e: { data: { data?: ElkOut; error?: unknown } }) => void; dispatcher: { saveDispatch(m: { data: object }): void } };
+    Worker: new () => {
+      onmessage: (e: { data: { data?: ElkOut; error?: unknown } }) => void;
+      dispatcher: { saveDispatch(m: { data: object }): void };
+    };
   };
   const worker = new Worker();
   let reply: { data?: ElkOut; error?: unknown } = {};
@@ -96,13 +99,24 @@ export function layoutGraph(graph: Pick<GraphPayload, "nodes" | "edges">): Graph
     children: graph.nodes.map((n) => ({ id: n.id, width: nodeWidth(n), height: NODE_HEIGHT })),
     edges: graph.edges.map((e, i) => ({ id: `e${i}`, sources: [e.from], targets: [e.to] })),
   });
-  const nodes: PlacedNode[] = (out.children ?? []).map((c) => ({ id: c.id, x: c.x ?? 0, y: c.y ?? 0, width: c.width, height: c.height }));
+  const nodes: PlacedNode[] = (out.children ?? []).map((c) => ({
+    id: c.id,
+    x: c.x ?? 0,
+    y: c.y ?? 0,
+    width: c.width,
+    height: c.height,
+  }));
   const edges: PlacedEdge[] = [];
   (out.edges ?? []).forEach((e) => {
     const source = graph.edges[Number(e.id.slice(1))];
     const section = e.sections?.[0];
     if (!source || !section) return;
-    edges.push({ from: source.from, to: source.to, argIndex: source.argIndex, points: [section.startPoint, ...(section.bendPoints ?? []), section.endPoint] });
+    edges.push({
+      from: source.from,
+      to: source.to,
+      argIndex: source.argIndex,
+      points: [section.startPoint, ...(section.bendPoints ?? []), section.endPoint],
+    });
   });
   return { width: out.width ?? 0, height: out.height ?? 0, nodes, edges };
 }

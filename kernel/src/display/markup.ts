@@ -4,7 +4,10 @@
  * (tensor names, op names) must pass through `esc`.
  */
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
+  );
 }
 
 /** JSON has no NaN or Infinity: non-finite numbers travel as null. */
@@ -27,4 +30,3 @@ export function divergingColor(v: number | null, scale: number): string {
   if (t >= 0) return `rgb(${mix(255, 178, t)},${mix(255, 24, t)},${mix(255, 43, t)})`;
   return `rgb(${mix(255, 33, -t)},${mix(255, 102, -t)},${mix(255, 172, -t)})`;
 }
-

@@ -14,7 +14,8 @@ let nodeInspect: Inspect | null | undefined;
 function hostInspect(): Inspect | null {
   if (nodeInspect !== undefined) return nodeInspect;
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const util = typeof proc?.getBuiltinModule === "function" ? (proc.getBuiltinModule("util") as { inspect?: Inspect }) : null;
+  const util =
+    typeof proc?.getBuiltinModule === "function" ? (proc.getBuiltinModule("util") as { inspect?: Inspect }) : null;
   nodeInspect = typeof util?.inspect === "function" ? util.inspect : null;
   return nodeInspect;
 }
@@ -55,14 +56,20 @@ function formatValue(value: unknown, depth: number, seen: Set<unknown>): string 
       return `${prefix}[ ${shown.join(", ")} ]`.replace("[  ]", "[]");
     }
     if (value instanceof Map) {
-      const entries = [...value].map(([k, v]) => `${formatValue(k, depth + 1, seen)} => ${formatValue(v, depth + 1, seen)}`);
+      const entries = [...value].map(
+        ([k, v]) => `${formatValue(k, depth + 1, seen)} => ${formatValue(v, depth + 1, seen)}`,
+      );
       return `Map(${value.size}) { ${entries.join(", ")} }`;
     }
-    if (value instanceof Set) return `Set(${value.size}) { ${[...value].map((v) => formatValue(v, depth + 1, seen)).join(", ")} }`;
+    if (value instanceof Set)
+      return `Set(${value.size}) { ${[...value].map((v) => formatValue(v, depth + 1, seen)).join(", ")} }`;
     const keys = Object.keys(value);
     const name = value.constructor && value.constructor !== Object ? `${value.constructor.name} ` : "";
     if (keys.length === 0) return `${name}{}`;
-    const props = keys.map((k) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${formatValue((value as Record<string, unknown>)[k], depth + 1, seen)}`);
+    const props = keys.map(
+      (k) =>
+        `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${formatValue((value as Record<string, unknown>)[k], depth + 1, seen)}`,
+    );
     return `${name}{ ${props.join(", ")} }`;
   } finally {
     seen.delete(value);

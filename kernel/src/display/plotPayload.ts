@@ -32,12 +32,15 @@ export function buildPlotPayload(data: PlotData, opts: PlotOptions = {}, frame?:
     : data && typeof data === "object"
       ? Object.entries(data as Record<string, readonly number[]>)
       : [];
-  if (!series.length) throw new ChainlabError("show.plot", "expected an array of numbers or a { name: numbers[] } record");
+  if (!series.length)
+    throw new ChainlabError("show.plot", "expected an array of numbers or a { name: numbers[] } record");
   const n = Math.max(...series.map(([, ys]) => ys.length));
   for (const [name, ys] of series) {
-    if (!Array.isArray(ys) || ys.some((v) => typeof v !== "number")) throw new ChainlabError("show.plot", `series "${name}" must be an array of numbers`);
+    if (!Array.isArray(ys) || ys.some((v) => typeof v !== "number"))
+      throw new ChainlabError("show.plot", `series "${name}" must be an array of numbers`);
   }
-  if (opts.x && opts.x.length !== n) throw new ChainlabError("show.plot", `x has ${opts.x.length} entries but the longest series has ${n}`);
+  if (opts.x && opts.x.length !== n)
+    throw new ChainlabError("show.plot", `x has ${opts.x.length} entries but the longest series has ${n}`);
   const maxPoints = Math.max(2, Math.floor(opts.maxPoints ?? PLOT_MAX_POINTS));
   const keep: number[] = [];
   if (n <= maxPoints) for (let i = 0; i < n; i++) keep.push(i);

@@ -26,7 +26,11 @@ export type ChainOptions = ExpandOptions;
  */
 
 function checkTensor(op: string, t: unknown, what = "a Tensor"): asserts t is Tensor {
-  if (!(t instanceof Tensor)) throw new ChainlabError(op, `expected ${what}, got ${t === null ? "null" : typeof t === "object" ? (t as object).constructor?.name ?? "object" : typeof t}`);
+  if (!(t instanceof Tensor))
+    throw new ChainlabError(
+      op,
+      `expected ${what}, got ${t === null ? "null" : typeof t === "object" ? ((t as object).constructor?.name ?? "object") : typeof t}`,
+    );
 }
 
 function start<T>(subject: T, render: (s: T, frame: number) => MimeBundle, opts: LiveOptions): DisplayHandle<T> {
@@ -35,12 +39,18 @@ function start<T>(subject: T, render: (s: T, frame: number) => MimeBundle, opts:
 
 /** An AnomalyError (detectAnomaly) carries the tensor where the first NaN/Inf appeared. */
 function anomalyTarget(v: unknown): { tensor: Tensor; message: string } | null {
-  if (v instanceof Error && (v as { tensor?: unknown }).tensor instanceof Tensor) return { tensor: (v as unknown as { tensor: Tensor }).tensor, message: v.message };
+  if (v instanceof Error && (v as { tensor?: unknown }).tensor instanceof Tensor)
+    return { tensor: (v as unknown as { tensor: Tensor }).tensor, message: v.message };
   return null;
 }
 
 function isChainPayload(v: unknown): v is ChainPayload {
-  return typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === "chain" && Array.isArray((v as { paths?: unknown }).paths);
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    (v as { kind?: unknown }).kind === "chain" &&
+    Array.isArray((v as { paths?: unknown }).paths)
+  );
 }
 
 /** The chain-rule terms of the chosen element, as maps shaped like each path's intermediate. */
@@ -56,9 +66,12 @@ export function contributionsPayload(x: Tensor, chain: ChainPayload, opts: Heatm
     const { values, stride } = boundedTermMap(c.values.slice(0, rows * cols), c.shape, opts.maxRows, opts.maxCols);
     maps.push({ at: chain.numeric.at, intermediate: c.intermediate, values, ...(stride ? { stride } : {}) });
   }
-  if (!maps.length) throw new ChainlabError("show.contributions", "the expansion has no per-term contributions for this parameter");
+  if (!maps.length)
+    throw new ChainlabError("show.contributions", "the expansion has no per-term contributions for this parameter");
   payload.contributions = maps;
-  payload.title = opts.title ?? `each term's share of ∂${chain.output.name}/∂${chain.param.name}[${chain.numeric.at.join(",")}] = ${chain.numeric.total.toPrecision(4)}`;
+  payload.title =
+    opts.title ??
+    `each term's share of ∂${chain.output.name}/∂${chain.param.name}[${chain.numeric.at.join(",")}] = ${chain.numeric.total.toPrecision(4)}`;
   return payload;
 }
 
@@ -94,7 +107,11 @@ export const show = {
   filters(W: Tensor, opts: GridOptions & LiveOptions = {}): DisplayHandle<Tensor> {
     checkTensor("show.filters", W);
     filterGridPayload(W, opts);
-    return start(W, (s, frame) => withinBudget((o) => ({ ...filterGridPayload(s, o), ...(opts.live ? { frame } : {}) }), opts), opts);
+    return start(
+      W,
+      (s, frame) => withinBudget((o) => ({ ...filterGridPayload(s, o), ...(opts.live ? { frame } : {}) }), opts),
+      opts,
+    );
   },
 
   /**
@@ -104,7 +121,11 @@ export const show = {
   activations(A: Tensor, opts: GridOptions & LiveOptions = {}): DisplayHandle<Tensor> {
     checkTensor("show.activations", A);
     activationMapsPayload(A, opts);
-    return start(A, (s, frame) => withinBudget((o) => ({ ...activationMapsPayload(s, o), ...(opts.live ? { frame } : {}) }), opts), opts);
+    return start(
+      A,
+      (s, frame) => withinBudget((o) => ({ ...activationMapsPayload(s, o), ...(opts.live ? { frame } : {}) }), opts),
+      opts,
+    );
   },
 
   /**
@@ -154,7 +175,10 @@ export const show = {
    * Gradient norm per parameter as a bar chart (log axis when they span orders of magnitude).
    * @example show.gradNorms(model.parameters())
    */
-  gradNorms(params: ParamSource, opts: { title?: string; yScale?: "linear" | "log" } & LiveOptions = {}): DisplayHandle<ParamSource> {
+  gradNorms(
+    params: ParamSource,
+    opts: { title?: string; yScale?: "linear" | "log" } & LiveOptions = {},
+  ): DisplayHandle<ParamSource> {
     buildGradNormsPayload(params, opts);
     return start(params, (s, frame) => plotBundle(buildGradNormsPayload(s, opts, opts.live ? frame : undefined)), opts);
   },
@@ -162,11 +186,18 @@ export const show = {
 
 /** The MIME bundle of any value: its own Jupyter.display bundle (Tensors have one), else text. */
 export function bundleOf(value: unknown): MimeBundle | null {
-  const method = value !== null && (typeof value === "object" || typeof value === "function") ? (value as Record<symbol, unknown>)[Symbol.for("Jupyter.display")] : undefined;
+  const method =
+    value !== null && (typeof value === "object" || typeof value === "function")
+      ? (value as Record<symbol, unknown>)[Symbol.for("Jupyter.display")]
+      : undefined;
   if (typeof method === "function") {
     const b = method.call(value) as MimeBundle | null | undefined;
     if (b === null || b === undefined) return null;
-    if (typeof b !== "object" || typeof (b as { then?: unknown }).then === "function") throw new ChainlabError("display", "[Symbol.for(\"Jupyter.display\")]() must return a MIME bundle object synchronously");
+    if (typeof b !== "object" || typeof (b as { then?: unknown }).then === "function")
+      throw new ChainlabError(
+        "display",
+        '[Symbol.for("Jupyter.display")]() must return a MIME bundle object synchronously',
+      );
     return typeof b["text/plain"] === "string" ? b : { ...b, "text/plain": inspectValue(value) };
   }
   return { "text/plain": typeof value === "string" ? value : inspectValue(value) };
@@ -180,7 +211,11 @@ export function bundleOf(value: unknown): MimeBundle | null {
  */
 export function display(value: unknown, opts: { raw?: boolean } & LiveOptions = {}): DisplayHandle<unknown> {
   if (opts.raw) {
-    if (!value || typeof value !== "object" || Array.isArray(value)) throw new ChainlabError("display", "with { raw: true } the value must be a MIME bundle object like { \"text/html\": \"...\" }");
+    if (!value || typeof value !== "object" || Array.isArray(value))
+      throw new ChainlabError(
+        "display",
+        'with { raw: true } the value must be a MIME bundle object like { "text/html": "..." }',
+      );
     return start<unknown>(value, (b) => b as MimeBundle, opts);
   }
   return start(value, (v) => bundleOf(v) ?? {}, opts);

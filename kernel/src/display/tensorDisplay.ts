@@ -39,7 +39,10 @@ function header(t: Tensor): string {
 export function tensorBundle(t: Tensor): MimeBundle {
   const values = formatValues(t.data, t.shape);
   const s = summarize(t.data, t.shape);
-  const stats = t.size > 1 ? `min ${formatNumber(s.min)}, max ${formatNumber(s.max)}, mean ${formatNumber(s.mean)}${s.nanCount ? `, ${s.nanCount} NaN` : ""}${s.infCount ? `, ${s.infCount} Inf` : ""}` : "";
+  const stats =
+    t.size > 1
+      ? `min ${formatNumber(s.min)}, max ${formatNumber(s.max)}, mean ${formatNumber(s.mean)}${s.nanCount ? `, ${s.nanCount} NaN` : ""}${s.infCount ? `, ${s.infCount} Inf` : ""}`
+      : "";
   const grad = t.requiresGrad || t.gradState === "computed" ? gradStatus(t) : "";
   const text = [header(t), values, stats, grad].filter(Boolean).join("\n");
   const gradColor = t.gradState === "computed" ? "#15803d" : "#a16207";

@@ -169,7 +169,8 @@ export class CellRunner {
     this.runCellEndHooks();
 
     if (rewritten.insertions.length) {
-      for (const d of report.diagnostics) if (!d.fileName) d.column = originalColumn(req.code, rewritten.insertions, d.line, d.column);
+      for (const d of report.diagnostics)
+        if (!d.fileName) d.column = originalColumn(req.code, rewritten.insertions, d.line, d.column);
     }
     let error: ErrorContent | null = null;
     if (!ok) {
@@ -229,9 +230,10 @@ export class CellRunner {
    * text/plain shown, for history.
    */
   private async showLastValue(value: unknown, count: number): Promise<string | null> {
-    const method = value !== null && (typeof value === "object" || typeof value === "function")
-      ? (value as Record<symbol, unknown>)[JUPYTER_DISPLAY]
-      : undefined;
+    const method =
+      value !== null && (typeof value === "object" || typeof value === "function")
+        ? (value as Record<symbol, unknown>)[JUPYTER_DISPLAY]
+        : undefined;
     if (typeof method === "function") {
       try {
         const bundle = (await method.call(value)) as MimeBundle | null | undefined;
@@ -244,7 +246,9 @@ export class CellRunner {
           return data["text/plain"] as string;
         }
       } catch (e) {
-        process.stderr.write(`chainlab: the value's [Symbol.for("Jupyter.display")]() failed: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.stderr.write(
+          `chainlab: the value's [Symbol.for("Jupyter.display")]() failed: ${e instanceof Error ? e.message : String(e)}\n`,
+        );
       }
     }
     console.log(value);
@@ -258,7 +262,9 @@ export class CellRunner {
       try {
         fn();
       } catch (e) {
-        process.stderr.write(`chainlab: a display failed at the end of the cell: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.stderr.write(
+          `chainlab: a display failed at the end of the cell: ${e instanceof Error ? e.message : String(e)}\n`,
+        );
       }
     }
   }
@@ -283,7 +289,11 @@ export class CellRunner {
     // synchronous computation must show now). A synchronous loop never yields to a timer, so a
     // burst is flushed by size and age as well.
     const quiet = now - this.lastStreamFlush > STREAM_FLUSH_MS;
-    if (quiet || this.pendingStream.text.length > STREAM_FLUSH_BYTES || now - this.pendingStream.since > STREAM_FLUSH_MS) {
+    if (
+      quiet ||
+      this.pendingStream.text.length > STREAM_FLUSH_BYTES ||
+      now - this.pendingStream.since > STREAM_FLUSH_MS
+    ) {
       this.flushStream();
     } else if (!this.flushScheduled) {
       this.flushScheduled = true;

@@ -167,7 +167,11 @@ function readVersions(): { chainlab: string; tslab: string; typescript: string }
       return "unknown";
     }
   };
-  return { chainlab: read("../../package.json"), tslab: read("tslab/package.json"), typescript: read("@tslab/typescript-for-tslab/package.json") };
+  return {
+    chainlab: read("../../package.json"),
+    tslab: read("tslab/package.json"),
+    typescript: read("@tslab/typescript-for-tslab/package.json"),
+  };
 }
 
 interface HistoryRequest {
@@ -184,7 +188,10 @@ interface HistoryRequest {
 /** Session 1 is this kernel's only session (nothing is persisted across restarts). */
 const SESSION = 1;
 
-export function historyReply(history: readonly HistoryEntry[], req: HistoryRequest): [number, number, string | [string, string | null]][] {
+export function historyReply(
+  history: readonly HistoryEntry[],
+  req: HistoryRequest,
+): [number, number, string | [string, string | null]][] {
   let rows: HistoryEntry[] = [...history];
   const type = req.hist_access_type ?? "tail";
   if (type === "range") {
@@ -198,7 +205,10 @@ export function historyReply(history: readonly HistoryEntry[], req: HistoryReque
     rows = rows.filter((h) => re.test(h.code));
     if (req.unique) {
       const seen = new Set<string>();
-      rows = rows.reverse().filter((h) => (seen.has(h.code) ? false : (seen.add(h.code), true))).reverse();
+      rows = rows
+        .reverse()
+        .filter((h) => (seen.has(h.code) ? false : (seen.add(h.code), true)))
+        .reverse();
     }
     if (req.n) rows = rows.slice(-req.n);
   } else if (req.n !== undefined) {
@@ -209,6 +219,9 @@ export function historyReply(history: readonly HistoryEntry[], req: HistoryReque
 
 /** IPython's history search pattern: a glob where * and ? are wildcards. */
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, ".");
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, "[\\s\\S]*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${body}$`);
 }

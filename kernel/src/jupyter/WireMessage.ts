@@ -32,14 +32,19 @@ export class WireMessage {
 
   static parse(key: string, frames: Buffer[]): WireMessage {
     const delimAt = frames.findIndex((f) => f.equals(DELIM));
-    if (delimAt < 0 || frames.length < delimAt + 6) throw new ChainlabError("kernel", "malformed message: no <IDS|MSG> delimiter or too few frames");
+    if (delimAt < 0 || frames.length < delimAt + 6)
+      throw new ChainlabError("kernel", "malformed message: no <IDS|MSG> delimiter or too few frames");
     const signature = frames[delimAt + 1].toString();
     const parts = frames.slice(delimAt + 2, delimAt + 6);
     if (key) {
-      const expected = sign(key, parts.map((p) => p.toString()));
+      const expected = sign(
+        key,
+        parts.map((p) => p.toString()),
+      );
       const a = Buffer.from(signature);
       const b = Buffer.from(expected);
-      if (a.length !== b.length || !timingSafeEqual(a, b)) throw new ChainlabError("kernel", "message signature does not match the connection key");
+      if (a.length !== b.length || !timingSafeEqual(a, b))
+        throw new ChainlabError("kernel", "message signature does not match the connection key");
     }
     const [header, parent, metadata, content] = parts.map((p) => JSON.parse(p.toString()));
     return new WireMessage(frames.slice(0, delimAt), header, parent, metadata, content);

@@ -28,7 +28,8 @@ export function cellFileName(seq: number): string {
  * tokens (names, numbers, strings) with those differences removed: erasing types only removes
  * tokens, so the generated tokens are a subsequence of the source line's.
  */
-const GENERATED_ONLY = /^\s*(Object\.defineProperty\(exports,|exports\.[\w$]+ = (?:exports\.[\w$]+ = )*(?:void 0|[\w$]+);\s*$|"use strict")/;
+const GENERATED_ONLY =
+  /^\s*(Object\.defineProperty\(exports,|exports\.[\w$]+ = (?:exports\.[\w$]+ = )*(?:void 0|[\w$]+);\s*$|"use strict")/;
 const TOKEN = /[A-Za-z_$][\w$]*|\d+(?:\.\d+)?(?:e[+-]?\d+)?|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g;
 
 function tokens(line: string, generated: boolean): string[] {

@@ -28,7 +28,17 @@ export interface CompletionInfo {
 /** TypeScript's sortText for globals and keywords (SortText.GlobalsOrKeywords). */
 const GLOBAL_SORT = "15";
 /** Kinds of entries that are values at run time (types and keywords are not looked up). */
-const VALUE_KINDS = new Set(["var", "let", "const", "function", "module", "class", "alias", "local var", "local function"]);
+const VALUE_KINDS = new Set([
+  "var",
+  "let",
+  "const",
+  "function",
+  "module",
+  "class",
+  "alias",
+  "local var",
+  "local function",
+]);
 
 export interface CompletionContext {
   /** True for names the user's cells declared or imported. */
@@ -49,7 +59,14 @@ export function rankCompletions(info: CompletionInfo, code: string, cursor: numb
       if ((name.startsWith("_") || name.startsWith("#")) && !typed.startsWith(name[0])) return false;
       const e = entries.get(name);
       // Declared by some @types package as a global but absent at run time: would only fail.
-      if (e && e.sortText === GLOBAL_SORT && VALUE_KINDS.has(e.kind) && !ctx.isUserName(name) && !ctx.isDefinedGlobal(name)) return false;
+      if (
+        e &&
+        e.sortText === GLOBAL_SORT &&
+        VALUE_KINDS.has(e.kind) &&
+        !ctx.isUserName(name) &&
+        !ctx.isDefinedGlobal(name)
+      )
+        return false;
       return true;
     })
     .map((name, index) => {

@@ -40,16 +40,24 @@ export function checkResolution(folder: string): Check {
     return {
       name,
       level: "fail",
-      detail: "no node_modules/chainlab in this folder or any ancestor: every import in a notebook here fails " +
+      detail:
+        "no node_modules/chainlab in this folder or any ancestor: every import in a notebook here fails " +
         "(under nbgrader autograde every graded cell scores 0)",
       fix: `cd ${folder} && ${installHint()}`,
     };
   }
   const dir = path.dirname(pkgJson);
   const pkg = JSON.parse(fs.readFileSync(pkgJson, "utf8")) as { version?: string; types?: string; main?: string };
-  const missing = [pkg.main ?? "lib/index.js", pkg.types ?? "lib/index.d.ts"].filter((f) => !fs.existsSync(path.join(dir, f)));
+  const missing = [pkg.main ?? "lib/index.js", pkg.types ?? "lib/index.d.ts"].filter(
+    (f) => !fs.existsSync(path.join(dir, f)),
+  );
   if (missing.length > 0) {
-    return { name, level: "fail", detail: `${dir} lacks ${missing.join(", ")} (not built?)`, fix: `cd ${dir} && npm run build` };
+    return {
+      name,
+      level: "fail",
+      detail: `${dir} lacks ${missing.join(", ")} (not built?)`,
+      fix: `cd ${dir} && npm run build`,
+    };
   }
   return { name, level: "ok", detail: `chainlab ${pkg.version} at ${dir}` };
 }
@@ -64,21 +72,37 @@ export function checkKernelspec(jupyter: string, kernelName: string): Check {
   const name = `kernelspec '${kernelName}'`;
   const r = runJupyter(jupyter, ["kernelspec", "list", "--json"]);
   if (!r.ok) {
-    return { name, level: "fail", detail: `'${jupyter} kernelspec list' did not run: ${r.error?.message ?? r.out.trim()}`,
-      fix: "activate the Python environment that runs Jupyter, or pass --jupyter /path/to/jupyter" };
+    return {
+      name,
+      level: "fail",
+      detail: `'${jupyter} kernelspec list' did not run: ${r.error?.message ?? r.out.trim()}`,
+      fix: "activate the Python environment that runs Jupyter, or pass --jupyter /path/to/jupyter",
+    };
   }
-  const specs = (JSON.parse(r.out.slice(r.out.indexOf("{"))) as { kernelspecs: Record<string, { resource_dir: string; spec: { argv: string[] } }> }).kernelspecs;
+  const specs = (
+    JSON.parse(r.out.slice(r.out.indexOf("{"))) as {
+      kernelspecs: Record<string, { resource_dir: string; spec: { argv: string[] } }>;
+    }
+  ).kernelspecs;
   const found = specs[kernelName];
   if (!found) {
-    return { name, level: "fail", detail: `not installed (found: ${Object.keys(specs).sort().join(", ") || "none"})`,
-      fix: "npx chainlab kernel install --sys-prefix   (or --user, or --prefix /usr/local for all users)" };
+    return {
+      name,
+      level: "fail",
+      detail: `not installed (found: ${Object.keys(specs).sort().join(", ") || "none"})`,
+      fix: "npx chainlab kernel install --sys-prefix   (or --user, or --prefix /usr/local for all users)",
+    };
   }
   // node, its flags, then chainlab's bin: every absolute path in argv must exist.
   const paths = found.spec.argv.filter((p) => path.isAbsolute(p));
   const gone = paths.filter((p) => !fs.existsSync(p));
   if (gone.length > 0) {
-    return { name, level: "fail", detail: `${found.resource_dir}/kernel.json points at missing ${gone.join(", ")}`,
-      fix: "reinstall it: npx chainlab kernel install (with the same --user/--sys-prefix/--prefix)" };
+    return {
+      name,
+      level: "fail",
+      detail: `${found.resource_dir}/kernel.json points at missing ${gone.join(", ")}`,
+      fix: "reinstall it: npx chainlab kernel install (with the same --user/--sys-prefix/--prefix)",
+    };
   }
   return { name, level: "ok", detail: `${found.resource_dir} runs ${paths.join(" ")}` };
 }
@@ -86,12 +110,17 @@ export function checkKernelspec(jupyter: string, kernelName: string): Check {
 export function checkExtension(jupyter: string): Check {
   const name = "JupyterLab extension chainlab-jupyterlab";
   const r = runJupyter(jupyter, ["labextension", "list"]);
-  if (r.error) return { name, level: "warn", detail: `'${jupyter} labextension list' did not finish: ${r.error.message}` };
+  if (r.error)
+    return { name, level: "warn", detail: `'${jupyter} labextension list' did not finish: ${r.error.message}` };
   const line = r.out.split("\n").find((l) => l.includes("chainlab-jupyterlab"));
   if (line && /enabled/.test(line) && /OK/.test(line)) return { name, level: "ok", detail: line.trim() };
   // Graders (nbgrader) need no extension: the static fallbacks are saved anyway.
-  return { name, level: "warn", detail: line ? line.trim() : "not installed: diagrams show their static fallbacks only",
-    fix: "pip install chainlab-jupyterlab   (before publication: pip install chainlab_jupyterlab-*.whl)" };
+  return {
+    name,
+    level: "warn",
+    detail: line ? line.trim() : "not installed: diagrams show their static fallbacks only",
+    fix: "pip install chainlab-jupyterlab   (before publication: pip install chainlab_jupyterlab-*.whl)",
+  };
 }
 
 /** A one-cell notebook run by nbconvert in a scratch folder inside `folder`, as autograde runs it. */
@@ -103,18 +132,34 @@ export function checkNotebookRuns(jupyter: string, folder: string, kernelName: s
   } catch (e) {
     return { name, level: "fail", detail: `cannot write in ${folder}: ${(e as Error).message}` };
   }
-  const source = 'import { tensor } from "chainlab";\nconst x = tensor([1, 2, 3], { requiresGrad: true });\n' +
+  const source =
+    'import { tensor } from "chainlab";\nconst x = tensor([1, 2, 3], { requiresGrad: true });\n' +
     "x.square().sum().backward();\nconsole.log(`doctor-grad ${String(x.grad!.toArray())}`);";
   const nb = {
-    nbformat: 4, nbformat_minor: 5,
+    nbformat: 4,
+    nbformat_minor: 5,
     metadata: { kernelspec: { name: kernelName, display_name: "TypeScript (chainlab)", language: "typescript" } },
     cells: [{ cell_type: "code", id: "doctor", metadata: {}, execution_count: null, outputs: [], source }],
   };
   const file = path.join(scratch, "doctor.ipynb");
   try {
     fs.writeFileSync(file, JSON.stringify(nb));
-    const r = runJupyter(jupyter, ["nbconvert", "--to", "notebook", "--execute", "--inplace", "--allow-errors",
-      `--ExecutePreprocessor.kernel_name=${kernelName}`, "--ExecutePreprocessor.timeout=120", file], scratch, 180_000);
+    const r = runJupyter(
+      jupyter,
+      [
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--inplace",
+        "--allow-errors",
+        `--ExecutePreprocessor.kernel_name=${kernelName}`,
+        "--ExecutePreprocessor.timeout=120",
+        file,
+      ],
+      scratch,
+      180_000,
+    );
     if (!r.ok) {
       const why = r.error?.message ?? r.out.trim().split("\n").slice(-3).join(" | ");
       return { name, level: "fail", detail: `nbconvert failed: ${why}` };
@@ -124,20 +169,33 @@ export function checkNotebookRuns(jupyter: string, folder: string, kernelName: s
     const text = outputs.map((o) => (o.output_type === "stream" ? String(o.text) : "")).join("");
     const error = outputs.find((o) => o.output_type === "error");
     if (text.includes("doctor-grad 2,4,6")) return { name, level: "ok", detail: "d(sum x²)/dx = 2,4,6 computed" };
-    return { name, level: "fail",
-      detail: error ? `${String(error.ename)}: ${String(error.evalue)}` : `unexpected output ${JSON.stringify(text)}` };
+    return {
+      name,
+      level: "fail",
+      detail: error ? `${String(error.ename)}: ${String(error.evalue)}` : `unexpected output ${JSON.stringify(text)}`,
+    };
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
 export function runDoctor(opts: DoctorOptions): Check[] {
-  const checks = [checkResolution(opts.folder), checkKernelspec(opts.jupyter, opts.kernelName), checkExtension(opts.jupyter)];
+  const checks = [
+    checkResolution(opts.folder),
+    checkKernelspec(opts.jupyter, opts.kernelName),
+    checkExtension(opts.jupyter),
+  ];
   if (opts.run) {
     const blocked = checks.slice(0, 2).some((c) => c.level === "fail");
-    checks.push(blocked
-      ? { name: "a notebook in this folder runs with the chainlab kernel", level: "fail", detail: "skipped: fix the failures above first" }
-      : checkNotebookRuns(opts.jupyter, opts.folder, opts.kernelName));
+    checks.push(
+      blocked
+        ? {
+            name: "a notebook in this folder runs with the chainlab kernel",
+            level: "fail",
+            detail: "skipped: fix the failures above first",
+          }
+        : checkNotebookRuns(opts.jupyter, opts.folder, opts.kernelName),
+    );
   }
   return checks;
 }

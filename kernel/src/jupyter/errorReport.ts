@@ -48,7 +48,9 @@ export function interruptError(declarationsKept: boolean, async: boolean): Error
   const kept = declarationsKept
     ? "this cell's own top-level variables stay declared with the values assigned before the interrupt (undefined if not reached)"
     : "this cell's own declarations are lost (it had not compiled)";
-  const pending = async ? "; promises the cell started may still settle in the background (JavaScript cannot cancel them)" : "";
+  const pending = async
+    ? "; promises the cell started may still settle in the background (JavaScript cannot cancel them)"
+    : "";
   return {
     ename: "Interrupted",
     evalue: "execution was interrupted",
@@ -66,7 +68,7 @@ export function errorFromThrown(e: unknown): ErrorContent {
   // A thrown non-Error (throw "x", throw 42): there is no stack, only the value.
   let shown: string;
   try {
-    shown = typeof e === "string" ? e : JSON.stringify(e) ?? String(e);
+    shown = typeof e === "string" ? e : (JSON.stringify(e) ?? String(e));
   } catch {
     shown = String(e);
   }
@@ -89,7 +91,9 @@ export function errorFromDiagnostics(diags: readonly CellDiagnostic[], source: s
       traceback.push(`  ${" ".repeat(Math.max(0, d.column - 1))}^`);
     }
   }
-  const missing = diags.map((d) => /Cannot find module '([^']+)'/.exec(d.message)?.[1]).find((m) => m && !m.startsWith("."));
+  const missing = diags
+    .map((d) => /Cannot find module '([^']+)'/.exec(d.message)?.[1])
+    .find((m) => m && !m.startsWith("."));
   if (missing) {
     // tslab (like Node) resolves packages from the notebook's folder upwards (tslab #21, #40).
     traceback.push(

@@ -44,7 +44,8 @@ export function expandShorthands(code: string): { code: string; insertions: Inse
   const file = t.createSourceFile("cell.ts", code, t.ScriptTarget.Latest, true, t.ScriptKind.TS);
   const insertions: Insertion[] = [];
   const visit = (n: TsNode): void => {
-    if (t.isShorthandPropertyAssignment(n) && n.name) insertions.push({ at: n.name.getEnd(), text: `: ${n.name.getText()}` });
+    if (t.isShorthandPropertyAssignment(n) && n.name)
+      insertions.push({ at: n.name.getEnd(), text: `: ${n.name.getText()}` });
     t.forEachChild(n, visit);
   };
   visit(file);
@@ -60,7 +61,12 @@ export function expandShorthands(code: string): { code: string; insertions: Inse
 }
 
 /** Maps a 1-based line/column of the rewritten cell back to the code the user wrote. */
-export function originalColumn(original: string, insertions: readonly Insertion[], line: number, column: number): number {
+export function originalColumn(
+  original: string,
+  insertions: readonly Insertion[],
+  line: number,
+  column: number,
+): number {
   let lineStart = 0;
   for (let l = 1; l < line; l++) {
     const nl = original.indexOf("\n", lineStart);

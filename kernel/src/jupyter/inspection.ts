@@ -53,7 +53,10 @@ export function openCallee(code: string, cursor: number): number {
 }
 
 /** The reply for a request, asking `inspectAt` (tslab's quick info) at the cursor, then at the open call. */
-export function inspectReply(req: InspectRequest, inspectAt: (code: string, pos: number) => InspectContent): InspectContent {
+export function inspectReply(
+  req: InspectRequest,
+  inspectAt: (code: string, pos: number) => InspectContent,
+): InspectContent {
   const here = inspectAt(req.code, req.cursor_pos);
   if (here.found) return { ...here, metadata: here.metadata ?? {} };
   const callee = openCallee(req.code, req.cursor_pos);

@@ -43,7 +43,8 @@ export function createRuntime(): { runtime: KernelRuntime & { warm(): void }; in
   const executor = tslabExecutor().createExecutor(process.cwd(), convs, cells.executorConsole);
   cells.executor = executor;
   cells.declarations = keeper;
-  cells.keepFrameFile = (file) => !file.startsWith("node:") && !/[\\/]node_modules[\\/]/.test(file) && !file.startsWith(CHAINLAB_DIR);
+  cells.keepFrameFile = (file) =>
+    !file.startsWith("node:") && !/[\\/]node_modules[\\/]/.test(file) && !file.startsWith(CHAINLAB_DIR);
   nameCellFiles(cells);
 
   (globalThis as Record<symbol, unknown>)[KERNEL_TRANSPORT_KEY] = cells.transport;

@@ -57,13 +57,19 @@ export function readConnectionFile(file: string): ConnectionInfo {
   try {
     conn = JSON.parse(fs.readFileSync(file, "utf8")) as ConnectionInfo;
   } catch (e) {
-    throw new ChainlabError("kernel start", `cannot read the connection file ${file}: ${e instanceof Error ? e.message : e}`);
+    throw new ChainlabError(
+      "kernel start",
+      `cannot read the connection file ${file}: ${e instanceof Error ? e.message : e}`,
+    );
   }
   for (const k of ["shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"] as const) {
     if (!Number.isInteger(conn[k])) throw new ChainlabError("kernel start", `connection file ${file} has no ${k}`);
   }
   if (conn.signature_scheme && conn.signature_scheme !== "hmac-sha256") {
-    throw new ChainlabError("kernel start", `signature scheme ${conn.signature_scheme} is not supported (only hmac-sha256)`);
+    throw new ChainlabError(
+      "kernel start",
+      `signature scheme ${conn.signature_scheme} is not supported (only hmac-sha256)`,
+    );
   }
   return conn;
 }

@@ -13,7 +13,8 @@ import { ChainlabError } from "../errors";
 export const KERNEL_NAME = "chainlab";
 export const DISPLAY_NAME = "TypeScript (chainlab)";
 
-export type InstallTarget = { kind: "user" } | { kind: "sys-prefix"; python?: string } | { kind: "prefix"; prefix: string };
+export type InstallTarget =
+  { kind: "user" } | { kind: "sys-prefix"; python?: string } | { kind: "prefix"; prefix: string };
 
 export interface KernelSpec {
   argv: string[];
@@ -60,7 +61,8 @@ export function userDataDir(): string {
   if (process.env.JUPYTER_DATA_DIR) return path.resolve(process.env.JUPYTER_DATA_DIR);
   const home = os.homedir();
   if (process.platform === "darwin") return path.join(home, "Library", "Jupyter");
-  if (process.platform === "win32") return path.join(process.env.APPDATA ?? path.join(home, "AppData", "Roaming"), "jupyter");
+  if (process.platform === "win32")
+    return path.join(process.env.APPDATA ?? path.join(home, "AppData", "Roaming"), "jupyter");
   return path.join(process.env.XDG_DATA_HOME || path.join(home, ".local", "share"), "jupyter");
 }
 
@@ -74,7 +76,10 @@ export function sysPrefix(python?: string): string {
   try {
     return execFileSync(exe, ["-c", "import sys; print(sys.prefix)"], { encoding: "utf8" }).trim();
   } catch {
-    throw new ChainlabError("kernel install", `--sys-prefix needs a Python to ask for sys.prefix; '${exe}' did not run. Use --prefix <dir> instead`);
+    throw new ChainlabError(
+      "kernel install",
+      `--sys-prefix needs a Python to ask for sys.prefix; '${exe}' did not run. Use --prefix <dir> instead`,
+    );
   }
 }
 
@@ -91,7 +96,11 @@ export function kernelsDir(target: InstallTarget): string {
 
 /** Writes kernel.json (replacing an older one) and returns the kernelspec folder. */
 export function installKernelSpec(target: InstallTarget, name = KERNEL_NAME, spec: KernelSpec = kernelSpec()): string {
-  if (!/^[a-z0-9._-]+$/i.test(name)) throw new ChainlabError("kernel install", `kernel name '${name}' may only contain letters, digits, '.', '_' and '-'`);
+  if (!/^[a-z0-9._-]+$/i.test(name))
+    throw new ChainlabError(
+      "kernel install",
+      `kernel name '${name}' may only contain letters, digits, '.', '_' and '-'`,
+    );
   const dir = path.join(kernelsDir(target), name.toLowerCase());
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "kernel.json"), JSON.stringify(spec, null, 2) + "\n");

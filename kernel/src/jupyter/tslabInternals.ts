@@ -61,7 +61,11 @@ export interface JupyterHandler {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tslab's untyped kernel_info reply
   handleKernel(): any;
   handleIsComplete(req: unknown): unknown;
-  handleInspect(req: { code: string; cursor_pos: number }): { status: string; found: boolean; data: Record<string, string> };
+  handleInspect(req: { code: string; cursor_pos: number }): {
+    status: string;
+    found: boolean;
+    data: Record<string, string>;
+  };
   handleComplete(req: unknown): unknown;
   handleShutdown(req: unknown): unknown;
   close(): void;

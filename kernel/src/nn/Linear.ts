@@ -21,10 +21,19 @@ export class Linear extends Module {
   readonly name: string;
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
-    for (const [k, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const)
-      if (!Number.isInteger(v) || (v as number) < 1) fail("Linear", `${k} must be a positive integer, got ${describe(v)}`);
+    for (const [k, v] of [
+      ["inFeatures", inFeatures],
+      ["outFeatures", outFeatures],
+    ] as const)
+      if (!Number.isInteger(v) || (v as number) < 1)
+        fail("Linear", `${k} must be a positive integer, got ${describe(v)}`);
     this.name = opts.name ?? "L";
-    const scale = typeof opts.init === "number" ? opts.init : opts.init === "xavier" ? Math.sqrt(1 / inFeatures) : Math.sqrt(2 / inFeatures);
+    const scale =
+      typeof opts.init === "number"
+        ? opts.init
+        : opts.init === "xavier"
+          ? Math.sqrt(1 / inFeatures)
+          : Math.sqrt(2 / inFeatures);
     const W = randn([inFeatures, outFeatures], { seed: opts.seed });
     for (let i = 0; i < W.data.length; i++) W.data[i] *= scale;
     W.requiresGrad = true;
@@ -38,6 +47,11 @@ export class Linear extends Module {
     });
   }
   override ownParameters(): [string, Tensor][] {
-    return this.b ? [["W", this.W], ["b", this.b]] : [["W", this.W]];
+    return this.b
+      ? [
+          ["W", this.W],
+          ["b", this.b],
+        ]
+      : [["W", this.W]];
   }
 }

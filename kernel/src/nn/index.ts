@@ -23,10 +23,18 @@ export class MLP extends Module {
   readonly activation: Activation;
   constructor(sizes: number[], opts: { activation?: Activation; seed?: number; init?: LinearOptions["init"] } = {}) {
     super();
-    if (!Array.isArray(sizes) || sizes.length < 2) fail("MLP", `sizes must list at least input and output widths, got ${describe(sizes)}`);
+    if (!Array.isArray(sizes) || sizes.length < 2)
+      fail("MLP", `sizes must list at least input and output widths, got ${describe(sizes)}`);
     this.activation = opts.activation ?? "relu";
     const init = opts.init ?? (this.activation === "relu" ? "he" : "xavier");
-    this.layers = sizes.slice(1).map((n, i) => new Linear(sizes[i], n, { seed: opts.seed === undefined ? undefined : opts.seed + i, name: `L${i + 1}`, init }));
+    this.layers = sizes.slice(1).map(
+      (n, i) =>
+        new Linear(sizes[i], n, {
+          seed: opts.seed === undefined ? undefined : opts.seed + i,
+          name: `L${i + 1}`,
+          init,
+        }),
+    );
   }
   forward(x: Tensor): Tensor {
     let h = x;
@@ -42,7 +50,17 @@ export class MLP extends Module {
 }
 
 export {
-  Conv2d, MaxPool2d, AvgPool2d, LayerNorm, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Sequential, Flatten,
-  MultiheadAttention, ReLU,
+  Conv2d,
+  MaxPool2d,
+  AvgPool2d,
+  LayerNorm,
+  BatchNorm1d,
+  BatchNorm2d,
+  Dropout,
+  Embedding,
+  Sequential,
+  Flatten,
+  MultiheadAttention,
+  ReLU,
 } from "./layers";
 export type { Conv2dLayerOptions } from "./layers";

@@ -12,7 +12,8 @@ import { Module } from "./Module";
 import { Linear } from "./Linear";
 
 function positive(op: string, name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) fail(op, `${name} must be a positive integer, got ${describe(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
+    fail(op, `${name} must be a positive integer, got ${describe(v)}`);
   return v;
 }
 /** He-scaled normal weights (sqrt(2 / fan_in)), seeded when asked. */
@@ -40,7 +41,12 @@ export class Conv2d extends Module {
   readonly bias: Tensor | null;
   readonly name: string;
   readonly opts: Conv2dLayerOptions;
-  constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], opts: Conv2dLayerOptions = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | [number, number],
+    opts: Conv2dLayerOptions = {},
+  ) {
     super();
     positive("Conv2d", "inChannels", inChannels);
     positive("Conv2d", "outChannels", outChannels);
@@ -52,20 +58,35 @@ export class Conv2d extends Module {
       fail("Conv2d", `inChannels ${inChannels} and outChannels ${outChannels} must both divide into ${groups} groups`);
     this.name = opts.name ?? "conv";
     this.opts = opts;
-    this.weight = heWeights([outChannels, inChannels / groups, kh, kw], (inChannels / groups) * kh * kw, opts.seed, `${this.name}.weight`);
+    this.weight = heWeights(
+      [outChannels, inChannels / groups, kh, kw],
+      (inChannels / groups) * kh * kw,
+      opts.seed,
+      `${this.name}.weight`,
+    );
     this.bias = opts.bias === false ? null : zeros([outChannels], { requiresGrad: true, name: `${this.name}.bias` });
   }
   forward(x: Tensor): Tensor {
     const { stride, padding, dilation, groups } = this.opts;
-    return withScope(`Conv2d ${this.name}`, () => conv2d(x, this.weight, this.bias, { stride, padding, dilation, groups }));
+    return withScope(`Conv2d ${this.name}`, () =>
+      conv2d(x, this.weight, this.bias, { stride, padding, dilation, groups }),
+    );
   }
   override ownParameters(): [string, Tensor][] {
-    return this.bias ? [["weight", this.weight], ["bias", this.bias]] : [["weight", this.weight]];
+    return this.bias
+      ? [
+          ["weight", this.weight],
+          ["bias", this.bias],
+        ]
+      : [["weight", this.weight]];
   }
 }
 
 export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: number | [number, number], readonly opts: Omit<Pool2dOptions, "kernelSize"> = {}) {
+  constructor(
+    readonly kernelSize: number | [number, number],
+    readonly opts: Omit<Pool2dOptions, "kernelSize"> = {},
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -73,7 +94,10 @@ export class MaxPool2d extends Module {
   }
 }
 export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: number | [number, number], readonly opts: Omit<Pool2dOptions, "kernelSize"> = {}) {
+  constructor(
+    readonly kernelSize: number | [number, number],
+    readonly opts: Omit<Pool2dOptions, "kernelSize"> = {},
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -86,7 +110,10 @@ export class LayerNorm extends Module {
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
   readonly normalizedShape: number[];
-  constructor(normalizedShape: number | number[], readonly opts: { eps?: number; elementwiseAffine?: boolean; name?: string } = {}) {
+  constructor(
+    normalizedShape: number | number[],
+    readonly opts: { eps?: number; elementwiseAffine?: boolean; name?: string } = {},
+  ) {
     super();
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape.slice();
     this.normalizedShape.forEach((d) => positive("LayerNorm", "normalizedShape", d));
@@ -99,7 +126,12 @@ export class LayerNorm extends Module {
     return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.opts.eps });
   }
   override ownParameters(): [string, Tensor][] {
-    return this.weight && this.bias ? [["weight", this.weight], ["bias", this.bias]] : [];
+    return this.weight && this.bias
+      ? [
+          ["weight", this.weight],
+          ["bias", this.bias],
+        ]
+      : [];
   }
 }
 
@@ -112,7 +144,10 @@ abstract class BatchNormBase extends Module {
   readonly momentum: number;
   readonly eps: number;
   protected abstract readonly ranks: number[];
-  constructor(readonly numFeatures: number, opts: { momentum?: number; eps?: number; name?: string } = {}) {
+  constructor(
+    readonly numFeatures: number,
+    opts: { momentum?: number; eps?: number; name?: string } = {},
+  ) {
     super();
     positive("BatchNorm", "numFeatures", numFeatures);
     const name = opts.name ?? "bn";
@@ -124,14 +159,26 @@ abstract class BatchNormBase extends Module {
     this.runningVar = ones([numFeatures], { name: `${name}.runningVar` });
   }
   forward(x: Tensor): Tensor {
-    if (!this.ranks.includes(x.rank)) fail(this.constructor.name, `expected input of rank ${this.ranks.join(" or ")}, got shape [${x.shape.join(",")}]`);
+    if (!this.ranks.includes(x.rank))
+      fail(
+        this.constructor.name,
+        `expected input of rank ${this.ranks.join(" or ")}, got shape [${x.shape.join(",")}]`,
+      );
     return batchNorm(x, {
-      runningMean: this.runningMean, runningVar: this.runningVar, weight: this.weight, bias: this.bias,
-      training: this.training, momentum: this.momentum, eps: this.eps,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      weight: this.weight,
+      bias: this.bias,
+      training: this.training,
+      momentum: this.momentum,
+      eps: this.eps,
     });
   }
   override ownParameters(): [string, Tensor][] {
-    return [["weight", this.weight], ["bias", this.bias]];
+    return [
+      ["weight", this.weight],
+      ["bias", this.bias],
+    ];
   }
 }
 /** Batch norm over [N, C] or [N, C, L]. */
@@ -146,7 +193,10 @@ export class BatchNorm2d extends BatchNormBase {
 /** Dropout with probability p in training mode; identity in eval mode. Seeded per call when seeded. */
 export class Dropout extends Module {
   private calls = 0;
-  constructor(readonly p = 0.5, readonly opts: { seed?: number } = {}) {
+  constructor(
+    readonly p = 0.5,
+    readonly opts: { seed?: number } = {},
+  ) {
     super();
     if (typeof p !== "number" || !(p >= 0 && p < 1)) fail("Dropout", `p must be in [0, 1), got ${describe(p)}`);
   }
@@ -163,7 +213,11 @@ export class Embedding extends Module {
     super();
     positive("Embedding", "numEmbeddings", numEmbeddings);
     positive("Embedding", "dim", dim);
-    this.weight = randn([numEmbeddings, dim], { seed: opts.seed, requiresGrad: true, name: `${opts.name ?? "emb"}.weight` });
+    this.weight = randn([numEmbeddings, dim], {
+      seed: opts.seed,
+      requiresGrad: true,
+      name: `${opts.name ?? "emb"}.weight`,
+    });
   }
   forward(indices: Tensor): Tensor {
     return embedding(indices, this.weight);
@@ -220,27 +274,45 @@ export class MultiheadAttention extends Module {
   readonly outProj: Linear;
   readonly headDim: number;
   lastWeights: Tensor | null = null;
-  constructor(readonly embedDim: number, readonly numHeads: number, opts: { seed?: number; name?: string } = {}) {
+  constructor(
+    readonly embedDim: number,
+    readonly numHeads: number,
+    opts: { seed?: number; name?: string } = {},
+  ) {
     super();
     positive("MultiheadAttention", "embedDim", embedDim);
     positive("MultiheadAttention", "numHeads", numHeads);
-    if (embedDim % numHeads !== 0) fail("MultiheadAttention", `embedDim ${embedDim} must divide into ${numHeads} heads`);
+    if (embedDim % numHeads !== 0)
+      fail("MultiheadAttention", `embedDim ${embedDim} must divide into ${numHeads} heads`);
     this.headDim = embedDim / numHeads;
     const name = opts.name ?? "attn";
     this.inProjW = heWeights([embedDim, 3 * embedDim], embedDim, opts.seed, `${name}.inProjW`);
     for (let i = 0; i < this.inProjW.data.length; i++) this.inProjW.data[i] *= Math.SQRT1_2;
     this.inProjB = zeros([3 * embedDim], { requiresGrad: true, name: `${name}.inProjB` });
-    this.outProj = new Linear(embedDim, embedDim, { seed: opts.seed === undefined ? undefined : opts.seed + 1, name: `${name}.outProj`, init: "xavier" });
+    this.outProj = new Linear(embedDim, embedDim, {
+      seed: opts.seed === undefined ? undefined : opts.seed + 1,
+      name: `${name}.outProj`,
+      init: "xavier",
+    });
   }
   forward(x: Tensor): Tensor {
     return this.attend(x, x, x);
   }
   /** Attention of queries q [N, Lq, E] over keys k and values v [N, Lk, E]. */
   attend(q: TensorLike, k: TensorLike, v: TensorLike, opts: AttentionOptions = {}): Tensor {
-    const E = this.embedDim, H = this.numHeads, dh = this.headDim;
-    const tq = F.asTensor("MultiheadAttention", q, "query"), tk = F.asTensor("MultiheadAttention", k, "key"), tv = F.asTensor("MultiheadAttention", v, "value");
-    for (const [t, n] of [[tq, "query"], [tk, "key"], [tv, "value"]] as const)
-      if (t.rank !== 3 || t.shape[2] !== E) fail("MultiheadAttention", `${n} must be [N, L, ${E}], got [${t.shape.join(",")}]`);
+    const E = this.embedDim,
+      H = this.numHeads,
+      dh = this.headDim;
+    const tq = F.asTensor("MultiheadAttention", q, "query"),
+      tk = F.asTensor("MultiheadAttention", k, "key"),
+      tv = F.asTensor("MultiheadAttention", v, "value");
+    for (const [t, n] of [
+      [tq, "query"],
+      [tk, "key"],
+      [tv, "value"],
+    ] as const)
+      if (t.rank !== 3 || t.shape[2] !== E)
+        fail("MultiheadAttention", `${n} must be [N, L, ${E}], got [${t.shape.join(",")}]`);
     return withScope("MultiheadAttention", () => {
       const proj = (t: Tensor, part: number) => {
         const W = F.slice(this.inProjW, [0, part * E], [E, E]);
@@ -248,7 +320,9 @@ export class MultiheadAttention extends Module {
         const y = F.add(F.matmul(t, W), b);
         return F.transpose(F.reshape(y, [t.shape[0], t.shape[1], H, dh]), [0, 2, 1, 3]);
       };
-      const Q = proj(tq, 0), K = proj(tk, 1), V = proj(tv, 2);
+      const Q = proj(tq, 0),
+        K = proj(tk, 1),
+        V = proj(tv, 2);
       const A = attentionWeights(Q, K, opts);
       this.lastWeights = A;
       const heads = F.matmul(A, V);
@@ -257,7 +331,10 @@ export class MultiheadAttention extends Module {
     });
   }
   override ownParameters(): [string, Tensor][] {
-    return [["inProjW", this.inProjW], ["inProjB", this.inProjB]];
+    return [
+      ["inProjW", this.inProjW],
+      ["inProjB", this.inProjB],
+    ];
   }
   override children(): [string, Module][] {
     return [["outProj", this.outProj]];

@@ -115,7 +115,8 @@ export function evalIndexExpr(e: IndexExpr, env: IndexEnv): number {
     case "sym": {
       const t = e.k === "sym" ? env.syms?.get(e.name) : e.t === "out" ? env.out : env.inputs[e.arg];
       if (!t) throw new Error(`tensor ${e.k === "sym" ? e.name : "reference"} is not bound`);
-      if (e.idx.length !== t.shape.length) throw new Error(`reference with ${e.idx.length} indices to a rank-${t.shape.length} tensor`);
+      if (e.idx.length !== t.shape.length)
+        throw new Error(`reference with ${e.idx.length} indices to a rank-${t.shape.length} tensor`);
       let off = 0;
       for (let a = 0; a < e.idx.length; a++) {
         const v = evalIndexExpr(e.idx[a], env);
@@ -150,24 +151,36 @@ export function evalIndexExpr(e: IndexExpr, env: IndexEnv): number {
     case "fn": {
       const x = evalIndexExpr(e.x, env);
       switch (e.f) {
-        case "exp": return Math.exp(x);
-        case "log": return Math.log(x);
-        case "sin": return Math.sin(x);
-        case "cos": return Math.cos(x);
-        case "tanh": return Math.tanh(x);
-        case "sqrt": return Math.sqrt(x);
-        case "sigmoid": return 1 / (1 + Math.exp(-x));
-        case "abs": return Math.abs(x);
-        case "sign": return Math.sign(x);
-        case "erf": return erfScalar(x);
-        case "floor": return Math.floor(x);
+        case "exp":
+          return Math.exp(x);
+        case "log":
+          return Math.log(x);
+        case "sin":
+          return Math.sin(x);
+        case "cos":
+          return Math.cos(x);
+        case "tanh":
+          return Math.tanh(x);
+        case "sqrt":
+          return Math.sqrt(x);
+        case "sigmoid":
+          return 1 / (1 + Math.exp(-x));
+        case "abs":
+          return Math.abs(x);
+        case "sign":
+          return Math.sign(x);
+        case "erf":
+          return erfScalar(x);
+        case "floor":
+          return Math.floor(x);
       }
       return NaN;
     }
     case "cmp": {
       const a = evalIndexExpr(e.a, env);
       const b = evalIndexExpr(e.b, env);
-      const r = e.op === "gt" ? a > b : e.op === "lt" ? a < b : e.op === "ge" ? a >= b : e.op === "le" ? a <= b : a === b;
+      const r =
+        e.op === "gt" ? a > b : e.op === "lt" ? a < b : e.op === "ge" ? a >= b : e.op === "le" ? a <= b : a === b;
       return r ? 1 : 0;
     }
     case "sum": {

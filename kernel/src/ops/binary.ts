@@ -11,26 +11,83 @@ import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { BINARY_SHAPES, rngOf, uniform } from "./samples";
 import type { IndexContext } from "./OpDef";
 
-const enum K { Add, Sub, Mul, Div, Pow, Max, Min, Gt, Eq, Rem, Atan2 }
+const enum K {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Max,
+  Min,
+  Gt,
+  Eq,
+  Rem,
+  Atan2,
+}
 
 // One loop per kernel (no per-element closure). Operand indices advance by sa / sb per
 // element: 1 walks an array, 0 repeats one value (a scalar or one broadcast row entry).
-function run(k: K, a: ArrayLike<number>, ia: number, sa: number, b: ArrayLike<number>, ib: number, sb: number, o: Float64Array | Float32Array, io: number, n: number): void {
+function run(
+  k: K,
+  a: ArrayLike<number>,
+  ia: number,
+  sa: number,
+  b: ArrayLike<number>,
+  ib: number,
+  sb: number,
+  o: Float64Array | Float32Array,
+  io: number,
+  n: number,
+): void {
   const end = io + n;
   switch (k) {
-    case K.Add: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] + b[ib]; break;
-    case K.Sub: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] - b[ib]; break;
-    case K.Mul: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] * b[ib]; break;
-    case K.Div: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] / b[ib]; break;
-    case K.Pow: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = Math.pow(a[ia], b[ib]); break;
+    case K.Add:
+      for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] + b[ib];
+      break;
+    case K.Sub:
+      for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] - b[ib];
+      break;
+    case K.Mul:
+      for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] * b[ib];
+      break;
+    case K.Div:
+      for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] / b[ib];
+      break;
+    case K.Pow:
+      for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = Math.pow(a[ia], b[ib]);
+      break;
     // NaN propagates from either side, as numpy.maximum does.
-    case K.Max: for (let i = io; i < end; i++, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; o[i] = x > y || x !== x ? x : y; } break;
-    case K.Min: for (let i = io; i < end; i++, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; o[i] = x < y || x !== x ? x : y; } break;
-    case K.Gt: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] > b[ib] ? 1 : 0; break;
-    case K.Eq: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] === b[ib] ? 1 : 0; break;
+    case K.Max:
+      for (let i = io; i < end; i++, ia += sa, ib += sb) {
+        const x = a[ia],
+          y = b[ib];
+        o[i] = x > y || x !== x ? x : y;
+      }
+      break;
+    case K.Min:
+      for (let i = io; i < end; i++, ia += sa, ib += sb) {
+        const x = a[ia],
+          y = b[ib];
+        o[i] = x < y || x !== x ? x : y;
+      }
+      break;
+    case K.Gt:
+      for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] > b[ib] ? 1 : 0;
+      break;
+    case K.Eq:
+      for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = a[ia] === b[ib] ? 1 : 0;
+      break;
     // Python's / PyTorch's remainder: the result has the sign of the divisor.
-    case K.Rem: for (let i = io; i < end; i++, ia += sa, ib += sb) { const x = a[ia], y = b[ib]; o[i] = x - y * Math.floor(x / y); } break;
-    case K.Atan2: for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = Math.atan2(a[ia], b[ib]); break;
+    case K.Rem:
+      for (let i = io; i < end; i++, ia += sa, ib += sb) {
+        const x = a[ia],
+          y = b[ib];
+        o[i] = x - y * Math.floor(x / y);
+      }
+      break;
+    case K.Atan2:
+      for (let i = io; i < end; i++, ia += sa, ib += sb) o[i] = Math.atan2(a[ia], b[ib]);
+      break;
   }
 }
 
@@ -49,8 +106,14 @@ function trailingBlock(small: readonly number[], shape: readonly number[]): numb
 }
 
 /** a (op) b with broadcasting into a new array; fast paths avoid expanding either operand. */
-function broadcastRun(name: string, k: K, a: Tensor, b: Tensor): { data: Float64Array | Float32Array; shape: number[] } {
-  const ad = a.data, bd = b.data;
+function broadcastRun(
+  name: string,
+  k: K,
+  a: Tensor,
+  b: Tensor,
+): { data: Float64Array | Float32Array; shape: number[] } {
+  const ad = a.data,
+    bd = b.data;
   if (sameShape(a.shape, b.shape)) {
     const out = alloc(ad.length, resultDType([a, b]));
     run(k, ad, 0, 1, bd, 0, 1, out, 0, ad.length);
@@ -111,7 +174,10 @@ function binary(s: BinarySpec): OpDef {
     text: ([a, b]) => s.text(a, b),
     samples(seed) {
       const rng = rngOf(seed);
-      const [da, db] = s.domain ?? [[-2, 2, 0], [-2, 2, 0]];
+      const [da, db] = s.domain ?? [
+        [-2, 2, 0],
+        [-2, 2, 0],
+      ];
       return BINARY_SHAPES.map(([sa, sb]) => ({
         inputs: [uniform(sa, rng, ...da), uniform(sb, rng, ...db)],
         label: `${JSON.stringify(sa)} with ${JSON.stringify(sb)}`,
@@ -122,51 +188,77 @@ function binary(s: BinarySpec): OpDef {
 
 const one = E.num(1);
 export const add = binary({
-  name: "add", kernel: K.Add,
+  name: "add",
+  kernel: K.Add,
   vjp: (g) => [g, g],
   d: [() => one, () => one],
-  latex: (a, b) => `${a} + ${b}`, text: (a, b) => `${a} + ${b}`,
+  latex: (a, b) => `${a} + ${b}`,
+  text: (a, b) => `${a} + ${b}`,
 });
 export const sub = binary({
-  name: "sub", kernel: K.Sub,
+  name: "sub",
+  kernel: K.Sub,
   vjp: (g, _a, _b, _y, A) => [g, A.neg(g)],
   d: [() => one, () => E.num(-1)],
-  latex: (a, b) => `${a} - ${b}`, text: (a, b) => `${a} - ${b}`,
+  latex: (a, b) => `${a} - ${b}`,
+  text: (a, b) => `${a} - ${b}`,
 });
 export const mul = binary({
-  name: "mul", kernel: K.Mul,
+  name: "mul",
+  kernel: K.Mul,
   vjp: (g, a, b, _y, A) => [A.mul(g, b), A.mul(g, a)],
   d: [(_a, b) => b, (a) => a],
-  latex: (a, b) => `${a} \\odot ${b}`, text: (a, b) => `${a} ⊙ ${b}`,
+  latex: (a, b) => `${a} \\odot ${b}`,
+  text: (a, b) => `${a} ⊙ ${b}`,
 });
 export const div = binary({
-  name: "div", kernel: K.Div,
+  name: "div",
+  kernel: K.Div,
   vjp: (g, _a, b, y, A) => [A.div(g, b), A.neg(A.div(A.mul(g, y), b))],
   d: [(_a, b) => E.div(one, b), (_a, b, y) => E.neg(E.div(y, b))],
-  latex: (a, b) => `${a} \\oslash ${b}`, text: (a, b) => `${a} ⊘ ${b}`,
-  domain: [[-2, 2, 0], [0.5, 2, 0]],
+  latex: (a, b) => `${a} \\oslash ${b}`,
+  text: (a, b) => `${a} ⊘ ${b}`,
+  domain: [
+    [-2, 2, 0],
+    [0.5, 2, 0],
+  ],
 });
 // d/db a^b = a^b log a; at a = 0 that is 0 * -inf, whose limit for b > 0 is 0 (PyTorch and
 // TF.js give 0): log reads 1 where a = 0, so the product is exactly 0 and stays differentiable.
 const safeLog = <T>(a: T, A: Algebra<T>): T => A.log(A.where(A.equal(a, A.scalar(0)), A.scalar(1), a));
 export const pow = binary({
-  name: "pow", kernel: K.Pow,
+  name: "pow",
+  kernel: K.Pow,
   vjp: (g, a, b, y, A) => [A.mul(g, A.mul(b, A.pow(a, A.sub(b, A.scalar(1))))), A.mul(g, A.mul(y, safeLog(a, A)))],
-  d: [(a, b) => E.mul(b, E.pow(a, E.sub(b, one))), (a, _b, y) => E.mul(y, E.fn("log", E.add(a, E.cmp("eq", a, E.num(0)))))],
-  latex: (a, b) => `{${a}}^{${b}}`, text: (a, b) => `${a}^${b}`,
-  domain: [[0.5, 2, 0], [-1.5, 2, 0]],
+  d: [
+    (a, b) => E.mul(b, E.pow(a, E.sub(b, one))),
+    (a, _b, y) => E.mul(y, E.fn("log", E.add(a, E.cmp("eq", a, E.num(0))))),
+  ],
+  latex: (a, b) => `{${a}}^{${b}}`,
+  text: (a, b) => `${a}^${b}`,
+  domain: [
+    [0.5, 2, 0],
+    [-1.5, 2, 0],
+  ],
 });
 /** remainder(a, b) = a - b floor(a / b) (sign of b, as PyTorch's remainder and Python's %). */
 export const remainder = binary({
-  name: "remainder", kernel: K.Rem,
+  name: "remainder",
+  kernel: K.Rem,
   vjp: (g, a, b, _y, A) => [g, A.neg(A.mul(g, A.call("floor", [A.div(a, b)])))],
   d: [() => one, (a, b) => E.neg(E.fn("floor", E.div(a, b)))],
-  latex: (a, b) => `${a} \\bmod ${b}`, text: (a, b) => `${a} mod ${b}`,
-  domain: [[-3, 3, 0], [0.7, 2, 0]], smooth: false,
+  latex: (a, b) => `${a} \\bmod ${b}`,
+  text: (a, b) => `${a} mod ${b}`,
+  domain: [
+    [-3, 3, 0],
+    [0.7, 2, 0],
+  ],
+  smooth: false,
 });
 /** atan2(a, b): the angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2). */
 export const atan2 = binary({
-  name: "atan2", kernel: K.Atan2,
+  name: "atan2",
+  kernel: K.Atan2,
   vjp: (g, a, b, _y, A) => {
     const r2 = A.add(A.square(a), A.square(b));
     return [A.div(A.mul(g, b), r2), A.neg(A.div(A.mul(g, a), r2))];
@@ -175,39 +267,63 @@ export const atan2 = binary({
     (a, b) => E.div(b, E.add(E.pow(a, E.num(2)), E.pow(b, E.num(2)))),
     (a, b) => E.neg(E.div(a, E.add(E.pow(a, E.num(2)), E.pow(b, E.num(2))))),
   ],
-  latex: (a, b) => `\\operatorname{atan2}(${a}, ${b})`, text: (a, b) => `atan2(${a}, ${b})`,
-  domain: [[-2, 2, 0.2], [-2, 2, 0.2]],
+  latex: (a, b) => `\\operatorname{atan2}(${a}, ${b})`,
+  text: (a, b) => `atan2(${a}, ${b})`,
+  domain: [
+    [-2, 2, 0.2],
+    [-2, 2, 0.2],
+  ],
 });
 // Ties split the gradient evenly between both inputs (JAX's convention for max/min).
 export const maximum = binary({
-  name: "maximum", kernel: K.Max,
+  name: "maximum",
+  kernel: K.Max,
   vjp: (g, a, b, _y, A) => {
     const half = A.mul(A.scalar(0.5), A.equal(a, b));
     return [A.mul(g, A.add(A.greater(a, b), half)), A.mul(g, A.add(A.greater(b, a), half))];
   },
-  d: [(a, b) => E.add(E.cmp("gt", a, b), E.mul(E.num(0.5), E.cmp("eq", a, b))), (a, b) => E.add(E.cmp("gt", b, a), E.mul(E.num(0.5), E.cmp("eq", a, b)))],
-  latex: (a, b) => `\\max(${a}, ${b})`, text: (a, b) => `max(${a}, ${b})`, smooth: false,
+  d: [
+    (a, b) => E.add(E.cmp("gt", a, b), E.mul(E.num(0.5), E.cmp("eq", a, b))),
+    (a, b) => E.add(E.cmp("gt", b, a), E.mul(E.num(0.5), E.cmp("eq", a, b))),
+  ],
+  latex: (a, b) => `\\max(${a}, ${b})`,
+  text: (a, b) => `max(${a}, ${b})`,
+  smooth: false,
 });
 export const minimum = binary({
-  name: "minimum", kernel: K.Min,
+  name: "minimum",
+  kernel: K.Min,
   vjp: (g, a, b, _y, A) => {
     const half = A.mul(A.scalar(0.5), A.equal(a, b));
     return [A.mul(g, A.add(A.greater(b, a), half)), A.mul(g, A.add(A.greater(a, b), half))];
   },
-  d: [(a, b) => E.add(E.cmp("lt", a, b), E.mul(E.num(0.5), E.cmp("eq", a, b))), (a, b) => E.add(E.cmp("lt", b, a), E.mul(E.num(0.5), E.cmp("eq", a, b)))],
-  latex: (a, b) => `\\min(${a}, ${b})`, text: (a, b) => `min(${a}, ${b})`, smooth: false,
+  d: [
+    (a, b) => E.add(E.cmp("lt", a, b), E.mul(E.num(0.5), E.cmp("eq", a, b))),
+    (a, b) => E.add(E.cmp("lt", b, a), E.mul(E.num(0.5), E.cmp("eq", a, b))),
+  ],
+  latex: (a, b) => `\\min(${a}, ${b})`,
+  text: (a, b) => `min(${a}, ${b})`,
+  smooth: false,
 });
 export const greater = binary({
-  name: "greater", kernel: K.Gt,
+  name: "greater",
+  kernel: K.Gt,
   vjp: () => [null, null],
   d: [() => E.num(0), () => E.num(0)],
-  latex: (a, b) => `[${a} > ${b}]`, text: (a, b) => `[${a} > ${b}]`, nondiff: [0, 1], smooth: false,
+  latex: (a, b) => `[${a} > ${b}]`,
+  text: (a, b) => `[${a} > ${b}]`,
+  nondiff: [0, 1],
+  smooth: false,
 });
 export const equal = binary({
-  name: "equal", kernel: K.Eq,
+  name: "equal",
+  kernel: K.Eq,
   vjp: () => [null, null],
   d: [() => E.num(0), () => E.num(0)],
-  latex: (a, b) => `[${a} = ${b}]`, text: (a, b) => `[${a} = ${b}]`, nondiff: [0, 1], smooth: false,
+  latex: (a, b) => `[${a} = ${b}]`,
+  text: (a, b) => `[${a} = ${b}]`,
+  nondiff: [0, 1],
+  smooth: false,
 });
 
 /** where(cond, a, b): a where cond is non-zero, else b; cond gets no gradient. */

@@ -34,20 +34,51 @@ export function convOutSize(n: number, k: number, s: number, p: number, d: numbe
 }
 
 interface Geometry {
-  N: number; C: number; H: number; W: number;
-  O: number; Cg: number; Og: number; kh: number; kw: number;
-  Ho: number; Wo: number; G: number;
-  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  Cg: number;
+  Og: number;
+  kh: number;
+  kw: number;
+  Ho: number;
+  Wo: number;
+  G: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
 }
 
 function geometry(xShape: readonly number[], wShape: readonly number[], a: ConvAttrs): Geometry {
   const [N, C, H, W] = xShape;
   const [O, Cg, kh, kw] = wShape;
-  const [sh, sw] = a.stride, [ph, pw] = a.padding, [dh, dw] = a.dilation;
+  const [sh, sw] = a.stride,
+    [ph, pw] = a.padding,
+    [dh, dw] = a.dilation;
   return {
-    N, C, H, W, O, Cg, kh, kw, G: a.groups, Og: O / a.groups,
-    Ho: convOutSize(H, kh, sh, ph, dh), Wo: convOutSize(W, kw, sw, pw, dw),
-    sh, sw, ph, pw, dh, dw,
+    N,
+    C,
+    H,
+    W,
+    O,
+    Cg,
+    kh,
+    kw,
+    G: a.groups,
+    Og: O / a.groups,
+    Ho: convOutSize(H, kh, sh, ph, dh),
+    Wo: convOutSize(W, kw, sw, pw, dw),
+    sh,
+    sw,
+    ph,
+    pw,
+    dh,
+    dw,
   };
 }
 
@@ -90,7 +121,8 @@ function col2imAdd(cols: Float64Array, g: Geometry, n: number, gr: number, dx: F
         for (let i = 0; i < Ho; i++) {
           const h = i * sh + p * dh - ph;
           if (h < 0 || h >= H) continue;
-          const xr = base + h * W, o = row + i * Wo;
+          const xr = base + h * W,
+            o = row + i * Wo;
           for (let j = 0; j < Wo; j++) {
             const w = j * sw + q * dw - pw;
             if (w >= 0 && w < W) dx[xr + w] += cols[o + j];
@@ -103,7 +135,8 @@ function col2imAdd(cols: Float64Array, g: Geometry, n: number, gr: number, dx: F
 
 function convForward(x: Tensor, w: Tensor, a: ConvAttrs): Float64Array | Float32Array {
   const g = geometry(x.shape, w.shape, a);
-  const K = g.Cg * g.kh * g.kw, L = g.Ho * g.Wo;
+  const K = g.Cg * g.kh * g.kw,
+    L = g.Ho * g.Wo;
   const out = alloc(g.N * g.O * L, x.dtype === "float32" && w.dtype === "float32" ? "float32" : "float64");
   const cols = new Float64Array(K * L);
   for (let n = 0; n < g.N; n++) {
@@ -118,8 +151,12 @@ function convForward(x: Tensor, w: Tensor, a: ConvAttrs): Float64Array | Float32
 /** dX = sum over windows of W^T G (a transposed convolution), shape attrs.xShape. */
 function convInputGrad(gy: Tensor, w: Tensor, a: ConvAttrs, xShape: number[]): Float64Array | Float32Array {
   const g = geometry(xShape, w.shape, a);
-  const K = g.Cg * g.kh * g.kw, L = g.Ho * g.Wo;
-  const dx = alloc(xShape.reduce((p, d) => p * d, 1), gy.dtype);
+  const K = g.Cg * g.kh * g.kw,
+    L = g.Ho * g.Wo;
+  const dx = alloc(
+    xShape.reduce((p, d) => p * d, 1),
+    gy.dtype,
+  );
   const cols = new Float64Array(K * L);
   for (let gr = 0; gr < g.G; gr++) {
     const wo = gr * g.Og * K;
@@ -135,7 +172,8 @@ function convInputGrad(gy: Tensor, w: Tensor, a: ConvAttrs, xShape: number[]): F
 /** dW = sum over samples of G cols^T, shape attrs.wShape. */
 function convWeightGrad(x: Tensor, gy: Tensor, a: ConvAttrs, wShape: number[]): Float64Array | Float32Array {
   const g = geometry(x.shape, wShape, a);
-  const K = g.Cg * g.kh * g.kw, L = g.Ho * g.Wo;
+  const K = g.Cg * g.kh * g.kw,
+    L = g.Ho * g.Wo;
   const dw = alloc(g.O * K, gy.dtype);
   const cols = new Float64Array(K * L);
   const part = new Float64Array(g.Og * K);
@@ -171,33 +209,55 @@ function win(i: string, p: string, s: number, d: number, pad: number): IndexExpr
  * group k = c; with several, sum over groups gr and channels k of
  * delta(c, gr Cg + k) [gr Og <= o < gr Og + Og] body(k).
  */
-function channelMatch(c: string, o: string, g: Geometry, used: Set<string>, body: (k: IndexExpr) => IndexExpr): IndexExpr {
+function channelMatch(
+  c: string,
+  o: string,
+  g: Geometry,
+  used: Set<string>,
+  body: (k: IndexExpr) => IndexExpr,
+): IndexExpr {
   if (g.G === 1) return body(ix(c));
-  const gr = fresh("g", used), k = fresh("k", used);
-  const inGroup = E.mul(E.cmp("ge", ix(o), E.mul(E.num(g.Og), ix(gr))), E.cmp("lt", ix(o), E.add(E.mul(E.num(g.Og), ix(gr)), E.num(g.Og))));
+  const gr = fresh("g", used),
+    k = fresh("k", used);
+  const inGroup = E.mul(
+    E.cmp("ge", ix(o), E.mul(E.num(g.Og), ix(gr))),
+    E.cmp("lt", ix(o), E.add(E.mul(E.num(g.Og), ix(gr)), E.num(g.Og))),
+  );
   const term = E.mul(E.delta(ix(c), E.add(E.mul(E.num(g.Cg), ix(gr)), ix(k))), inGroup, body(ix(k)));
   return E.sum(gr, g.G, E.sum(k, g.Cg, term));
 }
 
 /** d y[n,o,i,j] / d x[n',c,h,w] = delta(n,n') sum_p sum_q W[o,k,p,q] delta(h, win) delta(w, win). */
 function partialX(y: string[], x: string[], wArg: number, g: Geometry, used: Set<string>): IndexExpr {
-  const [n, o, i, j] = y, [n2, c, h, w] = x;
-  const p = fresh("p", used), q = fresh("q", used);
+  const [n, o, i, j] = y,
+    [n2, c, h, w] = x;
+  const p = fresh("p", used),
+    q = fresh("q", used);
   const body = channelMatch(c, o, g, used, (k) =>
-    E.mul(E.inp(wArg, [ix(o), k, ix(p), ix(q)]), E.delta(ix(h), win(i, p, g.sh, g.dh, g.ph)), E.delta(ix(w), win(j, q, g.sw, g.dw, g.pw))));
+    E.mul(
+      E.inp(wArg, [ix(o), k, ix(p), ix(q)]),
+      E.delta(ix(h), win(i, p, g.sh, g.dh, g.ph)),
+      E.delta(ix(w), win(j, q, g.sw, g.dw, g.pw)),
+    ),
+  );
   return E.mul(E.delta(ix(n), ix(n2)), E.sum(p, g.kh, E.sum(q, g.kw, body)));
 }
 
 /** d y[n,o,i,j] / d W[o',k,p,q] = delta(o,o') sum_h sum_w delta(h, win) delta(w, win) X[n,c,h,w]. */
 function partialW(y: string[], wt: string[], xArg: number, g: Geometry, used: Set<string>): IndexExpr {
-  const [n, o, i, j] = y, [o2, k, p, q] = wt;
-  const h = fresh("h", used), w = fresh("w", used);
+  const [n, o, i, j] = y,
+    [o2, k, p, q] = wt;
+  const h = fresh("h", used),
+    w = fresh("w", used);
   const deltas = E.mul(E.delta(ix(h), win(i, p, g.sh, g.dh, g.ph)), E.delta(ix(w), win(j, q, g.sw, g.dw, g.pw)));
   let xRef: IndexExpr;
   if (g.G === 1) xRef = E.inp(xArg, [ix(n), ix(k), ix(h), ix(w)]);
   else {
     const gr = fresh("g", used);
-    const inGroup = E.mul(E.cmp("ge", ix(o), E.mul(E.num(g.Og), ix(gr))), E.cmp("lt", ix(o), E.add(E.mul(E.num(g.Og), ix(gr)), E.num(g.Og))));
+    const inGroup = E.mul(
+      E.cmp("ge", ix(o), E.mul(E.num(g.Og), ix(gr))),
+      E.cmp("lt", ix(o), E.add(E.mul(E.num(g.Og), ix(gr)), E.num(g.Og))),
+    );
     xRef = E.sum(gr, g.G, E.mul(inGroup, E.inp(xArg, [ix(n), E.add(E.mul(E.num(g.Cg), ix(gr)), ix(k)), ix(h), ix(w)])));
   }
   return E.mul(E.delta(ix(o), ix(o2)), E.sum(h, g.H, E.sum(w, g.W, E.mul(deltas, xRef))));
@@ -205,14 +265,19 @@ function partialW(y: string[], wt: string[], xArg: number, g: Geometry, used: Se
 
 /** d (an input-shaped x[n,c,h,w]) / d W[o,k,p,q] through G: sum_i sum_j G[n,o,i,j] [c meets k] deltas. */
 function partialCross(x: string[], wt: string[], gArg: number, g: Geometry, used: Set<string>): IndexExpr {
-  const [n, c, h, w] = x, [o, k, p, q] = wt;
-  const i = fresh("i", used), j = fresh("j", used);
+  const [n, c, h, w] = x,
+    [o, k, p, q] = wt;
+  const i = fresh("i", used),
+    j = fresh("j", used);
   const deltas = E.mul(E.delta(ix(h), win(i, p, g.sh, g.dh, g.ph)), E.delta(ix(w), win(j, q, g.sw, g.dw, g.pw)));
   let chan: IndexExpr;
   if (g.G === 1) chan = E.delta(ix(c), ix(k));
   else {
     const gr = fresh("g", used);
-    const inGroup = E.mul(E.cmp("ge", ix(o), E.mul(E.num(g.Og), ix(gr))), E.cmp("lt", ix(o), E.add(E.mul(E.num(g.Og), ix(gr)), E.num(g.Og))));
+    const inGroup = E.mul(
+      E.cmp("ge", ix(o), E.mul(E.num(g.Og), ix(gr))),
+      E.cmp("lt", ix(o), E.add(E.mul(E.num(g.Og), ix(gr)), E.num(g.Og))),
+    );
     chan = E.sum(gr, g.G, E.mul(inGroup, E.delta(ix(c), E.add(E.mul(E.num(g.Cg), ix(gr)), ix(k)))));
   }
   return E.mul(chan, E.sum(i, g.Ho, E.sum(j, g.Wo, E.mul(E.inp(gArg, [ix(n), ix(o), ix(i), ix(j)]), deltas))));
@@ -233,14 +298,24 @@ function convLabel(a: ConvAttrs): string {
 }
 function showConv(attrs: Attrs): Record<string, string> {
   const a = convAttrs(attrs);
-  return { stride: JSON.stringify(a.stride), padding: JSON.stringify(a.padding), dilation: JSON.stringify(a.dilation), groups: String(a.groups) };
+  return {
+    stride: JSON.stringify(a.stride),
+    padding: JSON.stringify(a.padding),
+    dilation: JSON.stringify(a.dilation),
+    groups: String(a.groups),
+  };
 }
 const sub = (a: ConvAttrs): string => {
   const l = convLabel(a);
   return l ? `_{${l}}` : "";
 };
 
-function attrsOf(stride: [number, number], padding: [number, number], dilation: [number, number], groups: number): ConvAttrs {
+function attrsOf(
+  stride: [number, number],
+  padding: [number, number],
+  dilation: [number, number],
+  groups: number,
+): ConvAttrs {
   return { stride, padding, dilation, groups };
 }
 /** Small cases over stride, padding, dilation and groups; inputs small enough for full Jacobians. */
@@ -284,7 +359,11 @@ export const conv2d: OpDef = {
   showAttrs: showConv,
   samples(seed) {
     const rng = rngOf(seed);
-    return convCases().map(({ x, w, a }) => ({ inputs: [uniform(x, rng), uniform(w, rng)], attrs: a as unknown as Attrs, label: `x ${JSON.stringify(x)} w ${JSON.stringify(w)} ${convLabel(a)}` }));
+    return convCases().map(({ x, w, a }) => ({
+      inputs: [uniform(x, rng), uniform(w, rng)],
+      attrs: a as unknown as Attrs,
+      label: `x ${JSON.stringify(x)} w ${JSON.stringify(w)} ${convLabel(a)}`,
+    }));
   },
 };
 
@@ -301,7 +380,10 @@ export const conv2dInputGrad: OpDef = {
   vjp<T>(h: T, c: RuleContext<T>, A: Algebra<T>) {
     const [gy, w] = c.inputs;
     const { xShape: _x, ...conv } = c.attrs;
-    return [A.call("conv2d", [h, w], conv), A.call("conv2dWeightGrad", [h, gy], { ...conv, wShape: c.shapes[1].slice() })];
+    return [
+      A.call("conv2d", [h, w], conv),
+      A.call("conv2dWeightGrad", [h, gy], { ...conv, wShape: c.shapes[1].slice() }),
+    ];
   },
   index(c) {
     const xShape = c.attrs.xShape as number[];
@@ -333,7 +415,10 @@ export const conv2dWeightGrad: OpDef = {
   vjp<T>(h: T, c: RuleContext<T>, A: Algebra<T>) {
     const [x, gy] = c.inputs;
     const { wShape: _w, ...conv } = c.attrs;
-    return [A.call("conv2dInputGrad", [gy, h], { ...conv, xShape: c.shapes[0].slice() }), A.call("conv2d", [x, h], conv)];
+    return [
+      A.call("conv2dInputGrad", [gy, h], { ...conv, xShape: c.shapes[0].slice() }),
+      A.call("conv2d", [x, h], conv),
+    ];
   },
   index(c) {
     const wShape = c.attrs.wShape as number[];

@@ -17,7 +17,11 @@ type Pair = number | [number, number];
 function pairOf(op: string, name: string, v: unknown, def: number, min: number): [number, number] {
   const val = v === undefined ? def : v;
   const arr = typeof val === "number" ? [val, val] : val;
-  if (!Array.isArray(arr) || arr.length !== 2 || arr.some((x) => typeof x !== "number" || !Number.isInteger(x) || x < min))
+  if (
+    !Array.isArray(arr) ||
+    arr.length !== 2 ||
+    arr.some((x) => typeof x !== "number" || !Number.isInteger(x) || x < min)
+  )
     fail(op, `${name} must be an integer >= ${min} or a pair of them, got ${describe(v)}`);
   return [arr[0], arr[1]];
 }
@@ -38,29 +42,43 @@ export function conv2d(x: TensorLike, w: TensorLike, bias?: TensorLike | null, o
   const op = "conv2d";
   const tx = asTensor(op, x, "input");
   const tw = asTensor(op, w, "weight", tx);
-  if (typeof opts !== "object" || opts === null) fail(op, `options must be { stride, padding, dilation, groups }, got ${describe(opts)}`);
+  if (typeof opts !== "object" || opts === null)
+    fail(op, `options must be { stride, padding, dilation, groups }, got ${describe(opts)}`);
   if (tx.rank !== 4) fail(op, `input must be [N, C, H, W], got shape ${fmtShape(tx.shape)}`);
   if (tw.rank !== 4) fail(op, `weight must be [out, in/groups, kh, kw], got shape ${fmtShape(tw.shape)}`);
   const stride = pairOf(op, "stride", opts.stride, 1, 1);
   const padding = pairOf(op, "padding", opts.padding, 0, 0);
   const dilation = pairOf(op, "dilation", opts.dilation, 1, 1);
   const groups = opts.groups ?? 1;
-  if (typeof groups !== "number" || !Number.isInteger(groups) || groups < 1) fail(op, `groups must be a positive integer, got ${describe(opts.groups)}`);
+  if (typeof groups !== "number" || !Number.isInteger(groups) || groups < 1)
+    fail(op, `groups must be a positive integer, got ${describe(opts.groups)}`);
   const [N, C, H, W] = tx.shape;
   const [O, Cg, kh, kw] = tw.shape;
   if (C % groups !== 0 || O % groups !== 0)
-    fail(op, `channels must divide into ${groups} groups: input ${fmtShape(tx.shape)} has ${C} channels, weight ${fmtShape(tw.shape)} has ${O} out channels`);
+    fail(
+      op,
+      `channels must divide into ${groups} groups: input ${fmtShape(tx.shape)} has ${C} channels, weight ${fmtShape(tw.shape)} has ${O} out channels`,
+    );
   if (Cg * groups !== C)
-    fail(op, `weight ${fmtShape(tw.shape)} expects ${Cg * groups} input channels (in/groups = ${Cg}, groups = ${groups}), input ${fmtShape(tx.shape)} has ${C}`);
-  const effH = dilation[0] * (kh - 1) + 1, effW = dilation[1] * (kw - 1) + 1;
+    fail(
+      op,
+      `weight ${fmtShape(tw.shape)} expects ${Cg * groups} input channels (in/groups = ${Cg}, groups = ${groups}), input ${fmtShape(tx.shape)} has ${C}`,
+    );
+  const effH = dilation[0] * (kh - 1) + 1,
+    effW = dilation[1] * (kw - 1) + 1;
   if (effH > H + 2 * padding[0] || effW > W + 2 * padding[1])
-    fail(op, `kernel ${kh}x${kw} (dilated to ${effH}x${effW}) is larger than the padded input ${H + 2 * padding[0]}x${W + 2 * padding[1]} (input ${fmtShape(tx.shape)}, padding ${JSON.stringify(padding)})`);
-  const Ho = convOutSize(H, kh, stride[0], padding[0], dilation[0]), Wo = convOutSize(W, kw, stride[1], padding[1], dilation[1]);
+    fail(
+      op,
+      `kernel ${kh}x${kw} (dilated to ${effH}x${effW}) is larger than the padded input ${H + 2 * padding[0]}x${W + 2 * padding[1]} (input ${fmtShape(tx.shape)}, padding ${JSON.stringify(padding)})`,
+    );
+  const Ho = convOutSize(H, kh, stride[0], padding[0], dilation[0]),
+    Wo = convOutSize(W, kw, stride[1], padding[1], dilation[1]);
   checkShape(op, [N, O, Ho, Wo]);
   let tb: Tensor | null = null;
   if (bias !== undefined && bias !== null) {
     tb = asTensor(op, bias, "bias", tx);
-    if (tb.rank !== 1 || tb.shape[0] !== O) fail(op, `bias must be [${O}] (one per out channel of weight ${fmtShape(tw.shape)}), got ${fmtShape(tb.shape)}`);
+    if (tb.rank !== 1 || tb.shape[0] !== O)
+      fail(op, `bias must be [${O}] (one per out channel of weight ${fmtShape(tw.shape)}), got ${fmtShape(tb.shape)}`);
   }
   const attrs = { stride, padding, dilation, groups };
   if (!tb) return apply(conv2dOp, [tx, tw], attrs);
@@ -82,11 +100,20 @@ export function conv1d(x: TensorLike, w: TensorLike, bias?: TensorLike | null, o
   if (tx.rank !== 3) fail("conv1d", `input must be [N, C, L], got shape ${fmtShape(tx.shape)}`);
   if (tw.rank !== 3) fail("conv1d", `weight must be [out, in/groups, k], got shape ${fmtShape(tw.shape)}`);
   for (const k of ["stride", "padding", "dilation"] as const)
-    if (opts[k] !== undefined && typeof opts[k] !== "number") fail("conv1d", `${k} must be an integer, got ${describe(opts[k])}`);
+    if (opts[k] !== undefined && typeof opts[k] !== "number")
+      fail("conv1d", `${k} must be an integer, got ${describe(opts[k])}`);
   return withScope("conv1d", () => {
-    const y = conv2d(reshape(tx, [tx.shape[0], tx.shape[1], 1, tx.shape[2]]), reshape(tw, [tw.shape[0], tw.shape[1], 1, tw.shape[2]]), bias, {
-      stride: [1, opts.stride ?? 1], padding: [0, opts.padding ?? 0], dilation: [1, opts.dilation ?? 1], groups: opts.groups,
-    });
+    const y = conv2d(
+      reshape(tx, [tx.shape[0], tx.shape[1], 1, tx.shape[2]]),
+      reshape(tw, [tw.shape[0], tw.shape[1], 1, tw.shape[2]]),
+      bias,
+      {
+        stride: [1, opts.stride ?? 1],
+        padding: [0, opts.padding ?? 0],
+        dilation: [1, opts.dilation ?? 1],
+        groups: opts.groups,
+      },
+    );
     return reshape(y, [y.shape[0], y.shape[1], y.shape[3]]);
   });
 }
@@ -99,7 +126,8 @@ export interface Pool2dOptions {
 }
 
 function poolAttrs(op: string, xt: Tensor, opts: Pool2dOptions) {
-  if (typeof opts !== "object" || opts === null) fail(op, `options must be { kernelSize, stride?, padding? }, got ${describe(opts)}`);
+  if (typeof opts !== "object" || opts === null)
+    fail(op, `options must be { kernelSize, stride?, padding? }, got ${describe(opts)}`);
   if (xt.rank !== 4) fail(op, `input must be [N, C, H, W], got shape ${fmtShape(xt.shape)}`);
   const kernelSize = pairOf(op, "kernelSize", opts.kernelSize, NaN, 1);
   const stride = opts.stride === undefined ? kernelSize : pairOf(op, "stride", opts.stride, 1, 1);
@@ -108,7 +136,10 @@ function poolAttrs(op: string, xt: Tensor, opts: Pool2dOptions) {
     fail(op, `padding ${JSON.stringify(padding)} must be at most half the kernel ${JSON.stringify(kernelSize)}`);
   const [, , H, W] = xt.shape;
   if (kernelSize[0] > H + 2 * padding[0] || kernelSize[1] > W + 2 * padding[1])
-    fail(op, `kernel ${kernelSize[0]}x${kernelSize[1]} is larger than the padded input ${H + 2 * padding[0]}x${W + 2 * padding[1]} (input ${fmtShape(xt.shape)})`);
+    fail(
+      op,
+      `kernel ${kernelSize[0]}x${kernelSize[1]} is larger than the padded input ${H + 2 * padding[0]}x${W + 2 * padding[1]} (input ${fmtShape(xt.shape)})`,
+    );
   return { kernelSize, stride, padding };
 }
 

@@ -35,10 +35,12 @@ export interface CustomOpSpec {
  * gradcheck((x) => cube(x).sum(), [randn([3], { requiresGrad: true })]);
  */
 export function defineOp(spec: CustomOpSpec): (...inputs: TensorLike[]) => Tensor {
-  if (typeof spec !== "object" || spec === null) fail("defineOp", `expected { name, forward, backward }, got ${describe(spec)}`);
+  if (typeof spec !== "object" || spec === null)
+    fail("defineOp", `expected { name, forward, backward }, got ${describe(spec)}`);
   const { name } = spec;
   if (typeof name !== "string" || name.length === 0) fail("defineOp", "the op needs a name");
-  if (typeof spec.forward !== "function" || typeof spec.backward !== "function") fail(`defineOp ${name}`, "forward and backward must be functions");
+  if (typeof spec.forward !== "function" || typeof spec.backward !== "function")
+    fail(`defineOp ${name}`, "forward and backward must be functions");
   const op: OpDef = {
     name,
     family: "custom",
@@ -49,16 +51,24 @@ export function defineOp(spec: CustomOpSpec): (...inputs: TensorLike[]) => Tenso
       return { data: out.data.slice() as typeof out.data, shape: out.shape.slice() };
     },
     vjp<T>(g: T, c: RuleContext<T>, A: Algebra<T>) {
-      if ((A as unknown) !== numericAlgebra) throw new Error(`${name} is a user-defined op: its backward has no symbolic form`);
+      if ((A as unknown) !== numericAlgebra)
+        throw new Error(`${name} is a user-defined op: its backward has no symbolic form`);
       const gs = spec.backward(g as Tensor, c.inputs.slice() as Tensor[], c.out as Tensor);
       if (!Array.isArray(gs) || gs.length !== c.inputs.length)
-        fail(name, `backward must return an array with one gradient (or null) per input (${c.inputs.length}), got ${describe(gs)}`);
+        fail(
+          name,
+          `backward must return an array with one gradient (or null) per input (${c.inputs.length}), got ${describe(gs)}`,
+        );
       gs.forEach((gi, i) => {
         if (gi === null) return;
-        if (!(gi instanceof Tensor)) fail(name, `backward's gradient ${i} must be a Tensor or null, got ${describe(gi)}`);
+        if (!(gi instanceof Tensor))
+          fail(name, `backward's gradient ${i} must be a Tensor or null, got ${describe(gi)}`);
         const want = c.shapes[i];
         if (gi.rank !== want.length || gi.shape.some((d, a) => d !== want[a]))
-          fail(name, `backward's gradient ${i} has shape ${fmtShape(gi.shape)} but input ${i} has shape ${fmtShape(want)}`);
+          fail(
+            name,
+            `backward's gradient ${i} has shape ${fmtShape(gi.shape)} but input ${i} has shape ${fmtShape(want)}`,
+          );
       });
       return gs as (T | null)[];
     },
@@ -67,5 +77,9 @@ export function defineOp(spec: CustomOpSpec): (...inputs: TensorLike[]) => Tenso
     text: (args) => `${name}(${args.join(", ")})`,
     samples: () => [],
   };
-  return (...inputs: TensorLike[]) => apply(op, inputs.map((x, i) => asTensor(name, x, `input ${i}`)));
+  return (...inputs: TensorLike[]) =>
+    apply(
+      op,
+      inputs.map((x, i) => asTensor(name, x, `input ${i}`)),
+    );
 }

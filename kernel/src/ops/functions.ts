@@ -30,7 +30,11 @@ export function asTensor(op: string, v: unknown, arg = "argument", like?: Tensor
     return new Tensor(d, []);
   }
   // Typed arrays (Int32Array labels, Uint8Array masks, ...) are 1-D constants.
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView) && typeof (v as unknown as ArrayLike<unknown>)[0] !== "bigint") {
+  if (
+    ArrayBuffer.isView(v) &&
+    !(v instanceof DataView) &&
+    typeof (v as unknown as ArrayLike<unknown>)[0] !== "bigint"
+  ) {
     const arr = v as unknown as ArrayLike<number>;
     const d = alloc(arr.length, like?.dtype ?? "float64");
     for (let i = 0; i < arr.length; i++) d[i] = arr[i];
@@ -110,7 +114,9 @@ function finiteOpt(op: string, name: string, v: unknown, def: number): number {
 }
 /** x where x > 0, negativeSlope * x elsewhere (default slope 0.01, as PyTorch). */
 export function leakyRelu(x: TensorLike, negativeSlope = 0.01): Tensor {
-  return apply(U.leakyRelu, [asTensor("leakyRelu", x, "input")], { negativeSlope: finiteOpt("leakyRelu", "negativeSlope", negativeSlope, 0.01) });
+  return apply(U.leakyRelu, [asTensor("leakyRelu", x, "input")], {
+    negativeSlope: finiteOpt("leakyRelu", "negativeSlope", negativeSlope, 0.01),
+  });
 }
 /** x where x > 0, alpha (e^x - 1) elsewhere (default alpha 1). */
 export function elu(x: TensorLike, alpha = 1): Tensor {
@@ -164,13 +170,18 @@ function reduce(op: typeof Rd.sum, x: TensorLike, axes: unknown, keepDims: unkno
   return apply(op, [t], { axes: ax, keepDims: checkKeep(op.name, keepDims) });
 }
 /** Sum over `axes` (all by default). @example x.sum(1, true) */
-export const sum = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor => reduce(Rd.sum, x, axes, keepDims);
-export const mean = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor => reduce(Rd.mean, x, axes, keepDims);
+export const sum = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor =>
+  reduce(Rd.sum, x, axes, keepDims);
+export const mean = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor =>
+  reduce(Rd.mean, x, axes, keepDims);
 /** Maximum over axes; ties share the gradient evenly. */
-export const max = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor => reduce(Rd.max, x, axes, keepDims);
-export const min = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor => reduce(Rd.min, x, axes, keepDims);
+export const max = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor =>
+  reduce(Rd.max, x, axes, keepDims);
+export const min = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor =>
+  reduce(Rd.min, x, axes, keepDims);
 /** Product over axes. Its gradient is the product of the other entries (exact at zeros). */
-export const prod = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor => reduce(Rd.prod, x, axes, keepDims);
+export const prod = (x: TensorLike, axes?: number | number[], keepDims?: boolean): Tensor =>
+  reduce(Rd.prod, x, axes, keepDims);
 
 function alongAxis(op: typeof S.softmax, x: TensorLike, axis: unknown, extra: Record<string, unknown> = {}): Tensor {
   const t = asTensor(op.name, x, "input");
@@ -193,13 +204,19 @@ export function logSumExp(x: TensorLike, axis: number | number[] = -1, keepDims?
   const axes = normAxes("logSumExp", axis, t.rank);
   if (axes.length === 0) fail("logSumExp", `needs at least one axis, got ${describe(axis)}`);
   if (axes.length === 1) return alongAxis(S.logSumExp, t, axes[0], { keepDims: keep });
-  if (axes.some((a) => t.shape[a] === 0)) fail("logSumExp", `an axis in ${JSON.stringify(axes)} of shape ${fmtShape(t.shape)} is empty`);
+  if (axes.some((a) => t.shape[a] === 0))
+    fail("logSumExp", `an axis in ${JSON.stringify(axes)} of shape ${fmtShape(t.shape)} is empty`);
   return withScope("logSumExp", () => {
     const rest = t.shape.map((_, a) => a).filter((a) => !axes.includes(a));
     const moved = transpose(t, [...rest, ...axes]);
     const merged = reshape(moved, [...rest.map((a) => t.shape[a]), -1]);
     const r = apply(S.logSumExp, [merged], { axis: rest.length, keepDims: false });
-    return keep ? reshape(r, t.shape.map((d, a) => (axes.includes(a) ? 1 : d))) : r;
+    return keep
+      ? reshape(
+          r,
+          t.shape.map((d, a) => (axes.includes(a) ? 1 : d)),
+        )
+      : r;
   });
 }
 
@@ -211,10 +228,15 @@ export function logSumExp(x: TensorLike, axis: number | number[] = -1, keepDims?
 export function matmul(a: TensorLike, b: TensorLike): Tensor {
   const ta = asTensor("matmul", a, "first argument");
   const tb = asTensor("matmul", b, "second argument", ta);
-  if (ta.rank === 0 || tb.rank === 0) fail("matmul", `both operands need at least one axis: ${fmtShape(ta.shape)} @ ${fmtShape(tb.shape)} (use mul for scalars)`);
+  if (ta.rank === 0 || tb.rank === 0)
+    fail(
+      "matmul",
+      `both operands need at least one axis: ${fmtShape(ta.shape)} @ ${fmtShape(tb.shape)} (use mul for scalars)`,
+    );
   const ka = ta.shape[ta.rank - 1];
   const kb = tb.rank === 1 ? tb.shape[0] : tb.shape[tb.rank - 2];
-  if (ka !== kb) fail("matmul", `inner dimensions differ: ${fmtShape(ta.shape)} @ ${fmtShape(tb.shape)} (${ka} vs ${kb})`);
+  if (ka !== kb)
+    fail("matmul", `inner dimensions differ: ${fmtShape(ta.shape)} @ ${fmtShape(tb.shape)} (${ka} vs ${kb})`);
   if (ta.rank > 2 || tb.rank > 2) {
     if (ta.rank >= 2 && tb.rank >= 2) {
       const batch = broadcastShapes("matmul", ta.shape.slice(0, -2), tb.shape.slice(0, -2));
@@ -250,7 +272,11 @@ export function outer(a: TensorLike, b: TensorLike): Tensor {
 export function transpose(x: TensorLike, perm?: number[]): Tensor {
   const t = asTensor("transpose", x, "input");
   const p = perm === undefined ? Array.from({ length: t.rank }, (_, i) => t.rank - 1 - i) : perm;
-  if (!Array.isArray(p) || p.length !== t.rank) fail("transpose", `perm must list each of the ${t.rank} axes of shape ${fmtShape(t.shape)} once, got ${describe(perm)}`);
+  if (!Array.isArray(p) || p.length !== t.rank)
+    fail(
+      "transpose",
+      `perm must list each of the ${t.rank} axes of shape ${fmtShape(t.shape)} once, got ${describe(perm)}`,
+    );
   const norm = p.map((a) => normAxis("transpose", a, t.rank));
   if (new Set(norm).size !== norm.length) fail("transpose", `perm ${JSON.stringify(p)} repeats an axis`);
   return apply(Sh.transpose, [t], { perm: norm });
@@ -264,11 +290,19 @@ export function reshape(x: TensorLike, shape: readonly number[]): Tensor {
   if (neg > 1) fail("reshape", `only one axis can be -1, got ${JSON.stringify(shape)}`);
   if (neg === 1) {
     const rest = s.reduce((p, d) => (d === -1 ? p : p * d), 1);
-    if (rest === 0 || t.size % rest !== 0) fail("reshape", `cannot infer -1 in ${JSON.stringify(shape)} for ${t.size} elements (shape ${fmtShape(t.shape)})`);
+    if (rest === 0 || t.size % rest !== 0)
+      fail(
+        "reshape",
+        `cannot infer -1 in ${JSON.stringify(shape)} for ${t.size} elements (shape ${fmtShape(t.shape)})`,
+      );
     s[s.indexOf(-1)] = t.size / rest;
   }
   checkShape("reshape", s);
-  if (sizeOf(s) !== t.size) fail("reshape", `cannot reshape ${fmtShape(t.shape)} (${t.size} elements) to ${fmtShape(s)} (${sizeOf(s)} elements)`);
+  if (sizeOf(s) !== t.size)
+    fail(
+      "reshape",
+      `cannot reshape ${fmtShape(t.shape)} (${t.size} elements) to ${fmtShape(s)} (${sizeOf(s)} elements)`,
+    );
   return apply(Sh.reshape, [t], { shape: s });
 }
 export const flatten = (x: TensorLike): Tensor => reshape(x, [-1]);
@@ -276,8 +310,12 @@ export const flatten = (x: TensorLike): Tensor => reshape(x, [-1]);
 export function squeeze(x: TensorLike, axes?: number | number[]): Tensor {
   const t = asTensor("squeeze", x, "input");
   const ax = axes === undefined ? t.shape.flatMap((d, a) => (d === 1 ? [a] : [])) : normAxes("squeeze", axes, t.rank);
-  for (const a of ax) if (t.shape[a] !== 1) fail("squeeze", `axis ${a} of shape ${fmtShape(t.shape)} has size ${t.shape[a]}, not 1`);
-  return reshape(t, t.shape.filter((_, a) => !ax.includes(a)));
+  for (const a of ax)
+    if (t.shape[a] !== 1) fail("squeeze", `axis ${a} of shape ${fmtShape(t.shape)} has size ${t.shape[a]}, not 1`);
+  return reshape(
+    t,
+    t.shape.filter((_, a) => !ax.includes(a)),
+  );
 }
 /** Inserts a size-1 axis at `axis` (of the result). */
 export function unsqueeze(x: TensorLike, axis: number): Tensor {
@@ -292,7 +330,8 @@ export function broadcastTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor("broadcastTo", x, "input");
   const s = checkShape("broadcastTo", shape);
   const b = broadcastShapes("broadcastTo", t.shape, s);
-  if (b.length !== s.length || b.some((d, i) => d !== s[i])) fail("broadcastTo", `cannot broadcast ${fmtShape(t.shape)} to ${fmtShape(s)}`);
+  if (b.length !== s.length || b.some((d, i) => d !== s[i]))
+    fail("broadcastTo", `cannot broadcast ${fmtShape(t.shape)} to ${fmtShape(s)}`);
   return apply(Sh.broadcastTo, [t], { shape: s });
 }
 /** Sums broadcast axes away so the result has `shape` (the adjoint of broadcastTo). */
@@ -300,7 +339,8 @@ export function sumTo(x: TensorLike, shape: readonly number[]): Tensor {
   const t = asTensor("sumTo", x, "input");
   const s = checkShape("sumTo", shape);
   const b = broadcastShapes("sumTo", s, t.shape);
-  if (b.length !== t.rank || b.some((d, i) => d !== t.shape[i])) fail("sumTo", `${fmtShape(s)} does not broadcast to ${fmtShape(t.shape)}`);
+  if (b.length !== t.rank || b.some((d, i) => d !== t.shape[i]))
+    fail("sumTo", `${fmtShape(s)} does not broadcast to ${fmtShape(t.shape)}`);
   if (s.length === t.rank && s.every((d, i) => d === t.shape[i])) return t;
   return apply(Rd.sumTo, [t], { shape: s });
 }
@@ -311,17 +351,22 @@ export function sumTo(x: TensorLike, shape: readonly number[]): Tensor {
  */
 export function slice(x: TensorLike, begin: number[], size?: number[]): Tensor {
   const t = asTensor("slice", x, "input");
-  if (!Array.isArray(begin) || begin.length !== t.rank) fail("slice", `begin must have one entry per axis of ${fmtShape(t.shape)}, got ${describe(begin)}`);
-  if (size !== undefined && (!Array.isArray(size) || size.length !== t.rank)) fail("slice", `size must have one entry per axis of ${fmtShape(t.shape)}, got ${describe(size)}`);
+  if (!Array.isArray(begin) || begin.length !== t.rank)
+    fail("slice", `begin must have one entry per axis of ${fmtShape(t.shape)}, got ${describe(begin)}`);
+  if (size !== undefined && (!Array.isArray(size) || size.length !== t.rank))
+    fail("slice", `size must have one entry per axis of ${fmtShape(t.shape)}, got ${describe(size)}`);
   const b = begin.map((v, a) => {
-    if (typeof v !== "number" || !Number.isInteger(v)) fail("slice", `begin must hold integers, got ${describe(begin)}`);
+    if (typeof v !== "number" || !Number.isInteger(v))
+      fail("slice", `begin must hold integers, got ${describe(begin)}`);
     const n = v < 0 ? v + t.shape[a] : v;
-    if (n < 0 || n > t.shape[a]) fail("slice", `begin ${v} is out of range for axis ${a} of shape ${fmtShape(t.shape)}`);
+    if (n < 0 || n > t.shape[a])
+      fail("slice", `begin ${v} is out of range for axis ${a} of shape ${fmtShape(t.shape)}`);
     return n;
   });
   const sz = t.shape.map((d, a) => {
     const v = size?.[a] ?? -1;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < -1) fail("slice", `size must hold integers >= -1, got ${describe(size)}`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < -1)
+      fail("slice", `size must hold integers >= -1, got ${describe(size)}`);
     const n = v === -1 ? d - b[a] : v;
     if (b[a] + n > d) fail("slice", `begin ${b[a]} + size ${n} exceeds axis ${a} of shape ${fmtShape(t.shape)}`);
     return n;
@@ -332,28 +377,40 @@ export function slice(x: TensorLike, begin: number[], size?: number[]): Tensor {
 export function pad(x: TensorLike, shape: number[], begin: number[]): Tensor {
   const t = asTensor("pad", x, "input");
   const s = checkShape("pad", shape);
-  if (!Array.isArray(begin) || begin.length !== t.rank || s.length !== t.rank || begin.some((b, a) => !Number.isInteger(b) || b < 0 || b + t.shape[a] > s[a]))
+  if (
+    !Array.isArray(begin) ||
+    begin.length !== t.rank ||
+    s.length !== t.rank ||
+    begin.some((b, a) => !Number.isInteger(b) || b < 0 || b + t.shape[a] > s[a])
+  )
     fail("pad", `cannot place ${fmtShape(t.shape)} at ${describe(begin)} inside ${fmtShape(s)}`);
   return apply(Ix.pad, [t], { shape: s, begin: begin.slice() });
 }
 /** Integer indexing of the leading axes: x.index(1) is row 1, x.index(1, 2) an element. */
 export function index(x: TensorLike, ...indices: number[]): Tensor {
   const t = asTensor("index", x, "input");
-  if (indices.length > t.rank) fail("index", `${indices.length} indices for shape ${fmtShape(t.shape)} of rank ${t.rank}`);
+  if (indices.length > t.rank)
+    fail("index", `${indices.length} indices for shape ${fmtShape(t.shape)} of rank ${t.rank}`);
   const b = indices.map((v, a) => {
     if (typeof v !== "number" || !Number.isInteger(v)) fail("index", `indices must be integers, got ${describe(v)}`);
     const n = v < 0 ? v + t.shape[a] : v;
-    if (n < 0 || n >= t.shape[a]) fail("index", `index ${v} is out of range for axis ${a} of shape ${fmtShape(t.shape)}`);
+    if (n < 0 || n >= t.shape[a])
+      fail("index", `index ${v} is out of range for axis ${a} of shape ${fmtShape(t.shape)}`);
     return n;
   });
   return withScope("index", () => {
-    const s = slice(t, [...b, ...t.shape.slice(b.length).map(() => 0)], [...b.map(() => 1), ...t.shape.slice(b.length)]);
+    const s = slice(
+      t,
+      [...b, ...t.shape.slice(b.length).map(() => 0)],
+      [...b.map(() => 1), ...t.shape.slice(b.length)],
+    );
     return reshape(s, t.shape.slice(b.length));
   });
 }
 /** Joins tensors along an existing axis. */
 export function concat(tensors: TensorLike[], axis = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) fail("concat", `expected a non-empty array of tensors, got ${describe(tensors)}`);
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    fail("concat", `expected a non-empty array of tensors, got ${describe(tensors)}`);
   const ts = tensors.map((t, i) => asTensor("concat", t, `tensor ${i}`));
   const ax = normAxis("concat", axis, ts[0].rank);
   if (ts[0].rank === 0) fail("concat", "cannot concatenate scalars; use stack");
@@ -364,11 +421,19 @@ export function concat(tensors: TensorLike[], axis = 0): Tensor {
 }
 /** Joins tensors of one shape along a new axis. */
 export function stack(tensors: TensorLike[], axis = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) fail("stack", `expected a non-empty array of tensors, got ${describe(tensors)}`);
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    fail("stack", `expected a non-empty array of tensors, got ${describe(tensors)}`);
   const ts = tensors.map((t, i) => asTensor("stack", t, `tensor ${i}`));
-  for (const t of ts) if (t.rank !== ts[0].rank || t.shape.some((d, a) => d !== ts[0].shape[a])) fail("stack", `all tensors need one shape, got ${ts.map((u) => fmtShape(u.shape)).join(", ")}`);
+  for (const t of ts)
+    if (t.rank !== ts[0].rank || t.shape.some((d, a) => d !== ts[0].shape[a]))
+      fail("stack", `all tensors need one shape, got ${ts.map((u) => fmtShape(u.shape)).join(", ")}`);
   const ax = normAxis("stack", axis, ts[0].rank + 1);
-  return withScope("stack", () => concat(ts.map((t) => unsqueeze(t, ax)), ax));
+  return withScope("stack", () =>
+    concat(
+      ts.map((t) => unsqueeze(t, ax)),
+      ax,
+    ),
+  );
 }
 /**
  * Picks entries along `axis` by integer indices of the same rank (PyTorch gather):
@@ -387,16 +452,20 @@ export function scatterAdd(g: TensorLike, indices: TensorLike, axis: number, sha
   const s = checkShape("scatterAdd", shape);
   const ax = normAxis("scatterAdd", axis, s.length);
   checkIndices("scatterAdd", idx, { shape: s }, ax);
-  if (t.rank !== idx.rank || t.shape.some((d, a) => d !== idx.shape[a])) fail("scatterAdd", `values ${fmtShape(t.shape)} and indices ${fmtShape(idx.shape)} differ in shape`);
+  if (t.rank !== idx.rank || t.shape.some((d, a) => d !== idx.shape[a]))
+    fail("scatterAdd", `values ${fmtShape(t.shape)} and indices ${fmtShape(idx.shape)} differ in shape`);
   return apply(Ix.scatterAdd, [t, idx], { axis: ax, shape: s });
 }
 function checkIndices(op: string, idx: Tensor, x: { shape: readonly number[] }, ax: number): void {
-  if (idx.rank !== x.shape.length) fail(op, `indices ${fmtShape(idx.shape)} must have the rank of the input ${fmtShape(x.shape)}`);
+  if (idx.rank !== x.shape.length)
+    fail(op, `indices ${fmtShape(idx.shape)} must have the rank of the input ${fmtShape(x.shape)}`);
   for (let a = 0; a < idx.rank; a++)
-    if (a !== ax && idx.shape[a] > x.shape[a]) fail(op, `indices ${fmtShape(idx.shape)} exceed input ${fmtShape(x.shape)} on axis ${a}`);
+    if (a !== ax && idx.shape[a] > x.shape[a])
+      fail(op, `indices ${fmtShape(idx.shape)} exceed input ${fmtShape(x.shape)} on axis ${a}`);
   for (let i = 0; i < idx.size; i++) {
     const v = idx.data[i];
-    if (!Number.isInteger(v) || v < 0 || v >= x.shape[ax]) fail(op, `index ${v} out of range [0, ${x.shape[ax]}) on axis ${ax}`);
+    if (!Number.isInteger(v) || v < 0 || v >= x.shape[ax])
+      fail(op, `index ${v} out of range [0, ${x.shape[ax]}) on axis ${ax}`);
   }
 }
 
@@ -406,7 +475,8 @@ function checkIndices(op: string, idx: Tensor, x: { shape: readonly number[] }, 
 export function mse(pred: TensorLike, target: TensorLike): Tensor {
   const p = asTensor("mse", pred, "prediction");
   const t = asTensor("mse", target, "target", p);
-  if (p.rank !== t.rank || p.shape.some((d, a) => d !== t.shape[a])) fail("mse", `prediction ${fmtShape(p.shape)} and target ${fmtShape(t.shape)} must have one shape`);
+  if (p.rank !== t.rank || p.shape.some((d, a) => d !== t.shape[a]))
+    fail("mse", `prediction ${fmtShape(p.shape)} and target ${fmtShape(t.shape)} must have one shape`);
   return withScope("mse", () => mean(square(sub(p, t))));
 }
 /**
@@ -431,7 +501,8 @@ export function crossEntropy(logits: TensorLike, labels: TensorLike): Tensor {
 export function binaryCrossEntropy(pred: TensorLike, target: TensorLike, opts: { fromLogits?: boolean } = {}): Tensor {
   const p = asTensor("binaryCrossEntropy", pred, "prediction");
   const t = asTensor("binaryCrossEntropy", target, "target", p);
-  if (p.rank !== t.rank || p.shape.some((d, a) => d !== t.shape[a])) fail("binaryCrossEntropy", `prediction ${fmtShape(p.shape)} and target ${fmtShape(t.shape)} must have one shape`);
+  if (p.rank !== t.rank || p.shape.some((d, a) => d !== t.shape[a]))
+    fail("binaryCrossEntropy", `prediction ${fmtShape(p.shape)} and target ${fmtShape(t.shape)} must have one shape`);
   return withScope("binaryCrossEntropy", () => {
     if (opts.fromLogits) {
       // log(1 + e^z) - t z, written as max(z,0) - t z + log(1 + e^-|z|) to avoid overflow.

@@ -25,7 +25,10 @@ export function alignedDeltas(c: IndexContext): IndexExpr {
 export function inAtOut(c: IndexContext, k: number): IndexExpr {
   const s = c.shapes[k];
   const lead = c.outShape.length - s.length;
-  return E.inp(k, s.map((d, b) => (d === 1 && c.outShape[b + lead] !== 1 ? E.num(0) : E.idx(c.J[b + lead]))));
+  return E.inp(
+    k,
+    s.map((d, b) => (d === 1 && c.outShape[b + lead] !== 1 ? E.num(0) : E.idx(c.J[b + lead]))),
+  );
 }
 
 /** The output at index J. */

@@ -10,7 +10,15 @@ import { E } from "./IndexExpr";
 import { integers, rngOf, uniform } from "./samples";
 
 /** Copies the box `begin`..`begin+size` between a big and a small row-major array. */
-function copyBox(big: ArrayLike<number>, bigShape: readonly number[], small: Float64Array | Float32Array, size: readonly number[], begin: readonly number[], toSmall: boolean, bigOut?: Float64Array | Float32Array): void {
+function copyBox(
+  big: ArrayLike<number>,
+  bigShape: readonly number[],
+  small: Float64Array | Float32Array,
+  size: readonly number[],
+  begin: readonly number[],
+  toSmall: boolean,
+  bigOut?: Float64Array | Float32Array,
+): void {
   const r = size.length;
   const n = sizeOf(size);
   if (n === 0) return;
@@ -43,7 +51,12 @@ export const slice: OpDef = {
     return { data: out, shape: size.slice() };
   },
   vjp: (g, c, A) => [A.pad(g, c.shapes[0].slice(), (c.attrs.begin as number[]).slice())],
-  index: (c) => E.mul(...(c.attrs.begin as number[]).map((b, a) => E.delta(b === 0 ? E.idx(c.J[a]) : E.add(E.idx(c.J[a]), E.num(b)), E.idx(c.I[a])))),
+  index: (c) =>
+    E.mul(
+      ...(c.attrs.begin as number[]).map((b, a) =>
+        E.delta(b === 0 ? E.idx(c.J[a]) : E.add(E.idx(c.J[a]), E.num(b)), E.idx(c.I[a])),
+      ),
+    ),
   latex: ([a], attrs) => `${a}_{[${sliceLabel(attrs.begin as number[], attrs.size as number[])}]}`,
   text: ([a], attrs) => `${a}[${sliceLabel(attrs.begin as number[], attrs.size as number[])}]`,
   showAttrs: (attrs) => ({ begin: JSON.stringify(attrs.begin), size: JSON.stringify(attrs.size) }),
@@ -74,7 +87,12 @@ export const pad: OpDef = {
     return { data: out, shape: shape.slice() };
   },
   vjp: (g, c, A) => [A.slice(g, (c.attrs.begin as number[]).slice(), c.shapes[0].slice())],
-  index: (c) => E.mul(...(c.attrs.begin as number[]).map((b, a) => E.delta(E.idx(c.J[a]), b === 0 ? E.idx(c.I[a]) : E.add(E.idx(c.I[a]), E.num(b))))),
+  index: (c) =>
+    E.mul(
+      ...(c.attrs.begin as number[]).map((b, a) =>
+        E.delta(E.idx(c.J[a]), b === 0 ? E.idx(c.I[a]) : E.add(E.idx(c.I[a]), E.num(b))),
+      ),
+    ),
   latex: ([a]) => `\\operatorname{pad}(${a})`,
   text: ([a]) => `pad(${a})`,
   showAttrs: (attrs) => ({ shape: JSON.stringify(attrs.shape), begin: JSON.stringify(attrs.begin) }),
@@ -117,7 +135,9 @@ export const concat: OpDef = {
     const axis = c.attrs.axis as number;
     let off = 0;
     for (let k = 0; k < c.argnum; k++) off += c.shapes[k][axis];
-    return E.mul(...c.I.map((i, a) => E.delta(E.idx(c.J[a]), a === axis && off > 0 ? E.add(E.idx(i), E.num(off)) : E.idx(i))));
+    return E.mul(
+      ...c.I.map((i, a) => E.delta(E.idx(c.J[a]), a === axis && off > 0 ? E.add(E.idx(i), E.num(off)) : E.idx(i))),
+    );
   },
   latex: (args) => `\\left[${args.join(", ")}\\right]`,
   text: (args) => `concat(${args.join(", ")})`,
@@ -163,7 +183,19 @@ export const gather: OpDef = {
   vjp: (g, c, A) => [A.scatterAdd(g, c.inputs[1], c.attrs.axis as number, c.shapes[0].slice()), null],
   index(c) {
     const axis = c.attrs.axis as number;
-    return E.mul(...c.I.map((i, a) => E.delta(a === axis ? E.inp(1, c.J.map((j) => E.idx(j))) : E.idx(c.J[a]), E.idx(i))));
+    return E.mul(
+      ...c.I.map((i, a) =>
+        E.delta(
+          a === axis
+            ? E.inp(
+                1,
+                c.J.map((j) => E.idx(j)),
+              )
+            : E.idx(c.J[a]),
+          E.idx(i),
+        ),
+      ),
+    );
   },
   latex: ([a, i], attrs) => `\\operatorname{gather}_{${attrs.axis}}(${a}, ${i})`,
   text: ([a, i], attrs) => `gather(${a}, ${i}, axis=${attrs.axis})`,
@@ -194,7 +226,19 @@ export const scatterAdd: OpDef = {
   vjp: (g, c, A) => [A.gather(g, c.inputs[1], c.attrs.axis as number), null],
   index(c) {
     const axis = c.attrs.axis as number;
-    return E.mul(...c.J.map((j, a) => E.delta(E.idx(j), a === axis ? E.inp(1, c.I.map((i) => E.idx(i))) : E.idx(c.I[a]))));
+    return E.mul(
+      ...c.J.map((j, a) =>
+        E.delta(
+          E.idx(j),
+          a === axis
+            ? E.inp(
+                1,
+                c.I.map((i) => E.idx(i)),
+              )
+            : E.idx(c.I[a]),
+        ),
+      ),
+    );
   },
   latex: ([a], attrs) => `\\operatorname{scatterAdd}_{${attrs.axis}}(${a})`,
   text: ([a], attrs) => `scatterAdd(${a}, axis=${attrs.axis})`,

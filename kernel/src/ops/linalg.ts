@@ -94,7 +94,10 @@ export const matmul: OpDef = {
     if (ra === 2 && rb === 1) return [A.outer(g, b), A.matmul(A.transpose(a), g)];
     if (ra === 1 && rb === 2) return [A.matmul(b, g), A.outer(a, g)];
     const want = (i: number) => !c.needs || c.needs[i];
-    return [want(0) ? A.matmul(g, A.transpose(b, swapLast2(rb))) : null, want(1) ? A.matmul(A.transpose(a, swapLast2(ra)), g) : null];
+    return [
+      want(0) ? A.matmul(g, A.transpose(b, swapLast2(rb))) : null,
+      want(1) ? A.matmul(A.transpose(a, swapLast2(ra)), g) : null,
+    ];
   },
   vjpKernel(g, c) {
     // A [..., m, n] times one B [n, p] (a weight): dA = g B^T and dB = A^T g, as one product
@@ -105,7 +108,8 @@ export const matmul: OpDef = {
     const [n, p] = b.shape;
     const rows = a.size / n;
     const want = (i: number) => !c.needs || c.needs[i];
-    let da: Tensor | null = null, db: Tensor | null = null;
+    let da: Tensor | null = null,
+      db: Tensor | null = null;
     if (want(0)) {
       const out = alloc(rows * n, resultDType([g, b]));
       gemm(g.data, 0, b.data, 0, out, 0, rows, p, n, false, true);
@@ -161,12 +165,27 @@ export const matmul: OpDef = {
       [[3], [3]],
       [[2, 3], [3]],
       [[3], [3, 2]],
-      [[2, 3], [3, 4]],
-      [[2, 2, 3], [2, 3, 2]],
-      [[2, 2, 3], [3, 2]],
-      [[1, 2, 3], [2, 1, 3, 2]],
+      [
+        [2, 3],
+        [3, 4],
+      ],
+      [
+        [2, 2, 3],
+        [2, 3, 2],
+      ],
+      [
+        [2, 2, 3],
+        [3, 2],
+      ],
+      [
+        [1, 2, 3],
+        [2, 1, 3, 2],
+      ],
     ];
-    return pairs.map(([sa, sb]) => ({ inputs: [uniform(sa, rng), uniform(sb, rng)], label: `${JSON.stringify(sa)} @ ${JSON.stringify(sb)}` }));
+    return pairs.map(([sa, sb]) => ({
+      inputs: [uniform(sa, rng), uniform(sb, rng)],
+      label: `${JSON.stringify(sa)} @ ${JSON.stringify(sb)}`,
+    }));
   },
 };
 

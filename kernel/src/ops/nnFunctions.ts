@@ -14,7 +14,8 @@ const asT = F.asTensor;
 
 function epsOf(op: string, eps: unknown): number {
   if (eps === undefined) return 1e-5;
-  if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) fail(op, `eps must be a finite number >= 0, got ${describe(eps)}`);
+  if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps))
+    fail(op, `eps must be a finite number >= 0, got ${describe(eps)}`);
   return eps;
 }
 
@@ -33,16 +34,26 @@ export function layerNorm(x: TensorLike, normalizedShape: number | number[], opt
   const op = "layerNorm";
   const t = asT(op, x, "input");
   const ns = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
-  if (!Array.isArray(ns) || ns.length === 0 || ns.length > t.rank || ns.some((d, i) => d !== t.shape[t.rank - ns.length + i]))
-    fail(op, `normalizedShape ${describe(normalizedShape)} must equal the trailing axes of the input ${fmtShape(t.shape)}`);
+  if (
+    !Array.isArray(ns) ||
+    ns.length === 0 ||
+    ns.length > t.rank ||
+    ns.some((d, i) => d !== t.shape[t.rank - ns.length + i])
+  )
+    fail(
+      op,
+      `normalizedShape ${describe(normalizedShape)} must equal the trailing axes of the input ${fmtShape(t.shape)}`,
+    );
   const eps = epsOf(op, opts.eps);
   const affine = (v: TensorLike | null | undefined, name: string): Tensor | null => {
     if (v === undefined || v === null) return null;
     const a = asT(op, v, name, t);
-    if (a.rank !== ns.length || a.shape.some((d, i) => d !== ns[i])) fail(op, `${name} must have shape ${fmtShape(ns)} (normalizedShape), got ${fmtShape(a.shape)}`);
+    if (a.rank !== ns.length || a.shape.some((d, i) => d !== ns[i]))
+      fail(op, `${name} must have shape ${fmtShape(ns)} (normalizedShape), got ${fmtShape(a.shape)}`);
     return a;
   };
-  const w = affine(opts.weight, "weight"), b = affine(opts.bias, "bias");
+  const w = affine(opts.weight, "weight"),
+    b = affine(opts.bias, "bias");
   const axes = ns.map((_, i) => t.rank - ns.length + i);
   return withScope(op, () => {
     const xc = F.sub(t, F.mean(t, axes, true));
@@ -80,16 +91,20 @@ export function batchNorm(x: TensorLike, opts: BatchNormOptions = {}): Tensor {
   const training = opts.training ?? false;
   if (typeof training !== "boolean") fail(op, `training must be true or false, got ${describe(opts.training)}`);
   const momentum = opts.momentum ?? 0.1;
-  if (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1)) fail(op, `momentum must be in [0, 1], got ${describe(opts.momentum)}`);
+  if (typeof momentum !== "number" || !(momentum >= 0 && momentum <= 1))
+    fail(op, `momentum must be in [0, 1], got ${describe(opts.momentum)}`);
   const eps = epsOf(op, opts.eps);
   const perChannel = (v: TensorLike | null | undefined, name: string): Tensor | null => {
     if (v === undefined || v === null) return null;
     const a = asT(op, v, name, t);
-    if (a.rank !== 1 || a.shape[0] !== C) fail(op, `${name} must be [${C}] (one per channel of input ${fmtShape(t.shape)}), got ${fmtShape(a.shape)}`);
+    if (a.rank !== 1 || a.shape[0] !== C)
+      fail(op, `${name} must be [${C}] (one per channel of input ${fmtShape(t.shape)}), got ${fmtShape(a.shape)}`);
     return a;
   };
-  const rm = perChannel(opts.runningMean, "runningMean"), rv = perChannel(opts.runningVar, "runningVar");
-  const w = perChannel(opts.weight, "weight"), b = perChannel(opts.bias, "bias");
+  const rm = perChannel(opts.runningMean, "runningMean"),
+    rv = perChannel(opts.runningVar, "runningVar");
+  const w = perChannel(opts.weight, "weight"),
+    b = perChannel(opts.bias, "bias");
   if (!training && (!rm || !rv)) fail(op, "eval mode (training: false) needs runningMean and runningVar");
   const axes = t.shape.map((_, a) => a).filter((a) => a !== 1);
   const m = axes.reduce((p, a) => p * t.shape[a], 1);
@@ -104,7 +119,9 @@ export function batchNorm(x: TensorLike, opts: BatchNormOptions = {}): Tensor {
       y = F.div(xc, F.sqrt(F.add(variance, eps)));
       noGrad(() => {
         if (rm) for (let c = 0; c < C; c++) rm.data[c] = (1 - momentum) * rm.data[c] + momentum * mu.data[c];
-        if (rv) for (let c = 0; c < C; c++) rv.data[c] = (1 - momentum) * rv.data[c] + momentum * variance.data[c] * (m / (m - 1));
+        if (rv)
+          for (let c = 0; c < C; c++)
+            rv.data[c] = (1 - momentum) * rv.data[c] + momentum * variance.data[c] * (m / (m - 1));
       });
     } else {
       y = F.div(F.sub(t, F.reshape(rm!, bshape)), F.sqrt(F.add(F.reshape(rv!, bshape), eps)));
@@ -122,10 +139,12 @@ export function batchNorm(x: TensorLike, opts: BatchNormOptions = {}): Tensor {
 export function dropout(x: TensorLike, p = 0.5, opts: { training?: boolean; seed?: number } = {}): Tensor {
   const op = "dropout";
   const t = asT(op, x, "input");
-  if (typeof p !== "number" || !(p >= 0 && p < 1)) fail(op, `p must be in [0, 1), got ${describe(p)} (input ${fmtShape(t.shape)})`);
+  if (typeof p !== "number" || !(p >= 0 && p < 1))
+    fail(op, `p must be in [0, 1), got ${describe(p)} (input ${fmtShape(t.shape)})`);
   const training = opts.training ?? true;
   if (typeof training !== "boolean") fail(op, `training must be true or false, got ${describe(opts.training)}`);
-  if (opts.seed !== undefined && !Number.isInteger(opts.seed)) fail(op, `seed must be an integer, got ${describe(opts.seed)}`);
+  if (opts.seed !== undefined && !Number.isInteger(opts.seed))
+    fail(op, `seed must be an integer, got ${describe(opts.seed)}`);
   if (!training || p === 0) return t;
   const rng = rngFor(opts.seed);
   const mask = new Float64Array(t.size);
@@ -146,7 +165,11 @@ export function embedding(indices: TensorLike, weight: TensorLike): Tensor {
   const [V, D] = w.shape;
   for (let i = 0; i < idx.size; i++) {
     const v = idx.data[i];
-    if (!Number.isInteger(v) || v < 0 || v >= V) fail(op, `index ${v} at position ${i} of indices ${fmtShape(idx.shape)} is out of range [0, ${V}) for weight ${fmtShape(w.shape)}`);
+    if (!Number.isInteger(v) || v < 0 || v >= V)
+      fail(
+        op,
+        `index ${v} at position ${i} of indices ${fmtShape(idx.shape)} is out of range [0, ${V}) for weight ${fmtShape(w.shape)}`,
+      );
   }
   const n = idx.size;
   const rows = new Float64Array(n * D);
@@ -166,11 +189,16 @@ export interface AttentionOptions {
 /** softmax(q k^T * scale + masking) over keys: the attention weights [..., Lq, Lk]. */
 export function attentionWeights(q: TensorLike, k: TensorLike, opts: AttentionOptions = {}): Tensor {
   const op = "attention";
-  const tq = asT(op, q, "query"), tk = asT(op, k, "key", tq);
+  const tq = asT(op, q, "query"),
+    tk = asT(op, k, "key", tq);
   if (tq.rank < 2 || tk.rank < 2 || tq.shape[tq.rank - 1] !== tk.shape[tk.rank - 1])
-    fail(op, `query [..., Lq, d] and key [..., Lk, d] must share d, got ${fmtShape(tq.shape)} and ${fmtShape(tk.shape)}`);
+    fail(
+      op,
+      `query [..., Lq, d] and key [..., Lk, d] must share d, got ${fmtShape(tq.shape)} and ${fmtShape(tk.shape)}`,
+    );
   const d = tq.shape[tq.rank - 1];
-  const Lq = tq.shape[tq.rank - 2], Lk = tk.shape[tk.rank - 2];
+  const Lq = tq.shape[tq.rank - 2],
+    Lk = tk.shape[tk.rank - 2];
   const scale = opts.scale ?? 1 / Math.sqrt(d);
   let keep: Tensor | null = null;
   if (opts.mask !== undefined && opts.mask !== null) {
@@ -197,10 +225,18 @@ export function attentionWeights(q: TensorLike, k: TensorLike, opts: AttentionOp
  * softmax(q k^T / sqrt(d)) v, PyTorch's scaled_dot_product_attention (without dropout).
  * @example scaledDotProductAttention(q, k, v, { causal: true })
  */
-export function scaledDotProductAttention(q: TensorLike, k: TensorLike, v: TensorLike, opts: AttentionOptions = {}): Tensor {
+export function scaledDotProductAttention(
+  q: TensorLike,
+  k: TensorLike,
+  v: TensorLike,
+  opts: AttentionOptions = {},
+): Tensor {
   const tv = asT("scaledDotProductAttention", v, "value");
   const tk = asT("scaledDotProductAttention", k, "key");
   if (tv.rank < 2 || tv.shape[tv.rank - 2] !== tk.shape[tk.rank - 2])
-    fail("scaledDotProductAttention", `value [..., Lk, dv] must have as many rows as key ${fmtShape(tk.shape)}, got ${fmtShape(tv.shape)}`);
+    fail(
+      "scaledDotProductAttention",
+      `value [..., Lk, dv] must have as many rows as key ${fmtShape(tk.shape)}, got ${fmtShape(tv.shape)}`,
+    );
   return withScope("scaledDotProductAttention", () => F.matmul(attentionWeights(q, tk, opts), tv));
 }

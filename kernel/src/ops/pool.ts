@@ -20,12 +20,24 @@ interface PoolAttrs {
 const poolAttrs = (a: Attrs): PoolAttrs => a as unknown as PoolAttrs;
 
 interface PoolGeometry {
-  N: number; C: number; H: number; W: number; Ho: number; Wo: number;
-  kh: number; kw: number; sh: number; sw: number; ph: number; pw: number;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  Ho: number;
+  Wo: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
 }
 function geometry(xShape: readonly number[], a: PoolAttrs): PoolGeometry {
   const [N, C, H, W] = xShape;
-  const [kh, kw] = a.kernelSize, [sh, sw] = a.stride, [ph, pw] = a.padding;
+  const [kh, kw] = a.kernelSize,
+    [sh, sw] = a.stride,
+    [ph, pw] = a.padding;
   return { N, C, H, W, kh, kw, sh, sw, ph, pw, Ho: convOutSize(H, kh, sh, ph, 1), Wo: convOutSize(W, kw, sw, pw, 1) };
 }
 const outShapeOf = (x: readonly number[], a: PoolAttrs): number[] => {
@@ -41,7 +53,8 @@ function argmaxes(x: ArrayLike<number>, g: PoolGeometry): Int32Array {
     const base = nc * g.H * g.W;
     for (let i = 0; i < g.Ho; i++) {
       for (let j = 0; j < g.Wo; j++, t++) {
-        let best = -Infinity, at = -1;
+        let best = -Infinity,
+          at = -1;
         for (let p = 0; p < g.kh; p++) {
           const h = i * g.sh + p - g.ph;
           if (h < 0 || h >= g.H) continue;
@@ -71,7 +84,8 @@ function fresh(base: string, used: Set<string>): string {
   used.add(s);
   return s;
 }
-const win = (i: string, p: string, s: number, pad: number): IndexExpr => E.add(E.mul(E.num(s), ix(i)), ix(p), E.num(-pad));
+const win = (i: string, p: string, s: number, pad: number): IndexExpr =>
+  E.add(E.mul(E.num(s), ix(i)), ix(p), E.num(-pad));
 
 /**
  * d y[n,c,i,j] / d x[n',c',h,w] for max pooling: x[h,w] lies in window (i,j) and no entry of
@@ -79,17 +93,35 @@ const win = (i: string, p: string, s: number, pad: number): IndexExpr => E.add(E
  * (A reference into the padding reads NaN, which compares false: padding never wins.)
  */
 function maxPartial(y: string[], x: string[], xArg: number, g: PoolGeometry, used: Set<string>): IndexExpr {
-  const [n, c, i, j] = y, [n2, c2, h, w] = x;
-  const p = fresh("p", used), q = fresh("q", used), p2 = fresh("p", used), q2 = fresh("q", used);
+  const [n, c, i, j] = y,
+    [n2, c2, h, w] = x;
+  const p = fresh("p", used),
+    q = fresh("q", used),
+    p2 = fresh("p", used),
+    q2 = fresh("q", used);
   const here = E.inp(xArg, [ix(n2), ix(c2), ix(h), ix(w)]);
-  const larger = E.sum(p2, g.kh, E.sum(q2, g.kw, E.cmp("gt", E.inp(xArg, [ix(n2), ix(c2), win(i, p2, g.sh, g.ph), win(j, q2, g.sw, g.pw)]), here)));
-  const inWindow = E.sum(p, g.kh, E.sum(q, g.kw, E.mul(E.delta(ix(h), win(i, p, g.sh, g.ph)), E.delta(ix(w), win(j, q, g.sw, g.pw)))));
+  const larger = E.sum(
+    p2,
+    g.kh,
+    E.sum(q2, g.kw, E.cmp("gt", E.inp(xArg, [ix(n2), ix(c2), win(i, p2, g.sh, g.ph), win(j, q2, g.sw, g.pw)]), here)),
+  );
+  const inWindow = E.sum(
+    p,
+    g.kh,
+    E.sum(q, g.kw, E.mul(E.delta(ix(h), win(i, p, g.sh, g.ph)), E.delta(ix(w), win(j, q, g.sw, g.pw)))),
+  );
   return E.mul(E.delta(ix(n), ix(n2)), E.delta(ix(c), ix(c2)), inWindow, E.cmp("eq", larger, E.num(0)));
 }
 function avgPartial(y: string[], x: string[], g: PoolGeometry, used: Set<string>): IndexExpr {
-  const [n, c, i, j] = y, [n2, c2, h, w] = x;
-  const p = fresh("p", used), q = fresh("q", used);
-  const inWindow = E.sum(p, g.kh, E.sum(q, g.kw, E.mul(E.delta(ix(h), win(i, p, g.sh, g.ph)), E.delta(ix(w), win(j, q, g.sw, g.pw)))));
+  const [n, c, i, j] = y,
+    [n2, c2, h, w] = x;
+  const p = fresh("p", used),
+    q = fresh("q", used);
+  const inWindow = E.sum(
+    p,
+    g.kh,
+    E.sum(q, g.kw, E.mul(E.delta(ix(h), win(i, p, g.sh, g.ph)), E.delta(ix(w), win(j, q, g.sw, g.pw)))),
+  );
   return E.mul(E.delta(ix(n), ix(n2)), E.delta(ix(c), ix(c2)), E.num(1 / (g.kh * g.kw)), inWindow);
 }
 const used = (c: IndexContext) => new Set([...c.J, ...c.I]);
@@ -103,7 +135,11 @@ function label(a: PoolAttrs): string {
 }
 const show = (attrs: Attrs): Record<string, string> => {
   const a = poolAttrs(attrs);
-  return { kernelSize: JSON.stringify(a.kernelSize), stride: JSON.stringify(a.stride), padding: JSON.stringify(a.padding) };
+  return {
+    kernelSize: JSON.stringify(a.kernelSize),
+    stride: JSON.stringify(a.stride),
+    padding: JSON.stringify(a.padding),
+  };
 };
 function cases(): { x: number[]; a: PoolAttrs }[] {
   return [
@@ -112,10 +148,17 @@ function cases(): { x: number[]; a: PoolAttrs }[] {
     { x: [1, 2, 5, 5], a: { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1] } },
   ];
 }
-function samplesWith(extra: (x: number[], a: PoolAttrs, rng: ReturnType<typeof rngOf>) => Tensor[], attrsOf: (x: number[], a: PoolAttrs) => Attrs) {
+function samplesWith(
+  extra: (x: number[], a: PoolAttrs, rng: ReturnType<typeof rngOf>) => Tensor[],
+  attrsOf: (x: number[], a: PoolAttrs) => Attrs,
+) {
   return (seed: number) => {
     const rng = rngOf(seed);
-    return cases().map(({ x, a }) => ({ inputs: extra(x, a, rng), attrs: attrsOf(x, a), label: `${JSON.stringify(x)} ${label(a)}` }));
+    return cases().map(({ x, a }) => ({
+      inputs: extra(x, a, rng),
+      attrs: attrsOf(x, a),
+      label: `${JSON.stringify(x)} ${label(a)}`,
+    }));
   };
 }
 
@@ -136,7 +179,10 @@ export const maxPool2d: OpDef = {
   latex: ([x], attrs) => `\\operatorname{maxpool}_{${label(poolAttrs(attrs))}}(${x})`,
   text: ([x], attrs) => `maxPool2d(${x}, ${label(poolAttrs(attrs))})`,
   showAttrs: show,
-  samples: samplesWith((x, _a, rng) => [uniform(x, rng)], (_x, a) => a as unknown as Attrs),
+  samples: samplesWith(
+    (x, _a, rng) => [uniform(x, rng)],
+    (_x, a) => a as unknown as Attrs,
+  ),
 };
 
 /** zeros like x with g added at each window's first maximum (max pooling's input gradient). */
@@ -157,7 +203,10 @@ export const maxPool2dBack: OpDef = {
   latex: ([x, gy]) => `\\operatorname{maxpool}^{\\top}_{${x}}(${gy})`,
   text: ([x, gy]) => `maxPool2dBack(${x}, ${gy})`,
   showAttrs: show,
-  samples: samplesWith((x, a, rng) => [uniform(x, rng), uniform(outShapeOf(x, a), rng)], (_x, a) => a as unknown as Attrs),
+  samples: samplesWith(
+    (x, a, rng) => [uniform(x, rng), uniform(outShapeOf(x, a), rng)],
+    (_x, a) => a as unknown as Attrs,
+  ),
 };
 
 /** h read at each window's first maximum of x (the adjoint of maxPool2dBack in g). */
@@ -178,10 +227,19 @@ export const maxPool2dPick: OpDef = {
   latex: ([x, h]) => `\\operatorname{pick}_{\\arg\\max ${x}}(${h})`,
   text: ([x, h]) => `maxPool2dPick(${x}, ${h})`,
   showAttrs: show,
-  samples: samplesWith((x, _a, rng) => [uniform(x, rng), uniform(x, rng)], (_x, a) => a as unknown as Attrs),
+  samples: samplesWith(
+    (x, _a, rng) => [uniform(x, rng), uniform(x, rng)],
+    (_x, a) => a as unknown as Attrs,
+  ),
 };
 
-function avgForward(x: ArrayLike<number>, g: PoolGeometry, out: Float64Array | Float32Array, back: boolean, gy?: ArrayLike<number>): void {
+function avgForward(
+  x: ArrayLike<number>,
+  g: PoolGeometry,
+  out: Float64Array | Float32Array,
+  back: boolean,
+  gy?: ArrayLike<number>,
+): void {
   const scale = 1 / (g.kh * g.kw);
   let t = 0;
   for (let nc = 0; nc < g.N * g.C; nc++) {
@@ -211,17 +269,25 @@ export const avgPool2d: OpDef = {
   smooth: true,
   forward([x], attrs) {
     const shape = outShapeOf(x.shape, poolAttrs(attrs));
-    const out = alloc(shape.reduce((p, d) => p * d, 1), x.dtype);
+    const out = alloc(
+      shape.reduce((p, d) => p * d, 1),
+      x.dtype,
+    );
     avgForward(x.data, geometry(x.shape, poolAttrs(attrs)), out, false);
     return { data: out, shape };
   },
   shape: ([x], attrs) => outShapeOf(x, poolAttrs(attrs)),
-  vjp: <T>(g: T, c: RuleContext<T>, A: Algebra<T>) => [A.call("avgPool2dBack", [g], { ...c.attrs, xShape: c.shapes[0].slice() })],
+  vjp: <T>(g: T, c: RuleContext<T>, A: Algebra<T>) => [
+    A.call("avgPool2dBack", [g], { ...c.attrs, xShape: c.shapes[0].slice() }),
+  ],
   index: (c) => avgPartial(c.J, c.I, geometry(c.shapes[0], poolAttrs(c.attrs)), used(c)),
   latex: ([x], attrs) => `\\operatorname{avgpool}_{${label(poolAttrs(attrs))}}(${x})`,
   text: ([x], attrs) => `avgPool2d(${x}, ${label(poolAttrs(attrs))})`,
   showAttrs: show,
-  samples: samplesWith((x, _a, rng) => [uniform(x, rng)], (_x, a) => a as unknown as Attrs),
+  samples: samplesWith(
+    (x, _a, rng) => [uniform(x, rng)],
+    (_x, a) => a as unknown as Attrs,
+  ),
 };
 
 /** g / (kh kw) spread over each window (average pooling's input gradient), shape attrs.xShape. */
@@ -231,7 +297,10 @@ export const avgPool2dBack: OpDef = {
   smooth: true,
   forward([gy], attrs) {
     const xShape = (attrs.xShape as number[]).slice();
-    const out = alloc(xShape.reduce((p, d) => p * d, 1), gy.dtype);
+    const out = alloc(
+      xShape.reduce((p, d) => p * d, 1),
+      gy.dtype,
+    );
     avgForward([], geometry(xShape, poolAttrs(attrs)), out, true, gy.data);
     return { data: out, shape: xShape };
   },
@@ -244,7 +313,10 @@ export const avgPool2dBack: OpDef = {
   latex: ([gy], attrs) => `\\operatorname{avgpool}^{\\top}_{${label(poolAttrs(attrs))}}(${gy})`,
   text: ([gy]) => `avgPool2dBack(${gy})`,
   showAttrs: show,
-  samples: samplesWith((x, a, rng) => [uniform(outShapeOf(x, a), rng)], (x, a) => ({ ...a, xShape: x }) as unknown as Attrs),
+  samples: samplesWith(
+    (x, a, rng) => [uniform(outShapeOf(x, a), rng)],
+    (x, a) => ({ ...a, xShape: x }) as unknown as Attrs,
+  ),
 };
 
 export const poolOps: OpDef[] = [maxPool2d, maxPool2dBack, maxPool2dPick, avgPool2d, avgPool2dBack];

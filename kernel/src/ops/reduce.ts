@@ -9,7 +9,12 @@ import { sizeOf } from "../tensor/shape";
 import { E, type IndexExpr } from "./IndexExpr";
 import { UNARY_SHAPES, rngOf, uniform } from "./samples";
 
-const enum R { Sum, Max, Min, Prod }
+const enum R {
+  Sum,
+  Max,
+  Min,
+  Prod,
+}
 
 function axesOf(attrs: Attrs): number[] {
   return attrs.axes as number[];
@@ -30,7 +35,9 @@ function outShapeOf(shape: readonly number[], axes: number[], keepDims: boolean)
 function contiguousRun(shape: readonly number[], axes: number[]): { outer: number; mid: number; inner: number } | null {
   if (axes.length === 0) return null;
   for (let t = 1; t < axes.length; t++) if (axes[t] !== axes[t - 1] + 1) return null;
-  let outer = 1, mid = 1, inner = 1;
+  let outer = 1,
+    mid = 1,
+    inner = 1;
   for (let a = 0; a < shape.length; a++) {
     if (a < axes[0]) outer *= shape[a];
     else if (a <= axes[axes.length - 1]) mid *= shape[a];
@@ -134,7 +141,18 @@ function reduction(s: ReduceSpec): OpDef {
       const yk = gKept(c.out, c, A);
       return [A.broadcastTo(s.vjp(gk, c.inputs[0], yk, c, A), c.shapes[0].slice())];
     },
-    index: (c) => E.mul(keptDeltas(c), s.d(c, E.inp(0, c.I.map((i) => E.idx(i))), E.out(c.J.map((j) => E.idx(j))))),
+    index: (c) =>
+      E.mul(
+        keptDeltas(c),
+        s.d(
+          c,
+          E.inp(
+            0,
+            c.I.map((i) => E.idx(i)),
+          ),
+          E.out(c.J.map((j) => E.idx(j))),
+        ),
+      ),
     latex: ([a], attrs) => s.latex(a, axesLabel(attrs, -1)),
     text: ([a], attrs) => s.text(a, axesLabel(attrs, -1)),
     showAttrs: (attrs) => ({ axes: JSON.stringify(attrs.axes), keepDims: String(attrs.keepDims) }),
@@ -150,7 +168,11 @@ function reduction(s: ReduceSpec): OpDef {
         if (r >= 3) axesChoices.push([0, 2]);
         for (const axes of axesChoices) {
           for (const keepDims of [false, true]) {
-            out.push({ inputs: [uniform(shape, rng, lo, hi, gap)], attrs: { axes, keepDims }, label: `${JSON.stringify(shape)} axes ${JSON.stringify(axes)} keepDims ${keepDims}` });
+            out.push({
+              inputs: [uniform(shape, rng, lo, hi, gap)],
+              attrs: { axes, keepDims },
+              label: `${JSON.stringify(shape)} axes ${JSON.stringify(axes)} keepDims ${keepDims}`,
+            });
           }
         }
       }
@@ -161,16 +183,23 @@ function reduction(s: ReduceSpec): OpDef {
 
 const sumSub = (a: string, axes: string) => (axes ? `\\sum_{\\text{${axes}}} ${a}` : `\\sum ${a}`);
 export const sum = reduction({
-  name: "sum", kind: R.Sum, smooth: true,
+  name: "sum",
+  kind: R.Sum,
+  smooth: true,
   vjp: (gk) => gk,
   d: () => E.num(1),
-  latex: sumSub, text: (a, axes) => `sum${axes ? `_{${axes}}` : ""}(${a})`,
+  latex: sumSub,
+  text: (a, axes) => `sum${axes ? `_{${axes}}` : ""}(${a})`,
 });
 export const mean = reduction({
-  name: "mean", kind: R.Sum, mean: true, smooth: true,
+  name: "mean",
+  kind: R.Sum,
+  mean: true,
+  smooth: true,
   vjp: (gk, _x, _y, c, A) => A.div(gk, A.scalar(axesOf(c.attrs).reduce((p, a) => p * c.shapes[0][a], 1))),
   d: (c) => E.div(E.num(1), E.num(axesOf(c.attrs).reduce((p, a) => p * c.shapes[0][a], 1))),
-  latex: (a, axes) => `\\operatorname{mean}${axes ? `_{\\text{${axes}}}` : ""}(${a})`, text: (a, axes) => `mean${axes ? `_{${axes}}` : ""}(${a})`,
+  latex: (a, axes) => `\\operatorname{mean}${axes ? `_{\\text{${axes}}}` : ""}(${a})`,
+  text: (a, axes) => `mean${axes ? `_{${axes}}` : ""}(${a})`,
 });
 // Ties share the gradient evenly (as JAX's and PyTorch's amax do).
 function extremum<T>(gk: T, x: T, yk: T, c: RuleContext<T>, A: Algebra<T>): T {
@@ -184,19 +213,34 @@ function extremumIndex(c: IndexContext, x: IndexExpr, y: IndexExpr): IndexExpr {
   const axes = axesOf(c.attrs);
   const kept = keptIndex(c);
   const fresh = axes.map((a) => `${c.I[a]}'`);
-  let count: IndexExpr = E.cmp("eq", E.inp(0, kept.map((j, a) => (j === null ? E.idx(fresh[axes.indexOf(a)]) : E.idx(j)))), y);
+  let count: IndexExpr = E.cmp(
+    "eq",
+    E.inp(
+      0,
+      kept.map((j, a) => (j === null ? E.idx(fresh[axes.indexOf(a)]) : E.idx(j))),
+    ),
+    y,
+  );
   for (let t = axes.length - 1; t >= 0; t--) count = E.sum(fresh[t], c.shapes[0][axes[t]], count);
   return E.div(E.cmp("eq", x, y), count);
 }
 export const max = reduction({
-  name: "max", kind: R.Max, smooth: false,
-  vjp: extremum, d: extremumIndex,
-  latex: (a, axes) => `\\max${axes ? `_{\\text{${axes}}}` : ""}(${a})`, text: (a, axes) => `max${axes ? `_{${axes}}` : ""}(${a})`,
+  name: "max",
+  kind: R.Max,
+  smooth: false,
+  vjp: extremum,
+  d: extremumIndex,
+  latex: (a, axes) => `\\max${axes ? `_{\\text{${axes}}}` : ""}(${a})`,
+  text: (a, axes) => `max${axes ? `_{${axes}}` : ""}(${a})`,
 });
 export const min = reduction({
-  name: "min", kind: R.Min, smooth: false,
-  vjp: extremum, d: extremumIndex,
-  latex: (a, axes) => `\\min${axes ? `_{\\text{${axes}}}` : ""}(${a})`, text: (a, axes) => `min${axes ? `_{${axes}}` : ""}(${a})`,
+  name: "min",
+  kind: R.Min,
+  smooth: false,
+  vjp: extremum,
+  d: extremumIndex,
+  latex: (a, axes) => `\\min${axes ? `_{\\text{${axes}}}` : ""}(${a})`,
+  text: (a, axes) => `min${axes ? `_{${axes}}` : ""}(${a})`,
 });
 /**
  * d prod / d x_i = the product of the other entries (exactly, as PyTorch: no prod / x_i, which
@@ -207,7 +251,8 @@ export const min = reduction({
  */
 function prodRule<T>(gk: T, x: T, _yk: T, c: RuleContext<T>, A: Algebra<T>): T {
   const axes = axesOf(c.attrs);
-  const zero = A.scalar(0), one = A.scalar(1);
+  const zero = A.scalar(0),
+    one = A.scalar(1);
   const isZero = A.equal(x, zero);
   const xs = A.where(isZero, one, x);
   const xz = A.where(isZero, x, one);
@@ -221,10 +266,14 @@ function prodRule<T>(gk: T, x: T, _yk: T, c: RuleContext<T>, A: Algebra<T>): T {
 // The index form prod / x_i is the same number wherever no entry is 0 (the test domain); the
 // display shows it as the textbook form.
 export const prod = reduction({
-  name: "prod", kind: R.Prod, smooth: true, domain: [0.5, 1.5, 0],
+  name: "prod",
+  kind: R.Prod,
+  smooth: true,
+  domain: [0.5, 1.5, 0],
   vjp: prodRule,
   d: (_c, x, y) => E.div(y, x),
-  latex: (a, axes) => `\\prod${axes ? `_{\\text{${axes}}}` : ""} ${a}`, text: (a, axes) => `prod${axes ? `_{${axes}}` : ""}(${a})`,
+  latex: (a, axes) => `\\prod${axes ? `_{\\text{${axes}}}` : ""} ${a}`,
+  text: (a, axes) => `prod${axes ? `_{${axes}}` : ""}(${a})`,
 });
 
 /** Sums `x` down to `attrs.shape` (the shape it was broadcast from). */
@@ -245,7 +294,8 @@ export const sumTo: OpDef = {
     const shape = c.outShape;
     const lead = c.shapes[0].length - shape.length;
     const ds: IndexExpr[] = [];
-    for (let b = 0; b < shape.length; b++) if (shape[b] === c.shapes[0][b + lead]) ds.push(E.delta(E.idx(c.J[b]), E.idx(c.I[b + lead])));
+    for (let b = 0; b < shape.length; b++)
+      if (shape[b] === c.shapes[0][b + lead]) ds.push(E.delta(E.idx(c.J[b]), E.idx(c.I[b + lead])));
     return E.mul(...ds);
   },
   latex: ([a]) => `\\operatorname{sumTo}(${a})`,

@@ -10,12 +10,21 @@ export const UNARY_SHAPES: number[][] = [[], [4], [2, 3], [2, 1, 3], [2, 2, 1, 2
 export const BINARY_SHAPES: [number[], number[]][] = [
   [[], []],
   [[3], [3]],
-  [[2, 3], [2, 3]],
+  [
+    [2, 3],
+    [2, 3],
+  ],
   [[2, 3], [3]],
-  [[2, 1], [1, 3]],
+  [
+    [2, 1],
+    [1, 3],
+  ],
   [[], [2, 2]],
   [[2, 3, 1], [4]],
-  [[2, 1, 2, 2], [3, 1, 2]],
+  [
+    [2, 1, 2, 2],
+    [3, 1, 2],
+  ],
 ];
 
 /** A leaf requiring grad with values uniform in [lo, hi), optionally kept |x| >= gap from 0. */

@@ -55,8 +55,12 @@ export const transpose: OpDef = {
   },
   vjp: (g, c, A) => [A.transpose(g, invert(c.attrs.perm as number[]))],
   index: (c) => E.mul(...(c.attrs.perm as number[]).map((p, a) => E.delta(E.idx(c.J[a]), E.idx(c.I[p])))),
-  latex: ([a], attrs) => ((attrs.perm as number[]).length === 2 ? `${a}^{\\top}` : `\\operatorname{transpose}_{(${(attrs.perm as number[]).join(",")})}(${a})`),
-  text: ([a], attrs) => ((attrs.perm as number[]).length === 2 ? `${a}^T` : `transpose(${a}, [${(attrs.perm as number[]).join(",")}])`),
+  latex: ([a], attrs) =>
+    (attrs.perm as number[]).length === 2
+      ? `${a}^{\\top}`
+      : `\\operatorname{transpose}_{(${(attrs.perm as number[]).join(",")})}(${a})`,
+  text: ([a], attrs) =>
+    (attrs.perm as number[]).length === 2 ? `${a}^T` : `transpose(${a}, [${(attrs.perm as number[]).join(",")}])`,
   showAttrs: (attrs) => ({ perm: JSON.stringify(attrs.perm) }),
   samples(seed) {
     const rng = rngOf(seed);

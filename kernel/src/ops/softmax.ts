@@ -55,8 +55,13 @@ function rankSamples(seed: number) {
   const out = [];
   for (const shape of UNARY_SHAPES) {
     if (shape.length === 0) continue;
-    out.push({ inputs: [uniform(shape, rng)], attrs: { axis: shape.length - 1 }, label: `${JSON.stringify(shape)} axis -1` });
-    if (shape.length > 1) out.push({ inputs: [uniform(shape, rng)], attrs: { axis: 0 }, label: `${JSON.stringify(shape)} axis 0` });
+    out.push({
+      inputs: [uniform(shape, rng)],
+      attrs: { axis: shape.length - 1 },
+      label: `${JSON.stringify(shape)} axis -1`,
+    });
+    if (shape.length > 1)
+      out.push({ inputs: [uniform(shape, rng)], attrs: { axis: 0 }, label: `${JSON.stringify(shape)} axis 0` });
   }
   return out;
 }
@@ -85,7 +90,11 @@ export const softmax: OpDef = {
   },
   index: (c) => {
     const ax = c.attrs.axis as number;
-    return E.mul(otherDeltas(c, ax), E.out(c.J.map((j) => E.idx(j))), E.sub(E.delta(E.idx(c.J[ax]), E.idx(c.I[ax])), outAtInputAxis(c, ax)));
+    return E.mul(
+      otherDeltas(c, ax),
+      E.out(c.J.map((j) => E.idx(j))),
+      E.sub(E.delta(E.idx(c.J[ax]), E.idx(c.I[ax])), outAtInputAxis(c, ax)),
+    );
   },
   latex: ([a], attrs) => `\\operatorname{softmax}_{${attrs.axis}}(${a})`,
   text: ([a], attrs) => `softmax_${attrs.axis}(${a})`,
@@ -103,7 +112,10 @@ export const logSoftmax: OpDef = {
   vjp: (g, c, A) => [A.sub(g, A.mul(A.exp(c.out), A.sum(g, [c.attrs.axis as number], true)))],
   index: (c) => {
     const ax = c.attrs.axis as number;
-    return E.mul(otherDeltas(c, ax), E.sub(E.delta(E.idx(c.J[ax]), E.idx(c.I[ax])), E.fn("exp", outAtInputAxis(c, ax))));
+    return E.mul(
+      otherDeltas(c, ax),
+      E.sub(E.delta(E.idx(c.J[ax]), E.idx(c.I[ax])), E.fn("exp", outAtInputAxis(c, ax))),
+    );
   },
   latex: ([a], attrs) => `\\log\\operatorname{softmax}_{${attrs.axis}}(${a})`,
   text: ([a], attrs) => `logSoftmax_${attrs.axis}(${a})`,
@@ -142,12 +154,28 @@ export const logSumExp: OpDef = {
       }
       ds.push(E.delta(E.idx(c.J[j++]), E.idx(c.I[a])));
     }
-    return E.mul(...ds, E.fn("exp", E.sub(E.inp(0, c.I.map((i) => E.idx(i))), E.out(c.J.map((jj) => E.idx(jj))))));
+    return E.mul(
+      ...ds,
+      E.fn(
+        "exp",
+        E.sub(
+          E.inp(
+            0,
+            c.I.map((i) => E.idx(i)),
+          ),
+          E.out(c.J.map((jj) => E.idx(jj))),
+        ),
+      ),
+    );
   },
   latex: ([a], attrs) => `\\operatorname{logsumexp}_{${attrs.axis}}(${a})`,
   text: ([a], attrs) => `logSumExp_${attrs.axis}(${a})`,
   showAttrs: (attrs) => ({ axis: String(attrs.axis), keepDims: String(attrs.keepDims) }),
-  samples: (seed) => rankSamples(seed).flatMap((s) => [{ ...s, attrs: { ...s.attrs, keepDims: false } }, { ...s, attrs: { ...s.attrs, keepDims: true } }]),
+  samples: (seed) =>
+    rankSamples(seed).flatMap((s) => [
+      { ...s, attrs: { ...s.attrs, keepDims: false } },
+      { ...s, attrs: { ...s.attrs, keepDims: true } },
+    ]),
 };
 
 export const softmaxOps: OpDef[] = [softmax, logSoftmax, logSumExp];

@@ -74,7 +74,10 @@ function unary(s: UnarySpec): OpDef {
       const rng = rngOf(seed);
       const [lo, hi, gap] = s.domain ?? [-2, 2, 0];
       const variants = s.attrSamples ?? [{}];
-      return UNARY_SHAPES.map((shape, k) => ({ inputs: [uniform(shape, rng, lo, hi, gap)], attrs: variants[k % variants.length] }));
+      return UNARY_SHAPES.map((shape, k) => ({
+        inputs: [uniform(shape, rng, lo, hi, gap)],
+        attrs: variants[k % variants.length],
+      }));
     },
   };
 }
@@ -85,98 +88,186 @@ const fnT = (name: string) => (a: string) => `${name}(${a})`;
 
 export const neg = unary({
   name: "neg",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = -x[i]; }, f: (x) => -x,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = -x[i];
+  },
+  f: (x) => -x,
   vjp: (g, _x, _y, A) => A.neg(g),
-  dloop: (g, _x, _y, o) => { for (let i = 0; i < g.length; i++) o[i] = -g[i]; },
+  dloop: (g, _x, _y, o) => {
+    for (let i = 0; i < g.length; i++) o[i] = -g[i];
+  },
   d: () => E.num(-1),
-  latex: (a) => `-${a}`, text: (a) => `-${a}`,
+  latex: (a) => `-${a}`,
+  text: (a) => `-${a}`,
 });
 export const square = unary({
   name: "square",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v * v; } }, f: (x) => x * x,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      o[i] = v * v;
+    }
+  },
+  f: (x) => x * x,
   vjp: (g, x, _y, A) => A.mul(g, A.mul(A.scalar(2), x)),
-  dloop: (g, x, _y, o) => { for (let i = 0; i < g.length; i++) o[i] = g[i] * (2 * x[i]); },
+  dloop: (g, x, _y, o) => {
+    for (let i = 0; i < g.length; i++) o[i] = g[i] * (2 * x[i]);
+  },
   d: (x) => E.mul(E.num(2), x),
-  latex: (a) => `${a}^{2}`, text: (a) => `${a}^2`,
+  latex: (a) => `${a}^{2}`,
+  text: (a) => `${a}^2`,
 });
 export const sqrt = unary({
   name: "sqrt",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]); }, f: Math.sqrt,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]);
+  },
+  f: Math.sqrt,
   vjp: (g, _x, y, A) => A.div(g, A.mul(A.scalar(2), y)),
-  dloop: (g, _x, y, o) => { for (let i = 0; i < g.length; i++) o[i] = g[i] / (2 * y[i]); },
+  dloop: (g, _x, y, o) => {
+    for (let i = 0; i < g.length; i++) o[i] = g[i] / (2 * y[i]);
+  },
   d: (_x, y) => E.div(one, E.mul(E.num(2), y)),
-  latex: (a) => `\\sqrt{${a}}`, text: fnT("sqrt"), domain: [0.2, 3, 0],
+  latex: (a) => `\\sqrt{${a}}`,
+  text: fnT("sqrt"),
+  domain: [0.2, 3, 0],
 });
 export const abs = unary({
   name: "abs",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.abs(x[i]); }, f: Math.abs,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.abs(x[i]);
+  },
+  f: Math.abs,
   vjp: (g, x, _y, A) => A.mul(g, A.sign(x)),
   d: (x) => E.fn("sign", x),
-  latex: (a) => `\\left|${a}\\right|`, text: (a) => `|${a}|`, domain: [-2, 2, 0.1], smooth: false,
+  latex: (a) => `\\left|${a}\\right|`,
+  text: (a) => `|${a}|`,
+  domain: [-2, 2, 0.1],
+  smooth: false,
 });
 export const exp = unary({
   name: "exp",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.exp(x[i]); }, f: Math.exp,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.exp(x[i]);
+  },
+  f: Math.exp,
   vjp: (g, _x, y, A) => A.mul(g, y),
-  dloop: (g, _x, y, o) => { for (let i = 0; i < g.length; i++) o[i] = g[i] * y[i]; },
+  dloop: (g, _x, y, o) => {
+    for (let i = 0; i < g.length; i++) o[i] = g[i] * y[i];
+  },
   d: (_x, y) => y,
-  latex: (a) => `e^{${a}}`, text: fnT("exp"),
+  latex: (a) => `e^{${a}}`,
+  text: fnT("exp"),
 });
 export const log = unary({
   name: "log",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.log(x[i]); }, f: Math.log,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.log(x[i]);
+  },
+  f: Math.log,
   vjp: (g, x, _y, A) => A.div(g, x),
-  dloop: (g, x, _y, o) => { for (let i = 0; i < g.length; i++) o[i] = g[i] / x[i]; },
+  dloop: (g, x, _y, o) => {
+    for (let i = 0; i < g.length; i++) o[i] = g[i] / x[i];
+  },
   d: (x) => E.div(one, x),
-  latex: fnL("\\log"), text: fnT("log"), domain: [0.2, 3, 0],
+  latex: fnL("\\log"),
+  text: fnT("log"),
+  domain: [0.2, 3, 0],
 });
 export const sin = unary({
   name: "sin",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.sin(x[i]); }, f: Math.sin,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.sin(x[i]);
+  },
+  f: Math.sin,
   vjp: (g, x, _y, A) => A.mul(g, A.cos(x)),
   d: (x) => E.fn("cos", x),
-  latex: fnL("\\sin"), text: fnT("sin"),
+  latex: fnL("\\sin"),
+  text: fnT("sin"),
 });
 export const cos = unary({
   name: "cos",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.cos(x[i]); }, f: Math.cos,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.cos(x[i]);
+  },
+  f: Math.cos,
   vjp: (g, x, _y, A) => A.neg(A.mul(g, A.sin(x))),
   d: (x) => E.neg(E.fn("sin", x)),
-  latex: fnL("\\cos"), text: fnT("cos"),
+  latex: fnL("\\cos"),
+  text: fnT("cos"),
 });
 export const tanh = unary({
   name: "tanh",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.tanh(x[i]); }, f: Math.tanh,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.tanh(x[i]);
+  },
+  f: Math.tanh,
   vjp: (g, _x, y, A) => A.mul(g, A.sub(A.scalar(1), A.square(y))),
-  dloop: (g, _x, y, o) => { for (let i = 0; i < g.length; i++) { const v = y[i]; o[i] = g[i] * (1 - v * v); } },
+  dloop: (g, _x, y, o) => {
+    for (let i = 0; i < g.length; i++) {
+      const v = y[i];
+      o[i] = g[i] * (1 - v * v);
+    }
+  },
   d: (_x, y) => E.sub(one, E.pow(y, E.num(2))),
-  latex: fnL("\\tanh"), text: fnT("tanh"),
+  latex: fnL("\\tanh"),
+  text: fnT("tanh"),
 });
 export const sigmoid = unary({
   name: "sigmoid",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)); }; },
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      o[i] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+    }
+  },
   f: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   vjp: (g, _x, y, A) => A.mul(g, A.mul(y, A.sub(A.scalar(1), y))),
-  dloop: (g, _x, y, o) => { for (let i = 0; i < g.length; i++) { const v = y[i]; o[i] = g[i] * (v * (1 - v)); } },
+  dloop: (g, _x, y, o) => {
+    for (let i = 0; i < g.length; i++) {
+      const v = y[i];
+      o[i] = g[i] * (v * (1 - v));
+    }
+  },
   d: (_x, y) => E.mul(y, E.sub(one, y)),
-  latex: fnL("\\sigma"), text: fnT("sigmoid"),
+  latex: fnL("\\sigma"),
+  text: fnT("sigmoid"),
 });
 export const relu = unary({
   name: "relu",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v > 0 ? v : 0; } }, f: (x) => (x > 0 ? x : 0),
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      o[i] = v > 0 ? v : 0;
+    }
+  },
+  f: (x) => (x > 0 ? x : 0),
   vjp: (g, x, _y, A) => A.mul(g, A.greater(x, A.scalar(0))),
-  dloop: (g, x, _y, o) => { for (let i = 0; i < g.length; i++) o[i] = g[i] * (x[i] > 0 ? 1 : 0); },
+  dloop: (g, x, _y, o) => {
+    for (let i = 0; i < g.length; i++) o[i] = g[i] * (x[i] > 0 ? 1 : 0);
+  },
   d: (x) => E.cmp("gt", x, E.num(0)),
-  latex: fnL("\\operatorname{relu}"), text: fnT("relu"), domain: [-2, 2, 0.1], smooth: false,
+  latex: fnL("\\operatorname{relu}"),
+  text: fnT("relu"),
+  domain: [-2, 2, 0.1],
+  smooth: false,
 });
 export const sign = unary({
   name: "sign",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v > 0 ? 1 : v < 0 ? -1 : 0; } }, f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      o[i] = v > 0 ? 1 : v < 0 ? -1 : 0;
+    }
+  },
+  f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   vjp: (g, _x, _y, A) => A.mul(g, A.scalar(0)),
   d: () => E.num(0),
-  latex: fnL("\\operatorname{sign}"), text: fnT("sign"), domain: [-2, 2, 0.1], nondiff: true,
+  latex: fnL("\\operatorname{sign}"),
+  text: fnT("sign"),
+  domain: [-2, 2, 0.1],
+  nondiff: true,
 });
-
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -184,72 +275,113 @@ const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
 export const erf = unary({
   name: "erf",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = erfScalar(x[i]); }, f: erfScalar,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = erfScalar(x[i]);
+  },
+  f: erfScalar,
   vjp: (g, x, _y, A) => A.mul(g, A.mul(A.scalar(TWO_OVER_SQRT_PI), A.exp(A.neg(A.square(x))))),
   d: (x) => E.mul(E.num(TWO_OVER_SQRT_PI), E.fn("exp", E.neg(E.pow(x, E.num(2))))),
-  latex: fnL("\\operatorname{erf}"), text: fnT("erf"),
+  latex: fnL("\\operatorname{erf}"),
+  text: fnT("erf"),
 });
 /** Exact GELU (PyTorch's default): x Phi(x) with Phi the standard normal CDF. */
 const geluScalar = (v: number): number => 0.5 * v * (1 + erfScalar(v * SQRT1_2));
 export const gelu = unary({
   name: "gelu",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = geluScalar(x[i]); }, f: geluScalar,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = geluScalar(x[i]);
+  },
+  f: geluScalar,
   // gelu'(x) = Phi(x) + x phi(x).
   vjp: (g, x, _y, A) => {
     const Phi = A.mul(A.scalar(0.5), A.add(A.scalar(1), A.call("erf", [A.mul(A.scalar(SQRT1_2), x)])));
     const phi = A.mul(A.scalar(INV_SQRT_2PI), A.exp(A.mul(A.scalar(-0.5), A.square(x))));
     return A.mul(g, A.add(Phi, A.mul(x, phi)));
   },
-  d: (x) => E.add(
-    E.mul(E.num(0.5), E.add(one, E.fn("erf", E.mul(E.num(SQRT1_2), x)))),
-    E.mul(x, E.num(INV_SQRT_2PI), E.fn("exp", E.mul(E.num(-0.5), E.pow(x, E.num(2))))),
-  ),
-  latex: fnL("\\operatorname{gelu}"), text: fnT("gelu"),
+  d: (x) =>
+    E.add(
+      E.mul(E.num(0.5), E.add(one, E.fn("erf", E.mul(E.num(SQRT1_2), x)))),
+      E.mul(x, E.num(INV_SQRT_2PI), E.fn("exp", E.mul(E.num(-0.5), E.pow(x, E.num(2))))),
+    ),
+  latex: fnL("\\operatorname{gelu}"),
+  text: fnT("gelu"),
 });
 /** log(1 + e^x), written max(x, 0) + log1p(e^-|x|) so it neither overflows nor loses digits. */
 const softplusScalar = (v: number): number => (v > 0 ? v : 0) + Math.log1p(Math.exp(-Math.abs(v)));
 export const softplus = unary({
   name: "softplus",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = softplusScalar(x[i]); }, f: softplusScalar,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = softplusScalar(x[i]);
+  },
+  f: softplusScalar,
   vjp: (g, x, _y, A) => A.mul(g, A.call("sigmoid", [x])),
   d: (x) => E.fn("sigmoid", x),
-  latex: fnL("\\operatorname{softplus}"), text: fnT("softplus"),
+  latex: fnL("\\operatorname{softplus}"),
+  text: fnT("softplus"),
 });
 export const log1p = unary({
   name: "log1p",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.log1p(x[i]); }, f: Math.log1p,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.log1p(x[i]);
+  },
+  f: Math.log1p,
   vjp: (g, x, _y, A) => A.div(g, A.add(A.scalar(1), x)),
   d: (x) => E.div(one, E.add(one, x)),
-  latex: fnL("\\operatorname{log1p}"), text: fnT("log1p"), domain: [-0.6, 2, 0],
+  latex: fnL("\\operatorname{log1p}"),
+  text: fnT("log1p"),
+  domain: [-0.6, 2, 0],
 });
 export const expm1 = unary({
   name: "expm1",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.expm1(x[i]); }, f: Math.expm1,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.expm1(x[i]);
+  },
+  f: Math.expm1,
   vjp: (g, _x, y, A) => A.mul(g, A.add(y, A.scalar(1))),
   d: (_x, y) => E.add(y, one),
-  latex: fnL("\\operatorname{expm1}"), text: fnT("expm1"),
+  latex: fnL("\\operatorname{expm1}"),
+  text: fnT("expm1"),
 });
 const slopeOf = (a: Attrs): number => (a.negativeSlope as number | undefined) ?? 0.01;
 export const leakyRelu = unary({
   name: "leakyRelu",
-  loop: (x, o, a) => { const k = slopeOf(a); for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v > 0 ? v : k * v; } },
+  loop: (x, o, a) => {
+    const k = slopeOf(a);
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      o[i] = v > 0 ? v : k * v;
+    }
+  },
   f: (x) => (x > 0 ? x : 0.01 * x),
-  vjp: (g, x, _y, A, a) => A.mul(g, A.add(A.scalar(slopeOf(a)), A.mul(A.scalar(1 - slopeOf(a)), A.greater(x, A.scalar(0))))),
+  vjp: (g, x, _y, A, a) =>
+    A.mul(g, A.add(A.scalar(slopeOf(a)), A.mul(A.scalar(1 - slopeOf(a)), A.greater(x, A.scalar(0))))),
   d: (x, _y, a) => E.add(E.num(slopeOf(a)), E.mul(E.num(1 - slopeOf(a)), E.cmp("gt", x, E.num(0)))),
-  latex: (x, a) => `\\operatorname{leakyRelu}_{${slopeOf(a)}}\\left(${x}\\right)`, text: (x, a) => `leakyRelu(${x}, ${slopeOf(a)})`,
-  domain: [-2, 2, 0.1], smooth: false, attrSamples: [{ negativeSlope: 0.01 }, { negativeSlope: 0.2 }],
+  latex: (x, a) => `\\operatorname{leakyRelu}_{${slopeOf(a)}}\\left(${x}\\right)`,
+  text: (x, a) => `leakyRelu(${x}, ${slopeOf(a)})`,
+  domain: [-2, 2, 0.1],
+  smooth: false,
+  attrSamples: [{ negativeSlope: 0.01 }, { negativeSlope: 0.2 }],
   showAttrs: (a) => ({ negativeSlope: String(slopeOf(a)) }),
 });
 const alphaOf = (a: Attrs): number => (a.alpha as number | undefined) ?? 1;
 export const elu = unary({
   name: "elu",
-  loop: (x, o, a) => { const al = alphaOf(a); for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v > 0 ? v : al * Math.expm1(v); } },
+  loop: (x, o, a) => {
+    const al = alphaOf(a);
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      o[i] = v > 0 ? v : al * Math.expm1(v);
+    }
+  },
   f: (x) => (x > 0 ? x : Math.expm1(x)),
   // For x <= 0, d/dx alpha (e^x - 1) = alpha e^x = y + alpha.
   vjp: (g, x, y, A, a) => A.where(A.greater(x, A.scalar(0)), g, A.mul(g, A.add(y, A.scalar(alphaOf(a))))),
   d: (x, y, a) => E.add(E.cmp("gt", x, E.num(0)), E.mul(E.cmp("le", x, E.num(0)), E.add(y, E.num(alphaOf(a))))),
-  latex: (x, a) => `\\operatorname{elu}_{${alphaOf(a)}}\\left(${x}\\right)`, text: (x, a) => `elu(${x}, ${alphaOf(a)})`,
-  domain: [-2, 2, 0.1], smooth: false, attrSamples: [{ alpha: 1 }, { alpha: 0.5 }],
+  latex: (x, a) => `\\operatorname{elu}_{${alphaOf(a)}}\\left(${x}\\right)`,
+  text: (x, a) => `elu(${x}, ${alphaOf(a)})`,
+  domain: [-2, 2, 0.1],
+  smooth: false,
+  attrSamples: [{ alpha: 1 }, { alpha: 0.5 }],
   showAttrs: (a) => ({ alpha: String(alphaOf(a)) }),
 });
 const lo = (a: Attrs): number => (a.min as number | undefined) ?? -Infinity;
@@ -257,7 +389,14 @@ const hi = (a: Attrs): number => (a.max as number | undefined) ?? Infinity;
 // The gradient passes where min <= x <= max (inclusive, as PyTorch's clamp).
 export const clamp = unary({
   name: "clamp",
-  loop: (x, o, a) => { const l = lo(a), h = hi(a); for (let i = 0; i < x.length; i++) { const v = x[i]; o[i] = v < l ? l : v > h ? h : v; } },
+  loop: (x, o, a) => {
+    const l = lo(a),
+      h = hi(a);
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      o[i] = v < l ? l : v > h ? h : v;
+    }
+  },
   f: (x) => x,
   vjp: (g, x, _y, A, a) => {
     let m = g;
@@ -265,32 +404,65 @@ export const clamp = unary({
     if (hi(a) < Infinity) m = A.mul(m, A.sub(A.scalar(1), A.greater(x, A.scalar(hi(a)))));
     return m;
   },
-  d: (x, _y, a) => E.mul(
-    lo(a) > -Infinity ? E.cmp("ge", x, E.num(lo(a))) : one,
-    hi(a) < Infinity ? E.cmp("le", x, E.num(hi(a))) : one,
-  ),
+  d: (x, _y, a) =>
+    E.mul(
+      lo(a) > -Infinity ? E.cmp("ge", x, E.num(lo(a))) : one,
+      hi(a) < Infinity ? E.cmp("le", x, E.num(hi(a))) : one,
+    ),
   latex: (x, a) => `\\operatorname{clamp}_{[${lo(a)}, ${hi(a)}]}\\left(${x}\\right)`.replace(/Infinity/g, "\\infty"),
   text: (x, a) => `clamp(${x}, ${lo(a)}, ${hi(a)})`,
-  domain: [-2, 2, 0], smooth: false, attrSamples: [{ min: -0.5, max: 0.7 }, { min: 0.1 }, { max: -0.3 }],
+  domain: [-2, 2, 0],
+  smooth: false,
+  attrSamples: [{ min: -0.5, max: 0.7 }, { min: 0.1 }, { max: -0.3 }],
   showAttrs: (a) => ({ min: String(lo(a)), max: String(hi(a)) }),
 });
 export const floor = unary({
   name: "floor",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = Math.floor(x[i]); }, f: Math.floor,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = Math.floor(x[i]);
+  },
+  f: Math.floor,
   vjp: (g, _x, _y, A) => A.mul(g, A.scalar(0)),
   d: () => E.num(0),
-  latex: (a) => `\\left\\lfloor ${a} \\right\\rfloor`, text: fnT("floor"), domain: [-2, 2, 0.1], nondiff: true,
+  latex: (a) => `\\left\\lfloor ${a} \\right\\rfloor`,
+  text: fnT("floor"),
+  domain: [-2, 2, 0.1],
+  nondiff: true,
 });
 /** A copy that stays in the graph (gradient passes through unchanged), as torch.clone. */
 export const clone = unary({
   name: "clone",
-  loop: (x, o) => { for (let i = 0; i < x.length; i++) o[i] = x[i]; }, f: (x) => x,
+  loop: (x, o) => {
+    for (let i = 0; i < x.length; i++) o[i] = x[i];
+  },
+  f: (x) => x,
   vjp: (g) => g,
   d: () => one,
-  latex: fnL("\\operatorname{clone}"), text: fnT("clone"),
+  latex: fnL("\\operatorname{clone}"),
+  text: fnT("clone"),
 });
 
 export const unaryOps: OpDef[] = [
-  neg, square, sqrt, abs, exp, log, sin, cos, tanh, sigmoid, relu, sign,
-  erf, gelu, softplus, log1p, expm1, leakyRelu, elu, clamp, floor, clone,
+  neg,
+  square,
+  sqrt,
+  abs,
+  exp,
+  log,
+  sin,
+  cos,
+  tanh,
+  sigmoid,
+  relu,
+  sign,
+  erf,
+  gelu,
+  softplus,
+  log1p,
+  expm1,
+  leakyRelu,
+  elu,
+  clamp,
+  floor,
+  clone,
 ];

@@ -10,8 +10,11 @@ import { describe } from "../tensor/shape";
 abstract class Optimizer {
   readonly params: Tensor[];
   constructor(op: string, params: Tensor[]) {
-    if (!Array.isArray(params) || params.length === 0) fail(op, `expected a non-empty list of parameters, got ${describe(params)}`);
-    for (const p of params) if (!p || !p.requiresGrad || p.node !== null) fail(op, "every parameter must be a leaf tensor with requiresGrad: true");
+    if (!Array.isArray(params) || params.length === 0)
+      fail(op, `expected a non-empty list of parameters, got ${describe(params)}`);
+    for (const p of params)
+      if (!p || !p.requiresGrad || p.node !== null)
+        fail(op, "every parameter must be a leaf tensor with requiresGrad: true");
     this.params = params;
   }
   zeroGrad(): void {
@@ -27,19 +30,24 @@ export class SGD extends Optimizer {
   private velocity: Storage[] | null;
   constructor(params: Tensor[], opts: { lr: number; momentum?: number }) {
     super("SGD", params);
-    if (!opts || typeof opts.lr !== "number" || !(opts.lr > 0)) fail("SGD", `lr must be a positive number, got ${describe(opts?.lr)}`);
+    if (!opts || typeof opts.lr !== "number" || !(opts.lr > 0))
+      fail("SGD", `lr must be a positive number, got ${describe(opts?.lr)}`);
     this.lr = opts.lr;
     this.momentum = opts.momentum ?? 0;
-    if (typeof this.momentum !== "number" || !(this.momentum >= 0)) fail("SGD", `momentum must be a number >= 0, got ${describe(opts.momentum)}`);
+    if (typeof this.momentum !== "number" || !(this.momentum >= 0))
+      fail("SGD", `momentum must be a number >= 0, got ${describe(opts.momentum)}`);
     this.velocity = this.momentum === 0 ? null : params.map((p) => alloc(p.size, p.dtype));
   }
   step(): void {
-    const lr = this.lr, mu = this.momentum;
+    const lr = this.lr,
+      mu = this.momentum;
     for (let k = 0; k < this.params.length; k++) {
       const p = this.params[k];
       const g = p.grad;
       if (!g) continue;
-      const w = p.data, gd = g.data, n = w.length;
+      const w = p.data,
+        gd = g.data,
+        n = w.length;
       if (this.velocity === null) {
         for (let i = 0; i < n; i++) w[i] -= lr * gd[i];
         continue;
@@ -76,12 +84,19 @@ export class Adam extends Optimizer {
     this.t++;
     const c1 = 1 - Math.pow(this.beta1, this.t);
     const c2 = 1 - Math.pow(this.beta2, this.t);
-    const b1 = this.beta1, b2 = this.beta2, lr = this.lr, eps = this.eps;
+    const b1 = this.beta1,
+      b2 = this.beta2,
+      lr = this.lr,
+      eps = this.eps;
     for (let k = 0; k < this.params.length; k++) {
       const p = this.params[k];
       const g = p.grad;
       if (!g) continue;
-      const m = this.m[k], v = this.v[k], w = p.data, gd = g.data, n = w.length;
+      const m = this.m[k],
+        v = this.v[k],
+        w = p.data,
+        gd = g.data,
+        n = w.length;
       for (let i = 0; i < n; i++) {
         const gi = gd[i];
         m[i] = b1 * m[i] + (1 - b1) * gi;

@@ -63,7 +63,8 @@ export function graphNodeLabel(node: GraphNode): { title: string; subtitle: stri
       .slice(0, 3)
       .map(([op, n]) => `${n} ${op}`)
       .join(" · ");
-    const title = typeof s.times === "number" ? `${s.times} more iteration${s.times === 1 ? "" : "s"}` : `${s.count} ops (cut)`;
+    const title =
+      typeof s.times === "number" ? `${s.times} more iteration${s.times === 1 ? "" : "s"}` : `${s.count} ops (cut)`;
     return { title, subtitle: top.length > 34 ? top.slice(0, 33) + "…" : top };
   }
   const consts = Array.isArray(node.constants) ? node.constants.map((c) => constantText(c.value)).join(" ") : "";

@@ -48,7 +48,8 @@ function check<T>(
       ok: false,
       error: `payload version ${head.version} is newer than this extension understands (${PROTOCOL_VERSION}); update chainlab's JupyterLab extension`,
     };
-  if (head.kind !== kind) return { ok: false, error: `expected a ${kind} payload, got kind ${JSON.stringify(head.kind)}` };
+  if (head.kind !== kind)
+    return { ok: false, error: `expected a ${kind} payload, got kind ${JSON.stringify(head.kind)}` };
   // Size limits before the schema walk, so a huge payload is refused without being walked.
   const big = tooBig?.(v as Record<string, unknown>);
   if (big) return { ok: false, error: big };

@@ -49,11 +49,24 @@ export function num(v: number, shape: readonly number[] = []): SymExpr {
 export function shapeOf(op: SymOp, args: SymExpr[], a: SymAttrs): number[] {
   const s0 = args[0].shape;
   switch (op) {
-    case "add": case "sub": case "mul": case "div": case "pow": case "greater": case "equal":
+    case "add":
+    case "sub":
+    case "mul":
+    case "div":
+    case "pow":
+    case "greater":
+    case "equal":
       return broadcastShapes(op, s0, args[1].shape);
     case "where":
       return broadcastShapes(op, broadcastShapes(op, s0, args[1].shape), args[2].shape);
-    case "neg": case "square": case "sqrt": case "exp": case "log": case "sin": case "cos": case "sign":
+    case "neg":
+    case "square":
+    case "sqrt":
+    case "exp":
+    case "log":
+    case "sin":
+    case "cos":
+    case "sign":
       return s0.slice();
     case "matmul": {
       const s1 = args[1].shape;
@@ -67,7 +80,11 @@ export function shapeOf(op: SymOp, args: SymExpr[], a: SymAttrs): number[] {
       return [sizeOfShape(s0), sizeOfShape(args[1].shape)];
     case "transpose":
       return (a.perm ?? defaultPerm(s0.length)).map((p) => s0[p]);
-    case "reshape": case "broadcastTo": case "sumTo": case "pad": case "scatterAdd":
+    case "reshape":
+    case "broadcastTo":
+    case "sumTo":
+    case "pad":
+    case "scatterAdd":
       return a.shape!.slice();
     case "sum": {
       const axes = a.axes ?? s0.map((_, i) => i);
@@ -80,7 +97,10 @@ export function shapeOf(op: SymOp, args: SymExpr[], a: SymAttrs): number[] {
     case "call": {
       const def = getOp(a.name!);
       if (!def.shape) throw new Error(`op ${a.name} has no shape rule, so rules cannot call it`);
-      return def.shape(args.map((x) => x.shape), a.opAttrs ?? {});
+      return def.shape(
+        args.map((x) => x.shape),
+        a.opAttrs ?? {},
+      );
     }
   }
 }
@@ -108,40 +128,73 @@ export function sumToAxes(from: readonly number[], to: readonly number[]): numbe
 export function evalSym<T>(e: SymExpr, bind: (name: string) => T, A: Algebra<T>): T {
   if (e.k === "sym") return bind(e.name);
   if (e.k === "num") return e.shape.length === 0 ? A.scalar(e.v) : A.broadcastTo(A.scalar(e.v), e.shape);
-  return applyOp(e.op, e.args.map((a) => evalSym(a, bind, A)), e.attrs, A);
+  return applyOp(
+    e.op,
+    e.args.map((a) => evalSym(a, bind, A)),
+    e.attrs,
+    A,
+  );
 }
 
 /** op(x...) in an algebra: the one place an op name becomes an algebra call. */
 export function applyOp<T>(op: SymOp, x: T[], t: SymAttrs, A: Algebra<T>): T {
   switch (op) {
-    case "add": return A.add(x[0], x[1]);
-    case "sub": return A.sub(x[0], x[1]);
-    case "mul": return A.mul(x[0], x[1]);
-    case "div": return A.div(x[0], x[1]);
-    case "pow": return A.pow(x[0], x[1]);
-    case "greater": return A.greater(x[0], x[1]);
-    case "equal": return A.equal(x[0], x[1]);
-    case "where": return A.where(x[0], x[1], x[2]);
-    case "neg": return A.neg(x[0]);
-    case "square": return A.square(x[0]);
-    case "sqrt": return A.sqrt(x[0]);
-    case "exp": return A.exp(x[0]);
-    case "log": return A.log(x[0]);
-    case "sin": return A.sin(x[0]);
-    case "cos": return A.cos(x[0]);
-    case "sign": return A.sign(x[0]);
-    case "matmul": return A.matmul(x[0], x[1]);
-    case "outer": return A.outer(x[0], x[1]);
-    case "transpose": return A.transpose(x[0], t.perm);
-    case "reshape": return A.reshape(x[0], t.shape!);
-    case "broadcastTo": return A.broadcastTo(x[0], t.shape!);
-    case "sumTo": return A.sumTo(x[0], t.shape!);
-    case "sum": return A.sum(x[0], t.axes, t.keepDims);
-    case "pad": return A.pad(x[0], t.shape!, t.begin!);
-    case "slice": return A.slice(x[0], t.begin!, t.size!);
-    case "scatterAdd": return A.scatterAdd(x[0], x[1], t.axis!, t.shape!);
-    case "gather": return A.gather(x[0], x[1], t.axis!);
-    case "call": return A.call(t.name!, x, t.opAttrs);
+    case "add":
+      return A.add(x[0], x[1]);
+    case "sub":
+      return A.sub(x[0], x[1]);
+    case "mul":
+      return A.mul(x[0], x[1]);
+    case "div":
+      return A.div(x[0], x[1]);
+    case "pow":
+      return A.pow(x[0], x[1]);
+    case "greater":
+      return A.greater(x[0], x[1]);
+    case "equal":
+      return A.equal(x[0], x[1]);
+    case "where":
+      return A.where(x[0], x[1], x[2]);
+    case "neg":
+      return A.neg(x[0]);
+    case "square":
+      return A.square(x[0]);
+    case "sqrt":
+      return A.sqrt(x[0]);
+    case "exp":
+      return A.exp(x[0]);
+    case "log":
+      return A.log(x[0]);
+    case "sin":
+      return A.sin(x[0]);
+    case "cos":
+      return A.cos(x[0]);
+    case "sign":
+      return A.sign(x[0]);
+    case "matmul":
+      return A.matmul(x[0], x[1]);
+    case "outer":
+      return A.outer(x[0], x[1]);
+    case "transpose":
+      return A.transpose(x[0], t.perm);
+    case "reshape":
+      return A.reshape(x[0], t.shape!);
+    case "broadcastTo":
+      return A.broadcastTo(x[0], t.shape!);
+    case "sumTo":
+      return A.sumTo(x[0], t.shape!);
+    case "sum":
+      return A.sum(x[0], t.axes, t.keepDims);
+    case "pad":
+      return A.pad(x[0], t.shape!, t.begin!);
+    case "slice":
+      return A.slice(x[0], t.begin!, t.size!);
+    case "scatterAdd":
+      return A.scatterAdd(x[0], x[1], t.axis!, t.shape!);
+    case "gather":
+      return A.gather(x[0], x[1], t.axis!);
+    case "call":
+      return A.call(t.name!, x, t.opAttrs);
   }
 }
 

@@ -133,7 +133,12 @@ function modOf(e: IndexExpr, d: number): IndexExpr {
  * Solves delta(a, b) for the summed indices in `summed` (name -> range). Returns null when the
  * delta is not affine, mentions no summed index, or has no exact solution of the shapes above.
  */
-export function solveDelta(a: IndexExpr, b: IndexExpr, summed: Map<string, number>, ranges: Map<string, number>): DeltaSolution | null {
+export function solveDelta(
+  a: IndexExpr,
+  b: IndexExpr,
+  summed: Map<string, number>,
+  ranges: Map<string, number>,
+): DeltaSolution | null {
   const fa = affineOf(a);
   const fb = affineOf(b);
   if (!fa || !fb) return null;

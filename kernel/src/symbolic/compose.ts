@@ -18,7 +18,12 @@ export function nodeCount(e: SymExpr): number {
 }
 
 /** dL/dt (path-only) for every tensor of the path, null where too large or not symbolic. */
-export function composePath(path: Path, L: Tensor, seed: SymExpr, nameOf: (t: Tensor) => string): Map<number, SymExpr | null> {
+export function composePath(
+  path: Path,
+  L: Tensor,
+  seed: SymExpr,
+  nameOf: (t: Tensor) => string,
+): Map<number, SymExpr | null> {
   const composed = new Map<number, SymExpr | null>();
   composed.set(L.id, seed);
   for (let k = path.length - 1; k >= 0; k--) {
@@ -31,7 +36,23 @@ export function composePath(path: Path, L: Tensor, seed: SymExpr, nameOf: (t: Te
 }
 
 /** Ops whose definition reads like a textbook formula when an unnamed intermediate is inlined. */
-const INLINED = new Set<string>(["add", "sub", "mul", "div", "pow", "neg", "square", "sqrt", "exp", "log", "sin", "cos", "matmul", "outer", "transpose"]);
+const INLINED = new Set<string>([
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "pow",
+  "neg",
+  "square",
+  "sqrt",
+  "exp",
+  "log",
+  "sin",
+  "cos",
+  "matmul",
+  "outer",
+  "transpose",
+]);
 
 /** op(args) as a SymExpr, for the ops in INLINED; else null. */
 function definition(t: Tensor, arg: (u: Tensor) => SymExpr): SymExpr | null {
@@ -45,7 +66,13 @@ function definition(t: Tensor, arg: (u: Tensor) => SymExpr): SymExpr | null {
  * Replaces symbols of unnamed intermediates (`isAuto`) by their definitions, `depth` levels
  * deep, when the result stays small.
  */
-export function inlineAuto(e: SymExpr, byName: Map<string, Tensor>, isAuto: (name: string) => boolean, nameOf: (t: Tensor) => string, depth = 2): SymExpr {
+export function inlineAuto(
+  e: SymExpr,
+  byName: Map<string, Tensor>,
+  isAuto: (name: string) => boolean,
+  nameOf: (t: Tensor) => string,
+  depth = 2,
+): SymExpr {
   const arg = (u: Tensor, d: number): SymExpr => {
     if (isLiteral(u)) return num(u.data[0], u.shape);
     const s = sym(nameOf(u), u.shape);

@@ -17,8 +17,28 @@ import { symbolicAlgebra } from "./symbolicAlgebra";
 import { elementOf, printSum, printSym, nameLatex, type Mode } from "./latex";
 import { Namer, findPaths, indexNames, isLiteral, type Edge, type Path } from "./paths";
 import { composePath, inlineAuto } from "./compose";
-import { fdVerdict, finiteDiff, finiteDiffScale, indexOf, offsetOf, pathGradients, relErr, replay, replayPath, vjpOne } from "./numeric";
-import { FLOAT32_TOL, FLOAT64_TOL, buildStep, frac, integerRange, stepTerms, type BuiltStep, type StepEnv } from "./steps";
+import {
+  fdVerdict,
+  finiteDiff,
+  finiteDiffScale,
+  indexOf,
+  offsetOf,
+  pathGradients,
+  relErr,
+  replay,
+  replayPath,
+  vjpOne,
+} from "./numeric";
+import {
+  FLOAT32_TOL,
+  FLOAT64_TOL,
+  buildStep,
+  frac,
+  integerRange,
+  stepTerms,
+  type BuiltStep,
+  type StepEnv,
+} from "./steps";
 import { findHead } from "./substituted";
 
 export interface ExpandOptions {
@@ -53,18 +73,35 @@ const MAX_STEP_TERMS = 1 << 16;
 function displayer(tensors: Tensor[], namer: Namer): (e: SymExpr) => SymExpr {
   const byName = new Map<string, Tensor>();
   for (const t of tensors) if (!isLiteral(t)) byName.set(namer.name(t), t);
-  return (e) => inlineAuto(e, byName, (n) => namer.isAuto(n), (t) => namer.name(t));
+  return (e) =>
+    inlineAuto(
+      e,
+      byName,
+      (n) => namer.isAuto(n),
+      (t) => namer.name(t),
+    );
 }
 
 /**
  * The compact form of dL/dx along each path (as printed in `paths[k].compact`), with the
  * tensors its symbols stand for: evaluating it with the numeric algebra gives the gradient.
  */
-export function compactForms(L: Tensor, x: Tensor, opts: Pick<ExpandOptions, "maxPaths"> = {}): { forms: (SymExpr | null)[]; tensors: Map<string, Tensor> } {
+export function compactForms(
+  L: Tensor,
+  x: Tensor,
+  opts: Pick<ExpandOptions, "maxPaths"> = {},
+): { forms: (SymExpr | null)[]; tensors: Map<string, Tensor> } {
   const entries = traceMany([L]);
-  const namer = new Namer(entries.map((e) => e.tensor), x, L);
+  const namer = new Namer(
+    entries.map((e) => e.tensor),
+    x,
+    L,
+  );
   for (const { tensor } of entries) if (!isLiteral(tensor)) namer.name(tensor);
-  const display = displayer(entries.map((e) => e.tensor), namer);
+  const display = displayer(
+    entries.map((e) => e.tensor),
+    namer,
+  );
   const { paths } = findPaths(L, x, opts.maxPaths ?? 8);
   const tensors = new Map<string, Tensor>();
   for (const { tensor } of entries) if (!isLiteral(tensor)) tensors.set(namer.name(tensor), tensor);
@@ -86,8 +123,15 @@ function argmaxAbs(d: ArrayLike<number>): number {
 }
 
 function checkIndex(what: string, idx: unknown, shape: readonly number[]): number[] {
-  if (!Array.isArray(idx) || idx.length !== shape.length || idx.some((v, a) => !Number.isInteger(v) || v < 0 || v >= shape[a]))
-    throw new ChainlabError("expandChain", `${what} must be an index into shape ${fmtShape(shape)}, got ${JSON.stringify(idx)}`);
+  if (
+    !Array.isArray(idx) ||
+    idx.length !== shape.length ||
+    idx.some((v, a) => !Number.isInteger(v) || v < 0 || v >= shape[a])
+  )
+    throw new ChainlabError(
+      "expandChain",
+      `${what} must be an index into shape ${fmtShape(shape)}, got ${JSON.stringify(idx)}`,
+    );
   return idx.slice();
 }
 
@@ -106,10 +150,13 @@ function checkIndex(what: string, idx: unknown, shape: readonly number[]): numbe
  * p.numeric.pass;  // true: sum of terms = reverse mode = finite difference
  */
 export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): ChainPayload {
-  if (!(L instanceof Tensor) || !(x instanceof Tensor)) throw new ChainlabError("expandChain", "expected two tensors: the output L and a tensor x it was computed from");
-  if (L === x) throw new ChainlabError("expandChain", "x is L itself (dL/dL = 1): pass a tensor that L was computed from");
+  if (!(L instanceof Tensor) || !(x instanceof Tensor))
+    throw new ChainlabError("expandChain", "expected two tensors: the output L and a tensor x it was computed from");
+  if (L === x)
+    throw new ChainlabError("expandChain", "x is L itself (dL/dL = 1): pass a tensor that L was computed from");
   const maxTerms = opts.maxTerms ?? 8;
-  if (!Number.isInteger(maxTerms) || maxTerms < 1) throw new ChainlabError("expandChain", `maxTerms must be a positive integer, got ${JSON.stringify(opts.maxTerms)}`);
+  if (!Number.isInteger(maxTerms) || maxTerms < 1)
+    throw new ChainlabError("expandChain", `maxTerms must be a positive integer, got ${JSON.stringify(opts.maxTerms)}`);
   const entries = traceMany([L]);
   const namer = new Namer(
     entries.map((e) => e.tensor),
@@ -121,17 +168,24 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
   for (const { tensor } of entries) if (!isLiteral(tensor)) nameOf(tensor);
   const { paths, total: totalPaths } = findPaths(L, x, opts.maxPaths ?? 8);
   if (totalPaths === 0)
-    throw new ChainlabError("expandChain", `${nameOf(L)} does not depend on ${nameOf(x)} through any differentiable op (was ${nameOf(x)} created with { requiresGrad: true } and used to compute ${nameOf(L)}?)`);
+    throw new ChainlabError(
+      "expandChain",
+      `${nameOf(L)} does not depend on ${nameOf(x)} through any differentiable op (was ${nameOf(x)} created with { requiresGrad: true } and used to compute ${nameOf(L)}?)`,
+    );
 
   // Scalar L: seed 1. Otherwise Jacobian mode: the steps are for one output element L_K.
   const jacobianMode = L.size !== 1;
-  const outputAt = jacobianMode ? checkIndex("outputAt", opts.outputAt ?? L.shape.map(() => 0), L.shape) : L.shape.map(() => 0);
+  const outputAt = jacobianMode
+    ? checkIndex("outputAt", opts.outputAt ?? L.shape.map(() => 0), L.shape)
+    : L.shape.map(() => 0);
   const outOff = offsetOf(outputAt, L.shape);
   const seedData = new Float64Array(L.size);
   seedData[outOff] = 1;
   const seed = new Tensor(seedData, L.shape);
   const Lname = nameOf(L);
-  const top: Rendered = jacobianMode ? { latex: elementOf(Lname, outputAt.map(String), "latex"), text: elementOf(Lname, outputAt.map(String), "text") } : { latex: nameLatex(Lname), text: Lname };
+  const top: Rendered = jacobianMode
+    ? { latex: elementOf(Lname, outputAt.map(String), "latex"), text: elementOf(Lname, outputAt.map(String), "text") }
+    : { latex: nameLatex(Lname), text: Lname };
 
   const grads = gradientsById([L], [seed], false);
   const autodiffX = reverseModeAt(x, L, grads);
@@ -140,11 +194,21 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
   const float32 = entries.some((e) => e.tensor.dtype === "float32");
   const env: StepEnv = { nameOf, top, maxTerms, tol: float32 ? FLOAT32_TOL : FLOAT64_TOL };
 
-  const display = displayer(entries.map((e) => e.tensor), namer);
+  const display = displayer(
+    entries.map((e) => e.tensor),
+    namer,
+  );
   const chainPaths = paths.map((p) => expandPath(p, { L, x, seed, at, outOff, env, opts, jacobianMode, display }));
 
   // The total over every use of x, with reverse mode's full upstream gradient at each use.
-  const numeric = totalNumeric(x, L, paths, chainPaths.map((c) => c.built), grads, { at, atOff, outOff, autodiff: autodiffX[atOff] + 0, env });
+  const numeric = totalNumeric(
+    x,
+    L,
+    paths,
+    chainPaths.map((c) => c.built),
+    grads,
+    { at, atOff, outOff, autodiff: autodiffX[atOff] + 0, env },
+  );
 
   const payload: ChainPayload = {
     version: PROTOCOL_VERSION,
@@ -158,7 +222,10 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
   else if (chainPaths.every((c) => c.compact)) {
     // The total derivative: the paths' gradients add (x + x for x * x).
     const sum = chainPaths.map((c) => c.compact!).reduce((a, b) => symbolicAlgebra.add(a, b));
-    payload.compact = both((m) => `${frac(m === "latex" ? top.latex : top.text, m === "latex" ? nameLatex(nameOf(x)) : nameOf(x), m)} = ${printSym(sum, m)}`);
+    payload.compact = both(
+      (m) =>
+        `${frac(m === "latex" ? top.latex : top.text, m === "latex" ? nameLatex(nameOf(x)) : nameOf(x), m)} = ${printSym(sum, m)}`,
+    );
   }
   if (jacobianMode) {
     payload.outputAt = outputAt;
@@ -223,7 +290,14 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
     if (!window.shown(k)) continue;
     const e = path[k];
     const upstreamIsOne = e.out === L && !c.jacobianMode;
-    built[k] = buildStep(e, names, env, upstreamIsOne, e.out === L && !c.jacobianMode ? null : composed.get(e.out.id) ?? null, composed.get(e.input.id) ?? null);
+    built[k] = buildStep(
+      e,
+      names,
+      env,
+      upstreamIsOne,
+      e.out === L && !c.jacobianMode ? null : (composed.get(e.out.id) ?? null),
+      composed.get(e.input.id) ?? null,
+    );
   }
 
   // Numbers, from x outward: each step at the element where the previous one's largest term sits.
@@ -261,7 +335,11 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
   const out: ChainPath = { nodes: window.nodes(tensors.map(nameOf)), steps: shownSteps.reverse().map((b) => b.step) };
   if (window.omitted) out.stepsOmitted = { after: window.tail, count: window.omitted };
   const cx = composed.get(x.id);
-  if (cx) out.compact = both((m) => `${frac(m === "latex" ? env.top.latex : env.top.text, m === "latex" ? nameLatex(nameOf(x)) : nameOf(x), m)} = ${printSym(cx, m)}`);
+  if (cx)
+    out.compact = both(
+      (m) =>
+        `${frac(m === "latex" ? env.top.latex : env.top.text, m === "latex" ? nameLatex(nameOf(x)) : nameOf(x), m)} = ${printSym(cx, m)}`,
+    );
   substitutedForm(out, path, tensors, names, composed, built as BuiltStep[], c, seedName);
   if (contributions) out.contributions = contributions;
 
@@ -300,7 +378,10 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
  * else the steps nearest x (k < head) and nearest L (the last `tail`): a 100,000-op recurrence
  * must give a view (and payload) of a few steps, not 100,000.
  */
-function stepWindow(length: number, max = 16): { shown(k: number): boolean; omitted: number; tail: number; nodes(names: string[]): string[] } {
+function stepWindow(
+  length: number,
+  max = 16,
+): { shown(k: number): boolean; omitted: number; tail: number; nodes(names: string[]): string[] } {
   const limit = Math.max(2, Math.floor(max));
   if (length <= limit) return { shown: () => true, omitted: 0, tail: 0, nodes: (n) => n };
   const head = Math.ceil(limit / 2);
@@ -316,7 +397,16 @@ function stepWindow(length: number, max = 16): { shown(k: number): boolean; omit
 }
 
 /** All steps at once, starting from the head (for short paths), else a folded summary. */
-function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: Map<number, string[]>, composed: Map<number, SymExpr | null>, built: BuiltStep[], c: PathCtx, seedName: string): void {
+function substitutedForm(
+  out: ChainPath,
+  path: Path,
+  tensors: Tensor[],
+  names: Map<number, string[]>,
+  composed: Map<number, SymExpr | null>,
+  built: BuiltStep[],
+  c: PathCtx,
+  seedName: string,
+): void {
   const head = findHead(tensors, composed, names);
   const maxSteps = c.opts.maxSubstitutedSteps ?? 6;
   let headIndex = head ? head.index : tensors.length - 1;
@@ -337,7 +427,12 @@ function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: M
     out.folded = folded;
     const taken = new Set(tensors.map(nameOf));
     const g = headT.rank >= 2 ? (taken.has("G") ? "Gamma" : "G") : taken.has("g") ? "gamma" : "g";
-    headFactors = [E.sym(g, names.get(headT.id)!.map((n) => E.idx(n)))];
+    headFactors = [
+      E.sym(
+        g,
+        names.get(headT.id)!.map((n) => E.idx(n)),
+      ),
+    ];
     gDef = (m) => {
       const def = `${m === "latex" ? nameLatex(g) : g} := ${frac(topOf(m), m === "latex" ? nameLatex(nameOf(headT)) : nameOf(headT), m)}`;
       const why = `the ${folded} step${folded > 1 ? "s" : ""} from ${topOf("text")} down to ${nameOf(headT)} folded into ${g}`;
@@ -345,9 +440,12 @@ function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: M
     };
   } else if (head) {
     const K = indexOf(c.outOff, c.L.shape);
-    headFactors = factorsOf(c.jacobianMode ? replaceSym(head.expr, seedName, (idx) => E.mul(...idx.map((i, a) => E.delta(i, E.num(K[a]))))) : head.expr);
-  }
-  else {
+    headFactors = factorsOf(
+      c.jacobianMode
+        ? replaceSym(head.expr, seedName, (idx) => E.mul(...idx.map((i, a) => E.delta(i, E.num(K[a])))))
+        : head.expr,
+    );
+  } else {
     // No elementwise gradient anywhere: start from L itself (the one-hot seed in Jacobian mode).
     const Jl = names.get(c.L.id)!;
     const outAt = indexOf(c.outOff, c.L.shape);
@@ -362,7 +460,14 @@ function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: M
   const xI = names.get(c.x.id)!;
   const lhs = (m: Mode) => frac(topOf(m), elementOf(nameOf(c.x), xI, m), m);
   const tail = (m: Mode) => (gDef ? gDef(m) : "");
-  out.substituted = both((m) => `${lhs(m)} = ${printSum(sums.map((s) => s.name), E.mul(...factors), m)}${tail(m)}`);
+  out.substituted = both(
+    (m) =>
+      `${lhs(m)} = ${printSum(
+        sums.map((s) => s.name),
+        E.mul(...factors),
+        m,
+      )}${tail(m)}`,
+  );
   const byName = new Map<string, Tensor>();
   for (const e of path) for (const t of e.out.node!.inputs) byName.set(nameOf(t), t);
   const col = collapseDeltas(sums, factors, ranges, (n) => {
@@ -370,7 +475,18 @@ function substitutedForm(out: ChainPath, path: Path, tensors: Tensor[], names: M
     return t ? integerRange(t) : null;
   });
   out.substitutedCollapsed = {
-    ...both((m) => `${lhs(m)} = ${col.zero ? "0" : printSum(col.sums.map((s) => s.name), E.mul(...col.factors), m)}${tail(m)}`),
+    ...both(
+      (m) =>
+        `${lhs(m)} = ${
+          col.zero
+            ? "0"
+            : printSum(
+                col.sums.map((s) => s.name),
+                E.mul(...col.factors),
+                m,
+              )
+        }${tail(m)}`,
+    ),
     renamed: col.renamed,
   };
 }
@@ -400,7 +516,9 @@ function totalNumeric(
   let complete = true;
   for (const { e, b } of uses.values()) {
     const G = grads.get(e.out.id) ?? null;
-    const via = many ? `${c.env.nameOf(x)} → ${e.out.node!.op.name} → ${c.env.nameOf(e.out)}${e.out.node!.inputs.filter((t) => t === x).length > 1 ? ` (argument ${e.argnum + 1})` : ""}` : undefined;
+    const via = many
+      ? `${c.env.nameOf(x)} → ${e.out.node!.op.name} → ${c.env.nameOf(e.out)}${e.out.node!.inputs.filter((t) => t === x).length > 1 ? ` (argument ${e.argnum + 1})` : ""}`
+      : undefined;
     const st = G ? stepTerms(b, e, G, c.at, NaN, c.env, via) : null;
     if (!st) {
       complete = false;
@@ -427,7 +545,9 @@ function totalNumeric(
   let note: string | undefined;
   if (!complete || uses.size < pathsUsesCount(x, L)) {
     total = c.autodiff;
-    note = complete ? "some uses of the parameter lie on paths beyond maxPaths: the total is reverse mode's value" : noIndexNote([...uses.values()].find((u) => !u.b.local)!.e);
+    note = complete
+      ? "some uses of the parameter lie on paths beyond maxPaths: the total is reverse mode's value"
+      : noIndexNote([...uses.values()].find((u) => !u.b.local)!.e);
   }
   const tol = c.env.tol;
   const fdr = finiteDiff(x, c.atOff, (x2) => replay(L, x, x2, c.outOff), tol.step, c.env.tol.eps);
@@ -451,7 +571,8 @@ function totalNumeric(
   if (verdict === "inconclusive")
     note = `${note ? `${note}; ` : ""}finite differences are inconclusive here (their error bound ${fdr.error.toPrecision(2)} is too large to confirm or refute the total, e.g. next to a singularity)`;
   if (moreCount > 0) n.more = { count: moreCount, sum: moreSum };
-  if (tol === FLOAT32_TOL) note = `${note ? `${note}; ` : ""}float32 graph: checked to ${tol.autodiff} (terms vs reverse mode) and ${tol.finiteDiff} (vs finite differences)`;
+  if (tol === FLOAT32_TOL)
+    note = `${note ? `${note}; ` : ""}float32 graph: checked to ${tol.autodiff} (terms vs reverse mode) and ${tol.finiteDiff} (vs finite differences)`;
   if (note) n.note = note;
   return n;
 }

@@ -24,7 +24,27 @@ interface Printed {
   kind?: "matmul" | "odot" | "scale";
 }
 
-const GREEK = new Set(["alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"]);
+const GREEK = new Set([
+  "alpha",
+  "beta",
+  "gamma",
+  "delta",
+  "epsilon",
+  "eta",
+  "theta",
+  "lambda",
+  "mu",
+  "nu",
+  "xi",
+  "pi",
+  "rho",
+  "sigma",
+  "tau",
+  "phi",
+  "chi",
+  "psi",
+  "omega",
+]);
 
 /**
  * How a tensor's name is typeset: W1 is layer 1's W, W^{(1)} (so its elements read W^{(1)}_{ij});
@@ -48,7 +68,10 @@ function hasSubscript(latexName: string): boolean {
 export function elementOf(name: string, idx: string[], mode: Mode): string {
   if (idx.length === 0) return mode === "latex" ? nameLatex(name) : name;
   const joined = idx.every((s) => s.length === 1) ? idx.join("") : idx.join(",");
-  if (mode === "text") return name.includes("_") ? `${name}[${idx.join(",")}]` : `${name}_${joined.length > 1 && joined.includes(",") ? `{${joined}}` : joined}`;
+  if (mode === "text")
+    return name.includes("_")
+      ? `${name}[${idx.join(",")}]`
+      : `${name}_${joined.length > 1 && joined.includes(",") ? `{${joined}}` : joined}`;
   const n = nameLatex(name);
   return hasSubscript(n) ? `\\left(${n}\\right)_{${joined}}` : `${n}_{${joined}}`;
 }
@@ -79,9 +102,23 @@ function pIdx(e: IndexExpr, mode: Mode): Printed {
     case "idx":
       return { s: e.name, prec: ATOM };
     case "sym":
-      return { s: elementOf(e.name, e.idx.map((x) => pIdx(x, mode).s), mode), prec: ATOM };
+      return {
+        s: elementOf(
+          e.name,
+          e.idx.map((x) => pIdx(x, mode).s),
+          mode,
+        ),
+        prec: ATOM,
+      };
     case "ref":
-      return { s: elementOf(e.t === "out" ? "out" : `in${e.arg}`, e.idx.map((x) => pIdx(x, mode).s), mode), prec: ATOM };
+      return {
+        s: elementOf(
+          e.t === "out" ? "out" : `in${e.arg}`,
+          e.idx.map((x) => pIdx(x, mode).s),
+          mode,
+        ),
+        prec: ATOM,
+      };
     case "delta": {
       const a = pIdx(e.a, mode).s;
       const b = pIdx(e.b, mode).s;
@@ -137,7 +174,9 @@ function pIdx(e: IndexExpr, mode: Mode): Printed {
     case "div": {
       const a = pIdx(e.a, mode);
       const b = pIdx(e.b, mode);
-      return L ? { s: `\\frac{${a.s}}{${b.s}}`, prec: ATOM } : { s: `${paren(a, MUL, mode)} / ${paren(b, POST, mode)}`, prec: MUL };
+      return L
+        ? { s: `\\frac{${a.s}}{${b.s}}`, prec: ATOM }
+        : { s: `${paren(a, MUL, mode)} / ${paren(b, POST, mode)}`, prec: MUL };
     }
     case "pow": {
       const a = sup(paren(pIdx(e.a, mode), ATOM, mode), mode);
@@ -151,7 +190,8 @@ function pIdx(e: IndexExpr, mode: Mode): Printed {
         if (e.f === "abs") return { s: `\\left|${x}\\right|`, prec: ATOM };
         if (e.f === "exp") return { s: `e^{${x}}`, prec: POST };
         if (e.f === "floor") return { s: `\\left\\lfloor ${x} \\right\\rfloor`, prec: ATOM };
-        const cmd = e.f === "sigmoid" ? "\\sigma" : e.f === "sign" || e.f === "erf" ? `\\operatorname{${e.f}}` : `\\${e.f}`;
+        const cmd =
+          e.f === "sigmoid" ? "\\sigma" : e.f === "sign" || e.f === "erf" ? `\\operatorname{${e.f}}` : `\\${e.f}`;
         return { s: `${cmd}\\left(${x}\\right)`, prec: ATOM };
       }
       return { s: e.f === "abs" ? `|${x}|` : `${e.f}(${x})`, prec: ATOM };
@@ -177,7 +217,9 @@ export function printSum(names: string[], e: IndexExpr, mode: Mode): string {
 /** "\sum_{k}\sum_{l} " (or "sum_k sum_l ") for a list of summed index names. */
 export function sumsPrefix(names: string[], mode: Mode): string {
   if (names.length === 0) return "";
-  return mode === "latex" ? names.map((n) => `\\sum_{${n}}`).join(" ") + " " : names.map((n) => `sum_${n}`).join(" ") + " ";
+  return mode === "latex"
+    ? names.map((n) => `\\sum_{${n}}`).join(" ") + " "
+    : names.map((n) => `sum_${n}`).join(" ") + " ";
 }
 
 /** ∂L/∂x_{ij} (or dL/dx_ij); `idx` empty for the whole tensor. */
@@ -243,20 +285,24 @@ function pSym(e: SymExpr, mode: Mode): Printed {
       if (isScalarShape(a) || isScalarShape(b)) {
         return { s: `${paren(pa, POST, mode)} ${paren(pb, MUL, mode)}`, prec: MUL, kind: "scale" };
       }
-      const operand = (p: Printed) => (p.kind === "matmul" ? paren({ ...p, prec: MUL }, ATOM, mode) : paren(p, MUL, mode));
+      const operand = (p: Printed) =>
+        p.kind === "matmul" ? paren({ ...p, prec: MUL }, ATOM, mode) : paren(p, MUL, mode);
       return { s: `${operand(pa)} ${L ? "\\odot" : "⊙"} ${operand(pb)}`, prec: MUL, kind: "odot" };
     }
     case "div": {
       const pa = pSym(a, mode);
       const pb = pSym(b, mode);
       if (isScalarShape(b)) {
-        return L ? { s: `\\frac{${pa.s}}{${pb.s}}`, prec: ATOM } : { s: `${paren(pa, MUL, mode)} / ${paren(pb, ATOM, mode)}`, prec: MUL };
+        return L
+          ? { s: `\\frac{${pa.s}}{${pb.s}}`, prec: ATOM }
+          : { s: `${paren(pa, MUL, mode)} / ${paren(pb, ATOM, mode)}`, prec: MUL };
       }
       return { s: `${paren(pa, MUL, mode)} ${L ? "\\oslash" : "⊘"} ${paren(pb, POST, mode)}`, prec: MUL, kind: "odot" };
     }
     case "square": {
       const pa = pSym(a, mode);
-      if (isScalarShape(a)) return { s: L ? `${sup(paren(pa, ATOM, mode), mode)}^{2}` : `${paren(pa, ATOM, mode)}^2`, prec: POST };
+      if (isScalarShape(a))
+        return { s: L ? `${sup(paren(pa, ATOM, mode), mode)}^{2}` : `${paren(pa, ATOM, mode)}^2`, prec: POST };
       if (pa.prec === ATOM) return { s: `${pa.s} ${L ? "\\odot" : "⊙"} ${pa.s}`, prec: MUL, kind: "odot" };
       return { s: L ? `${sup(paren(pa, ATOM, mode), mode)}^{\\odot 2}` : `${paren(pa, ATOM, mode)}^⊙2`, prec: POST };
     }
@@ -268,7 +314,8 @@ function pSym(e: SymExpr, mode: Mode): Printed {
     case "matmul": {
       const pa = pSym(a, mode);
       const pb = pSym(b, mode);
-      const left = pa.kind === "odot" || pa.kind === "scale" ? paren({ ...pa, prec: MUL }, ATOM, mode) : paren(pa, MUL, mode);
+      const left =
+        pa.kind === "odot" || pa.kind === "scale" ? paren({ ...pa, prec: MUL }, ATOM, mode) : paren(pa, MUL, mode);
       const right = paren(pb, POST, mode);
       const tr = L ? "^{\\top}" : "^T";
       // A vector on the left is a row vector: x^T B (and x^T y for two vectors).
@@ -278,28 +325,44 @@ function pSym(e: SymExpr, mode: Mode): Printed {
     case "outer": {
       const pa = pSym(a, mode);
       const pb = pSym(b, mode);
-      return { s: `${paren(pa, POST, mode)} ${sup(paren(pb, ATOM, mode), mode)}${L ? "^{\\top}" : "^T"}`, prec: MUL, kind: "matmul" };
+      return {
+        s: `${paren(pa, POST, mode)} ${sup(paren(pb, ATOM, mode), mode)}${L ? "^{\\top}" : "^T"}`,
+        prec: MUL,
+        kind: "matmul",
+      };
     }
     case "transpose": {
       const perm = e.attrs.perm!;
       const r = perm.length;
-      const swapsLast2 = r >= 2 && perm[r - 2] === r - 1 && perm[r - 1] === r - 2 && perm.slice(0, -2).every((p, i) => p === i);
+      const swapsLast2 =
+        r >= 2 && perm[r - 2] === r - 1 && perm[r - 1] === r - 2 && perm.slice(0, -2).every((p, i) => p === i);
       const pa = pSym(a, mode);
       if (swapsLast2) return { s: `${sup(paren(pa, ATOM, mode), mode)}${L ? "^{\\top}" : "^T"}`, prec: POST };
-      return { s: L ? `\\operatorname{transpose}_{(${perm.join(",")})}\\left(${pa.s}\\right)` : `transpose(${pa.s}, [${perm.join(",")}])`, prec: ATOM };
+      return {
+        s: L
+          ? `\\operatorname{transpose}_{(${perm.join(",")})}\\left(${pa.s}\\right)`
+          : `transpose(${pa.s}, [${perm.join(",")}])`,
+        prec: ATOM,
+      };
     }
     case "reshape": {
       const pa = pSym(a, mode);
       if (sizeOfShape(a.shape) === 1) return pa;
       const s = e.attrs.shape!.join(",");
-      return { s: L ? `\\operatorname{reshape}_{[${s}]}\\left(${pa.s}\\right)` : `reshape(${pa.s}, [${s}])`, prec: ATOM };
+      return {
+        s: L ? `\\operatorname{reshape}_{[${s}]}\\left(${pa.s}\\right)` : `reshape(${pa.s}, [${s}])`,
+        prec: ATOM,
+      };
     }
     case "broadcastTo": {
       const pa = pSym(a, mode);
       // One value used everywhere: notation leaves that implicit (g/n, 2 y).
       if (sizeOfShape(a.shape) === 1) return pa;
       const s = e.attrs.shape!.join(",");
-      return { s: L ? `\\operatorname{broadcast}_{[${s}]}\\left(${pa.s}\\right)` : `broadcast(${pa.s}, [${s}])`, prec: ATOM };
+      return {
+        s: L ? `\\operatorname{broadcast}_{[${s}]}\\left(${pa.s}\\right)` : `broadcast(${pa.s}, [${s}])`,
+        prec: ATOM,
+      };
     }
     case "sumTo":
       return reduction(sumToAxes(a.shape, e.attrs.shape!), pSym(a, mode), mode);
@@ -308,7 +371,12 @@ function pSym(e: SymExpr, mode: Mode): Printed {
     case "scatterAdd": {
       // The registry's notation leaves out the indices; here they matter (G_{i,b_ij} collapses to it).
       const [g, idx] = e.args.map((x) => pSym(x, mode).s);
-      return { s: L ? `\\operatorname{scatterAdd}_{${e.attrs.axis}}(${g}, ${idx})` : `scatterAdd(${g}, ${idx}, axis=${e.attrs.axis})`, prec: ATOM };
+      return {
+        s: L
+          ? `\\operatorname{scatterAdd}_{${e.attrs.axis}}(${g}, ${idx})`
+          : `scatterAdd(${g}, ${idx}, axis=${e.attrs.axis})`,
+        prec: ATOM,
+      };
     }
     case "call": {
       const op = getOp(e.attrs.name!);

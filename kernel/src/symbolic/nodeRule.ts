@@ -20,10 +20,17 @@ export function nodeRule(y: Tensor, nameOf: (t: Tensor) => string): NodeRule | n
   const node = y.node;
   if (!node) return null;
   const op = node.op;
-  const show = (t: Tensor, m: Mode) => (isLiteral(t) ? fmtNum(t.data[0]) : m === "latex" ? nameLatex(nameOf(t)) : nameOf(t));
+  const show = (t: Tensor, m: Mode) =>
+    isLiteral(t) ? fmtNum(t.data[0]) : m === "latex" ? nameLatex(nameOf(t)) : nameOf(t);
   const formula = {
-    latex: `${nameLatex(nameOf(y))} = ${op.latex(node.inputs.map((t) => show(t, "latex")), node.attrs)}`,
-    text: `${nameOf(y)} = ${op.text(node.inputs.map((t) => show(t, "text")), node.attrs)}`,
+    latex: `${nameLatex(nameOf(y))} = ${op.latex(
+      node.inputs.map((t) => show(t, "latex")),
+      node.attrs,
+    )}`,
+    text: `${nameOf(y)} = ${op.text(
+      node.inputs.map((t) => show(t, "text")),
+      node.attrs,
+    )}`,
   };
   const J = letters(OUT_LETTERS, y.rank);
   const partials: NodeRule["partials"] = [];

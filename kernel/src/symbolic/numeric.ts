@@ -29,7 +29,13 @@ export function indexOf(off: number, shape: readonly number[]): number[] {
 /** The rule's result for one input, summed back to the input's shape (as backward does). */
 export function vjpOne(out: Tensor, argnum: number, g: Tensor): Tensor {
   const node = out.node!;
-  const ctx: RuleContext<Tensor> = { inputs: node.inputs, out, attrs: node.attrs, shapes: node.inputs.map((t) => t.shape), outShape: out.shape };
+  const ctx: RuleContext<Tensor> = {
+    inputs: node.inputs,
+    out,
+    attrs: node.attrs,
+    shapes: node.inputs.map((t) => t.shape),
+    outShape: out.shape,
+  };
   return noGrad(() => {
     const gi = node.op.vjp(g, ctx, numericAlgebra)[argnum];
     if (!gi) throw new Error(`${node.op.name} gives no gradient for input ${argnum}`);
@@ -111,7 +117,13 @@ export interface FiniteDiff {
  * rounding error of each difference is about eps |f| / h. Near a singularity (log x at
  * x = 1e-3) the fixed-step difference is off by (h/x)^2/3 ~ 3e-5 relative; this one is not.
  */
-export function finiteDiff(x: Tensor, off: number, f: (x2: Tensor) => number, step = 1e-5, eps = Number.EPSILON): FiniteDiff {
+export function finiteDiff(
+  x: Tensor,
+  off: number,
+  f: (x2: Tensor) => number,
+  step = 1e-5,
+  eps = Number.EPSILON,
+): FiniteDiff {
   let h = step * Math.max(1, Math.abs(x.data[off]));
   let fp = f(perturbed(x, off, h));
   let fm = f(perturbed(x, off, -h));
@@ -188,7 +200,12 @@ export interface TermValues {
  * sum_J factors(J, I), with I already bound in env.idx. Delta factors are checked first, so a
  * killed term never reads out of range.
  */
-export function termValues(factors: IndexExpr[], Jnames: string[], Jshape: readonly number[], env: IndexEnv): TermValues {
+export function termValues(
+  factors: IndexExpr[],
+  Jnames: string[],
+  Jshape: readonly number[],
+  env: IndexEnv,
+): TermValues {
   const n = Jshape.reduce((p, d) => p * d, 1);
   const values = new Float64Array(n);
   const killed = new Uint8Array(n);

@@ -20,7 +20,10 @@ export type Path = Edge[];
 
 /** Tensors of the graph of L that depend differentiably on x. */
 export function dependents(L: Tensor, x: Tensor): Set<number> {
-  return dependentsIn(traceMany([L]).map((e) => e.tensor), x);
+  return dependentsIn(
+    traceMany([L]).map((e) => e.tensor),
+    x,
+  );
 }
 
 /** `dependents` over an already traced, topologically ordered list of tensors. */
@@ -72,7 +75,9 @@ export function findPaths(L: Tensor, x: Tensor, max: number): { paths: Path[]; t
   // Depth-first from L: each frame is a tensor and the list of its inputs still to visit.
   const paths: Path[] = [];
   const edges: Edge[] = [];
-  const frames: { t: Tensor; next: { argnum: number; input: Tensor }[]; k: number }[] = [{ t: L, next: depInputs(L, dep), k: 0 }];
+  const frames: { t: Tensor; next: { argnum: number; input: Tensor }[]; k: number }[] = [
+    { t: L, next: depInputs(L, dep), k: 0 },
+  ];
   while (frames.length && paths.length < max) {
     const f = frames[frames.length - 1];
     if (f.k >= f.next.length) {
@@ -146,16 +151,28 @@ const POOL = "ijklmnpqrstuvwabcdefgh".split("");
  * free letters, and so on; names are distinct along the path, so all steps can be substituted
  * into one sum. `fixed` (by tensor display name) overrides, e.g. { x: "p", a: "i" }.
  */
-export function indexNames(tensors: Tensor[], nameOf: (t: Tensor) => string, fixed: Record<string, string | string[]> = {}): Map<number, string[]> {
+export function indexNames(
+  tensors: Tensor[],
+  nameOf: (t: Tensor) => string,
+  fixed: Record<string, string | string[]> = {},
+): Map<number, string[]> {
   const res = new Map<number, string[]>();
   const used = new Set<string>();
   for (const t of tensors) {
     const f = fixed[nameOf(t)];
     if (f !== undefined) {
       const names = typeof f === "string" ? f.split("") : f.slice();
-      if (names.length !== t.rank) throw new ChainlabError("expandChain", `indexNames: ${nameOf(t)} has ${t.rank} ax${t.rank === 1 ? "is" : "es"}, so it needs ${t.rank} index letter${t.rank === 1 ? "" : "s"}, got "${names.join("")}"`);
+      if (names.length !== t.rank)
+        throw new ChainlabError(
+          "expandChain",
+          `indexNames: ${nameOf(t)} has ${t.rank} ax${t.rank === 1 ? "is" : "es"}, so it needs ${t.rank} index letter${t.rank === 1 ? "" : "s"}, got "${names.join("")}"`,
+        );
       for (const n of names)
-        if (used.has(n)) throw new ChainlabError("expandChain", `indexNames: the letter ${n} is given twice along the path; every tensor on it needs its own letters so the steps can be substituted into one sum`);
+        if (used.has(n))
+          throw new ChainlabError(
+            "expandChain",
+            `indexNames: the letter ${n} is given twice along the path; every tensor on it needs its own letters so the steps can be substituted into one sum`,
+          );
       res.set(t.id, names);
       names.forEach((n) => used.add(n));
     }

@@ -99,7 +99,12 @@ function sameIndexExpr(a: IndexExpr, b: IndexExpr): boolean {
  * Collapses every delta it can in sum_{sums} prod(factors). `ranges` gives the size of every
  * index (free and summed).
  */
-export function collapseDeltas(sums: SumIndex[], factors: IndexExpr[], ranges: Map<string, number>, symRange?: SymRange): Collapsed {
+export function collapseDeltas(
+  sums: SumIndex[],
+  factors: IndexExpr[],
+  ranges: Map<string, number>,
+  symRange?: SymRange,
+): Collapsed {
   let fs = factors.slice();
   let ss = sums.slice();
   const renamed: string[] = [];
@@ -120,7 +125,10 @@ export function collapseDeltas(sums: SumIndex[], factors: IndexExpr[], ranges: M
         changed = true;
         break;
       }
-      for (const [s, other] of [[d.a, d.b], [d.b, d.a]] as const) {
+      for (const [s, other] of [
+        [d.a, d.b],
+        [d.b, d.a],
+      ] as const) {
         if (s.k !== "idx") continue;
         const si = ss.findIndex((x) => x.name === s.name);
         if (si < 0 || mentions(other, s.name)) continue;
@@ -159,7 +167,12 @@ export function collapseDeltas(sums: SumIndex[], factors: IndexExpr[], ranges: M
 }
 
 /** Collapses the deltas of every nested sum_i ... in `e` (innermost first). */
-function collapseInside(e: IndexExpr, ranges: Map<string, number>, symRange: SymRange | undefined, renamed: string[]): IndexExpr {
+function collapseInside(
+  e: IndexExpr,
+  ranges: Map<string, number>,
+  symRange: SymRange | undefined,
+  renamed: string[],
+): IndexExpr {
   if (e.k !== "sum") {
     if (e.k === "num" || e.k === "idx" || e.k === "sym" || e.k === "ref") return e;
     return mapChildren(e, (x) => collapseInside(x, ranges, symRange, renamed));

@@ -42,7 +42,14 @@ export const FLOAT64_TOL: Tolerances = { autodiff: 1e-12, finiteDiff: 1e-6, step
 export const FLOAT32_TOL: Tolerances = { autodiff: 1e-4, finiteDiff: 1e-2, step: 1e-2, eps: 2 ** -23 };
 
 /** An op's index rule with its in/out references replaced by the tensors' display names. */
-export function localPartial(op: OpDef, y: Tensor, argnum: number, J: string[], I: string[], nameOf: (t: Tensor) => string): IndexExpr | null {
+export function localPartial(
+  op: OpDef,
+  y: Tensor,
+  argnum: number,
+  J: string[],
+  I: string[],
+  nameOf: (t: Tensor) => string,
+): IndexExpr | null {
   if (!op.index) return null;
   const node = y.node!;
   const raw = op.index({ argnum, J, I, shapes: node.inputs.map((t) => t.shape), outShape: y.shape, attrs: node.attrs });
@@ -66,7 +73,12 @@ export function symbolicInputs(y: Tensor, nameOf: (t: Tensor) => string): SymExp
  * The op's vjp rule run on symbols: dL/du in matrix notation given g (before and after the
  * sumTo that undoes broadcasting). Null for ops whose rule has no symbolic form (user ops).
  */
-export function symbolicVjp(y: Tensor, argnum: number, g: SymExpr, nameOf: (t: Tensor) => string): { raw: SymExpr; summed: SymExpr } | null {
+export function symbolicVjp(
+  y: Tensor,
+  argnum: number,
+  g: SymExpr,
+  nameOf: (t: Tensor) => string,
+): { raw: SymExpr; summed: SymExpr } | null {
   const node = y.node!;
   const ctx: RuleContext<SymExpr> = {
     inputs: symbolicInputs(y, nameOf),
@@ -112,7 +124,11 @@ export function orderLike(factors: IndexExpr[], order: string[]): IndexExpr[] {
 }
 
 /** einsum("ki,kj->ij") from a collapsed product of plain tensor elements, if it is one. */
-export function einsumOf(factors: IndexExpr[], I: string[], sumsLeft: SumIndex[]): { spec: string; operands: string[] } | null {
+export function einsumOf(
+  factors: IndexExpr[],
+  I: string[],
+  sumsLeft: SumIndex[],
+): { spec: string; operands: string[] } | null {
   if (factors.length === 0) return null;
   const subs: string[] = [];
   const operands: string[] = [];
@@ -186,7 +202,9 @@ export function buildStep(
   const topOf = (m: Mode) => (m === "latex" ? env.top.latex : env.top.text);
   const sumJ = (m: Mode) => sumsPrefix(J, m);
 
-  const general = both((m) => `${frac(topOf(m), uI(m), m)} = ${sumJ(m)}${frac(topOf(m), yJ(m), m)} ${frac(yJ(m), uI(m), m)}`);
+  const general = both(
+    (m) => `${frac(topOf(m), uI(m), m)} = ${sumJ(m)}${frac(topOf(m), yJ(m), m)} ${frac(yJ(m), uI(m), m)}`,
+  );
 
   const sv = symbolicVjp(y, argnum, gName ? sym(gName, y.shape) : num(1, y.shape), nm);
   const compactOrder = sv ? symbolsInOrder(sv.summed) : [];
@@ -200,23 +218,48 @@ export function buildStep(
   let renamed: string[] = [];
   let einsum: { spec: string; operands: string[] } | null = null;
   if (local) {
-    const factors = [...(gName ? [E.sym(gName, J.map((j) => E.idx(j)))] : []), ...factorsOf(local)];
+    const factors = [
+      ...(gName
+        ? [
+            E.sym(
+              gName,
+              J.map((j) => E.idx(j)),
+            ),
+          ]
+        : []),
+      ...factorsOf(local),
+    ];
     localR = both((m) => `${frac(yJ(m), uI(m), m)} = ${printIndex(local, m)}`);
     indexForm = both((m) => `${frac(topOf(m), uI(m), m)} = ${printSum(J, E.mul(...factors), m)}`);
     const byName = new Map(y.node!.inputs.map((t) => [nm(t), t] as const));
-    const c = collapseDeltas(J.map((j, a) => ({ name: j, n: y.shape[a] })), factors, ranges, (n) => {
-      const t = byName.get(n);
-      return t ? integerRange(t) : null;
-    });
+    const c = collapseDeltas(
+      J.map((j, a) => ({ name: j, n: y.shape[a] })),
+      factors,
+      ranges,
+      (n) => {
+        const t = byName.get(n);
+        return t ? integerRange(t) : null;
+      },
+    );
     renamed = c.renamed;
     // After a collapse, the factors follow the compact form (sum_k X_ki G_kj for X^T G);
     // with nothing collapsed the index form's order stays.
     const ordered = c.renamed.length > 0 ? orderLike(c.factors, compactOrder) : c.factors;
-    const body = (m: Mode) => (c.zero ? "0" : printSum(c.sums.map((s) => s.name), E.mul(...ordered), m));
+    const body = (m: Mode) =>
+      c.zero
+        ? "0"
+        : printSum(
+            c.sums.map((s) => s.name),
+            E.mul(...ordered),
+            m,
+          );
     collapsedR = both((m) => `${frac(topOf(m), uI(m), m)} = ${body(m)}`);
     if (!c.zero) einsum = einsumOf(ordered, I, c.sums);
   } else {
-    const none = both((m) => `${frac(yJ(m), uI(m), m)}: ${m === "latex" ? `\\text{${op.name} has no index rule}` : `${op.name} has no index rule`}`);
+    const none = both(
+      (m) =>
+        `${frac(yJ(m), uI(m), m)}: ${m === "latex" ? `\\text{${op.name} has no index rule}` : `${op.name} has no index rule`}`,
+    );
     localR = none;
     indexForm = none;
     collapsedR = none;
@@ -240,8 +283,9 @@ export function buildStep(
   } else if (sv) {
     compact = both((m) => `${frac(topOf(m), m === "latex" ? nameLatex(nm(u)) : nm(u), m)} = ${printSym(sv.summed, m)}`);
   } else {
-    compact = both((m) =>
-      `${frac(topOf(m), m === "latex" ? nameLatex(nm(u)) : nm(u), m)} = ${m === "latex" ? `\\operatorname{vjp}_{\\text{${op.name}}}(${gName ?? "1"})` : `vjp_${op.name}(${gName ?? "1"})`}`,
+    compact = both(
+      (m) =>
+        `${frac(topOf(m), m === "latex" ? nameLatex(nm(u)) : nm(u), m)} = ${m === "latex" ? `\\operatorname{vjp}_{\\text{${op.name}}}(${gName ?? "1"})` : `vjp_${op.name}(${gName ?? "1"})`}`,
     );
   }
 
@@ -263,7 +307,10 @@ export function buildStep(
     const axes = sumToAxes(sv.raw.shape, u.shape);
     const raw = sv.raw;
     step.broadcast = {
-      ...both((m) => `${frac(topOf(m), m === "latex" ? nameLatex(nm(u)) : nm(u), m)} = ${printSym(symbolicAlgebra.sumTo(raw, u.shape.slice()), m)}`),
+      ...both(
+        (m) =>
+          `${frac(topOf(m), m === "latex" ? nameLatex(nm(u)) : nm(u), m)} = ${printSym(symbolicAlgebra.sumTo(raw, u.shape.slice()), m)}`,
+      ),
       axes,
       why:
         `${nm(u)} has shape [${u.shape.join(",")}] but ${op.name} used it broadcast to [${raw.shape.join(",")}]: ` +
@@ -298,7 +345,15 @@ export interface StepTerms {
  * Numbers of the step's index-form sum at element `at` of u: every term by brute force over
  * all J (G from `upstream`), compared with reverse mode's value `autodiff`.
  */
-export function stepTerms(b: BuiltStep, e: Edge, upstream: Tensor | null, at: number[], autodiff: number, env: StepEnv, via?: string): StepTerms | null {
+export function stepTerms(
+  b: BuiltStep,
+  e: Edge,
+  upstream: Tensor | null,
+  at: number[],
+  autodiff: number,
+  env: StepEnv,
+  via?: string,
+): StepTerms | null {
   if (!b.local) return null;
   const { out: y } = e;
   const nm = env.nameOf;
@@ -308,18 +363,32 @@ export function stepTerms(b: BuiltStep, e: Edge, upstream: Tensor | null, at: nu
   if (b.gName && upstream) syms.set(b.gName, upstream);
   const ienv: IndexEnv = { inputs: [], out: y, idx: new Map(), syms };
   b.I.forEach((i, a) => ienv.idx.set(i, at[a]));
-  const factors = [...(b.gName ? [E.sym(b.gName, b.J.map((j) => E.idx(j)))] : []), ...factorsOf(b.local)];
+  const factors = [
+    ...(b.gName
+      ? [
+          E.sym(
+            b.gName,
+            b.J.map((j) => E.idx(j)),
+          ),
+        ]
+      : []),
+    ...factorsOf(b.local),
+  ];
   const tv = termValues(factors, b.J, y.shape, ienv);
   const n = tv.values.length;
   const order = Array.from({ length: n }, (_, i) => i);
   let listed: number[];
   if (n <= env.maxTerms) listed = order;
   else {
-    listed = order.filter((o) => !tv.killed[o]).sort((p, q) => Math.abs(tv.values[q]) - Math.abs(tv.values[p]) || p - q).slice(0, env.maxTerms);
+    listed = order
+      .filter((o) => !tv.killed[o])
+      .sort((p, q) => Math.abs(tv.values[q]) - Math.abs(tv.values[p]) || p - q)
+      .slice(0, env.maxTerms);
   }
   const listedSet = new Set(listed);
   let best = -1;
-  for (let o = 0; o < n; o++) if (!tv.killed[o] && (best < 0 || Math.abs(tv.values[o]) > Math.abs(tv.values[best]))) best = o;
+  for (let o = 0; o < n; o++)
+    if (!tv.killed[o] && (best < 0 || Math.abs(tv.values[o]) > Math.abs(tv.values[best]))) best = o;
   const terms: ChainTerm[] = listed.map((o) => {
     const J = indexOf(o, y.shape);
     const indices: Record<string, number> = {};

@@ -30,24 +30,45 @@ export function elementwiseAt(e: SymExpr, shape: readonly number[], J: string[])
   if (args.some((a) => a === null)) return null;
   const [a, b] = args as IndexExpr[];
   switch (e.op) {
-    case "add": return E.add(a, b);
-    case "sub": return E.sub(a, b);
-    case "mul": return E.mul(a, b);
-    case "div": return E.div(a, b);
-    case "neg": return E.neg(a);
-    case "square": return E.pow(a, E.num(2));
-    case "pow": return E.pow(a, b);
-    case "exp": case "log": case "sin": case "cos": case "sqrt": case "sign": return E.fn(e.op, a);
-    case "greater": return E.cmp("gt", a, b);
-    case "equal": return E.cmp("eq", a, b);
+    case "add":
+      return E.add(a, b);
+    case "sub":
+      return E.sub(a, b);
+    case "mul":
+      return E.mul(a, b);
+    case "div":
+      return E.div(a, b);
+    case "neg":
+      return E.neg(a);
+    case "square":
+      return E.pow(a, E.num(2));
+    case "pow":
+      return E.pow(a, b);
+    case "exp":
+    case "log":
+    case "sin":
+    case "cos":
+    case "sqrt":
+    case "sign":
+      return E.fn(e.op, a);
+    case "greater":
+      return E.cmp("gt", a, b);
+    case "equal":
+      return E.cmp("eq", a, b);
     // The argument was already indexed against the head's shape (size-1 axes read 0).
-    case "broadcastTo": return a;
-    default: return null;
+    case "broadcastTo":
+      return a;
+    default:
+      return null;
   }
 }
 
 /** The head of a path: the tensor nearest x (not x) whose composed gradient is elementwise. */
-export function findHead(tensors: Tensor[], composed: Map<number, SymExpr | null>, names: Map<number, string[]>): { index: number; expr: IndexExpr } | null {
+export function findHead(
+  tensors: Tensor[],
+  composed: Map<number, SymExpr | null>,
+  names: Map<number, string[]>,
+): { index: number; expr: IndexExpr } | null {
   for (let k = 1; k < tensors.length; k++) {
     const t = tensors[k];
     const c = composed.get(t.id);

@@ -27,7 +27,8 @@ function fitTo(e: SymExpr, shape: number[]): SymExpr {
 /** Splits c ⊙ rest where c is a scalar constant factor (for folding 2 (0.5 x) into x). */
 function coefficient(e: SymExpr): [number, SymExpr | null] {
   if (e.k === "num") return [e.v, null];
-  if (e.k === "op" && e.op === "mul" && isNum(e.args[0]) && e.args[0].shape.length === 0) return [val(e.args[0]), e.args[1]];
+  if (e.k === "op" && e.op === "mul" && isNum(e.args[0]) && e.args[0].shape.length === 0)
+    return [val(e.args[0]), e.args[1]];
   if (e.k === "op" && e.op === "neg") {
     const [c, r] = coefficient(e.args[0]);
     return [-c, r ?? null];
@@ -55,7 +56,8 @@ function mul(a: SymExpr, b: SymExpr): SymExpr {
 function neg(a: SymExpr): SymExpr {
   if (a.k === "num") return num(-a.v, a.shape);
   if (a.k === "op" && a.op === "neg") return a.args[0];
-  if (a.k === "op" && a.op === "mul" && isNum(a.args[0]) && a.args[0].shape.length === 0) return mul(num(-val(a.args[0])), a.args[1]);
+  if (a.k === "op" && a.op === "mul" && isNum(a.args[0]) && a.args[0].shape.length === 0)
+    return mul(num(-val(a.args[0])), a.args[1]);
   return node("neg", [a]);
 }
 
@@ -91,10 +93,17 @@ function div(a: SymExpr, b: SymExpr): SymExpr {
 function transpose(a: SymExpr, perm?: number[]): SymExpr {
   const p = perm ?? a.shape.map((_, i) => a.shape.length - 1 - i);
   if (p.every((q, i) => q === i)) return a;
-  if (a.k === "num") return num(a.v, p.map((q) => a.shape[q]));
+  if (a.k === "num")
+    return num(
+      a.v,
+      p.map((q) => a.shape[q]),
+    );
   if (a.k === "op" && a.op === "transpose") {
     const inner = a.attrs.perm ?? a.args[0].shape.map((_, i) => a.args[0].shape.length - 1 - i);
-    return transpose(a.args[0], p.map((q) => inner[q]));
+    return transpose(
+      a.args[0],
+      p.map((q) => inner[q]),
+    );
   }
   return node("transpose", [a], { perm: p });
 }
@@ -139,7 +148,8 @@ function unary(op: SymOp, f: (x: number) => number) {
 }
 
 function binaryNode(op: SymOp, f: (x: number, y: number) => number) {
-  return (a: SymExpr, b: SymExpr): SymExpr => (a.k === "num" && b.k === "num" ? num(f(a.v, b.v), shapeOf(op, [a, b], {})) : node(op, [a, b]));
+  return (a: SymExpr, b: SymExpr): SymExpr =>
+    a.k === "num" && b.k === "num" ? num(f(a.v, b.v), shapeOf(op, [a, b], {})) : node(op, [a, b]);
 }
 
 export const symbolicAlgebra: Algebra<SymExpr> = {
@@ -172,7 +182,8 @@ export const symbolicAlgebra: Algebra<SymExpr> = {
   sumTo,
   sum,
   pad: (a, shape, begin) => node("pad", [a], { shape: shape.slice(), begin: begin.slice() }),
-  slice: (a, begin, size) => (a.k === "num" ? num(a.v, size) : node("slice", [a], { begin: begin.slice(), size: size.slice() })),
+  slice: (a, begin, size) =>
+    a.k === "num" ? num(a.v, size) : node("slice", [a], { begin: begin.slice(), size: size.slice() }),
   scatterAdd: (a, indices, axis, shape) => node("scatterAdd", [a, indices], { axis, shape: shape.slice() }),
   gather: (a, indices, axis) => (a.k === "num" ? num(a.v, indices.shape) : node("gather", [a, indices], { axis })),
   call: (name, args, attrs = {}) => node("call", args, { name, opAttrs: attrs }),

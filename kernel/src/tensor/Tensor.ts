@@ -55,18 +55,25 @@ export class Tensor {
   /** The op that produced this tensor, or null for a leaf. */
   declare readonly node: Node | null;
   declare name: string | undefined;
-  private declare _requiresGrad: boolean;
-  private declare _grad: Tensor | null;
-  private declare _retain: boolean;
+  declare private _requiresGrad: boolean;
+  declare private _grad: Tensor | null;
+  declare private _retain: boolean;
   /** Set by backward() on every tensor it reached, to tell "not computed yet" apart. */
   declare _backwardRan: boolean;
   /** Scratch of backward's graph walk: the walk's number when reached, and the position then. */
   declare _mark: number;
   declare _slot: number;
 
-  constructor(data: Storage, shape: Shape, opts: { requiresGrad?: boolean; name?: string; node?: Node | null } = NO_OPTS) {
+  constructor(
+    data: Storage,
+    shape: Shape,
+    opts: { requiresGrad?: boolean; name?: string; node?: Node | null } = NO_OPTS,
+  ) {
     if (data.length !== sizeOf(shape))
-      throw new ChainlabError("Tensor", `data has ${data.length} elements but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`);
+      throw new ChainlabError(
+        "Tensor",
+        `data has ${data.length} elements but shape ${fmtShape(shape)} needs ${sizeOf(shape)}`,
+      );
     this.id = nextId++;
     this.data = data;
     // A private copy, typed readonly but not Object.freeze'd: V8 has no fast path for slice()
@@ -169,7 +176,8 @@ export class Tensor {
 
   /** The single value of a tensor with one element. */
   item(): number {
-    if (this.size !== 1) fail("item", `only a tensor with exactly one element has an item; shape is ${fmtShape(this.shape)}`);
+    if (this.size !== 1)
+      fail("item", `only a tensor with exactly one element has an item; shape is ${fmtShape(this.shape)}`);
     return this.data[0];
   }
 

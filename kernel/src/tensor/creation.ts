@@ -17,12 +17,16 @@ export interface RandomOptions extends TensorOptions {
 
 function checkOpts(op: string, opts: unknown): TensorOptions & RandomOptions {
   if (opts === undefined) return {};
-  if (typeof opts !== "object" || opts === null || Array.isArray(opts)) fail(op, `options must be an object, got ${describe(opts)}`);
+  if (typeof opts !== "object" || opts === null || Array.isArray(opts))
+    fail(op, `options must be an object, got ${describe(opts)}`);
   const o = opts as RandomOptions;
-  if (o.requiresGrad !== undefined && typeof o.requiresGrad !== "boolean") fail(op, `requiresGrad must be true or false, got ${describe(o.requiresGrad)}`);
+  if (o.requiresGrad !== undefined && typeof o.requiresGrad !== "boolean")
+    fail(op, `requiresGrad must be true or false, got ${describe(o.requiresGrad)}`);
   if (o.name !== undefined && typeof o.name !== "string") fail(op, `name must be a string, got ${describe(o.name)}`);
-  if (o.dtype !== undefined && o.dtype !== "float64" && o.dtype !== "float32") fail(op, `dtype must be "float64" or "float32", got ${describe(o.dtype)}`);
-  if (o.seed !== undefined && (typeof o.seed !== "number" || !Number.isInteger(o.seed))) fail(op, `seed must be an integer, got ${describe(o.seed)}`);
+  if (o.dtype !== undefined && o.dtype !== "float64" && o.dtype !== "float32")
+    fail(op, `dtype must be "float64" or "float32", got ${describe(o.dtype)}`);
+  if (o.seed !== undefined && (typeof o.seed !== "number" || !Number.isInteger(o.seed)))
+    fail(op, `seed must be an integer, got ${describe(o.seed)}`);
   return o;
 }
 
@@ -49,7 +53,8 @@ export function tensor(value: unknown, opts?: TensorOptions): Tensor {
     if (typeof arr[0] === "bigint") fail("tensor", "BigInt arrays are not supported");
     return make(arr, [arr.length], o);
   }
-  if (typeof value !== "number" && !Array.isArray(value)) fail("tensor", `expected a number or nested arrays of numbers, got ${describe(value)}`);
+  if (typeof value !== "number" && !Array.isArray(value))
+    fail("tensor", `expected a number or nested arrays of numbers, got ${describe(value)}`);
   const { data, shape } = fromNested("tensor", value);
   return make(data, shape, o);
 }
@@ -84,7 +89,12 @@ export function eye(n: number, m: number = n, opts?: TensorOptions): Tensor {
 /** start, start+step, ... below stop (numpy.arange). */
 export function arange(start: number, stop?: number, step = 1, opts?: TensorOptions): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
-  for (const [k, v] of [["start", start], ["stop", stop], ["step", step]] as const) finite("arange", k, v);
+  for (const [k, v] of [
+    ["start", start],
+    ["stop", stop],
+    ["step", step],
+  ] as const)
+    finite("arange", k, v);
   if (step === 0) fail("arange", "step must not be 0");
   const n = Math.max(0, Math.ceil((stop - start) / step));
   checkShape("arange", [n]);

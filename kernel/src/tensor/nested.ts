@@ -32,7 +32,10 @@ export function fromNested(op: string, value: unknown, allowNonFinite = true): {
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[depth]) {
-      fail(op, `ragged nested array: expected length ${shape[depth]} at depth ${depth}${path.length ? ` (index [${path.join("][")}])` : ""}, got ${describe(v)}`);
+      fail(
+        op,
+        `ragged nested array: expected length ${shape[depth]} at depth ${depth}${path.length ? ` (index [${path.join("][")}])` : ""}, got ${describe(v)}`,
+      );
     }
     for (let i = 0; i < v.length; i++) walk(v[i], depth + 1, [...path, i]);
   };
@@ -73,14 +76,21 @@ export function formatValues(data: ArrayLike<number>, shape: Shape, edge = 3): s
       idxs.push(null);
       for (let i = n - edge; i < n; i++) idxs.push(i);
     } else for (let i = 0; i < n; i++) idxs.push(i);
-    if (d === shape.length - 1) return "[" + idxs.map((i) => (i === null ? "..." : formatArrayEntry(data[off + i]))).join(", ") + "]";
+    if (d === shape.length - 1)
+      return "[" + idxs.map((i) => (i === null ? "..." : formatArrayEntry(data[off + i]))).join(", ") + "]";
     const sep = ",\n" + "\n".repeat(Math.max(0, shape.length - d - 2)) + indent + " ";
     return "[" + idxs.map((i) => (i === null ? "..." : rec(d + 1, off + i * strides[d], indent + " "))).join(sep) + "]";
   };
   return rec(0, 0, "");
 }
 
-export function formatTensor(t: { data: ArrayLike<number>; shape: Shape; name?: string; dtype: string; requiresGrad: boolean }): string {
+export function formatTensor(t: {
+  data: ArrayLike<number>;
+  shape: Shape;
+  name?: string;
+  dtype: string;
+  requiresGrad: boolean;
+}): string {
   const head = `tensor${t.name ? ` "${t.name}"` : ""} shape=[${t.shape.join(",")}] ${t.dtype}${t.requiresGrad ? " requiresGrad" : ""}`;
   return `${head}\n${formatValues(t.data, t.shape)}`;
 }

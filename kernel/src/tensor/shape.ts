@@ -32,7 +32,10 @@ export function checkShape(op: string, shape: unknown): number[] {
   }
   const n = sizeOf(shape as number[]);
   if (n > maxElements)
-    fail(op, `shape ${fmtShape(shape as number[])} has ${n} elements, above the limit of ${maxElements} (setMaxElements to raise it)`);
+    fail(
+      op,
+      `shape ${fmtShape(shape as number[])} has ${n} elements, above the limit of ${maxElements} (setMaxElements to raise it)`,
+    );
   return (shape as number[]).slice();
 }
 
@@ -68,8 +71,7 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
 
 /** Normalises one axis (negative counts from the end) against a rank. */
 export function normAxis(op: string, axis: unknown, rank: number): number {
-  if (typeof axis !== "number" || !Number.isInteger(axis))
-    fail(op, `axis must be an integer, got ${describe(axis)}`);
+  if (typeof axis !== "number" || !Number.isInteger(axis)) fail(op, `axis must be an integer, got ${describe(axis)}`);
   const r = Math.max(rank, 1);
   if (axis < -r || axis >= r) fail(op, `axis ${axis} is out of range for rank ${rank} (expected ${-r}..${r - 1})`);
   return axis < 0 ? axis + r : axis;

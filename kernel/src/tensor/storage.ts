@@ -13,7 +13,9 @@ export function alloc(n: number, dtype: DType = "float64"): Storage {
  * gradient stays float32; PyTorch would widen two 0-d tensors of mixed dtypes to float64).
  */
 export function resultDType(inputs: readonly { dtype: DType; shape: readonly number[] }[]): DType {
-  let sized = 0, sized32 = 0, all32 = 0;
+  let sized = 0,
+    sized32 = 0,
+    all32 = 0;
   for (let i = 0; i < inputs.length; i++) {
     const f32 = inputs[i].dtype === "float32";
     if (f32) all32++;

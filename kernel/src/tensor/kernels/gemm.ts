@@ -21,26 +21,66 @@ const MAX_WASM_BYTES = 32 * 2 ** 20;
  * (k = 0..n-1, c += a*b rounded at each step in C's precision), so on plain SIMD the results do
  * not depend on the path; the relaxed-SIMD kernel may fuse a*b+c (differs in the last bits).
  */
-export function gemm(a: Arr, ao: number, b: Arr, bo: number, c: Arr, co: number, m: number, n: number, p: number, transA = false, transB = false): void {
+export function gemm(
+  a: Arr,
+  ao: number,
+  b: Arr,
+  bo: number,
+  c: Arr,
+  co: number,
+  m: number,
+  n: number,
+  p: number,
+  transA = false,
+  transB = false,
+): void {
   gemmStrided(a, ao, transA ? 1 : n, transA ? m : 1, b, bo, transB ? 1 : p, transB ? n : 1, c, co, p, m, n, p);
 }
 
 /** The plain-JS product (same operand conventions as gemm). */
-export function gemmJs(a: Arr, ao: number, b: Arr, bo: number, c: Arr, co: number, m: number, n: number, p: number, transA = false, transB = false): void {
+export function gemmJs(
+  a: Arr,
+  ao: number,
+  b: Arr,
+  bo: number,
+  c: Arr,
+  co: number,
+  m: number,
+  n: number,
+  p: number,
+  transA = false,
+  transB = false,
+): void {
   jsLoop(a, ao, transA ? 1 : n, transA ? m : 1, b, bo, transB ? 1 : p, transB ? n : 1, c, co, p, m, n, p);
 }
 
 // Operands by strides: A(i,k) = a[ao + i*sai + k*sak], B(k,j) = b[bo + k*sbk + j*sbj],
 // C(i,j) = c[co + i*ldc + j] (a block of a wider C has ldc > p).
-function gemmStrided(a: Arr, ao: number, sai: number, sak: number, b: Arr, bo: number, sbk: number, sbj: number, c: Arr, co: number, ldc: number, m: number, n: number, p: number): void {
+function gemmStrided(
+  a: Arr,
+  ao: number,
+  sai: number,
+  sak: number,
+  b: Arr,
+  bo: number,
+  sbk: number,
+  sbj: number,
+  c: Arr,
+  co: number,
+  ldc: number,
+  m: number,
+  n: number,
+  p: number,
+): void {
   // Products of at least THREAD_MIN multiply-adds use the worker threads when setNumThreads
   // asked for them (the shared-memory module); smaller ones are not worth the hand-off.
   const w = m * n * p >= 8192 && m >= 4 && p >= 4 ? wasmGemm(m * n * p >= THREAD_MIN && threadsWanted()) : null;
   if (!w) return jsLoop(a, ao, sai, sak, b, bo, sbk, sbj, c, co, ldc, m, n, p);
   const f32 = c instanceof Float32Array;
-  if (wasmBytes(m, n, p, f32) <= MAX_WASM_BYTES) return wasmRun(w, f32, a, ao, sai, sak, b, bo, sbk, sbj, c, co, ldc, m, n, p);
+  if (wasmBytes(m, n, p, f32) <= MAX_WASM_BYTES)
+    return wasmRun(w, f32, a, ao, sai, sak, b, bo, sbk, sbj, c, co, ldc, m, n, p);
   // Too big for one pass: halve p while B dominates, else m (blocks stay multiples of 8).
-  const bBytes = (((p + 7) >> 3) * 8 * n) * (f32 ? 4 : 8);
+  const bBytes = ((p + 7) >> 3) * 8 * n * (f32 ? 4 : 8);
   if (p >= 16 && (bBytes > MAX_WASM_BYTES / 2 || m < 8)) {
     const p1 = ((p >> 1) + 7) & ~7;
     gemmStrided(a, ao, sai, sak, b, bo, sbk, sbj, c, co, ldc, m, n, p1);
@@ -53,7 +93,8 @@ function gemmStrided(a: Arr, ao: number, sai: number, sak: number, b: Arr, bo: n
 }
 
 /** Block sizes: values of k, and row panels (of 4 rows) of A, per kernel call. */
-const KC = 256, MC = 32;
+const KC = 256,
+  MC = 32;
 /** Smallest product (m*n*p) handed to worker threads: 128^3. */
 const THREAD_MIN = 128 ** 3;
 
@@ -62,12 +103,28 @@ const panelWidth = (f32: boolean) => (f32 ? 8 : 4);
 
 function wasmBytes(m: number, n: number, p: number, f32: boolean): number {
   const pw = panelWidth(f32);
-  const mw = ((m + 3) >> 2) * 4, pwid = Math.ceil(p / pw) * pw;
+  const mw = ((m + 3) >> 2) * 4,
+    pwid = Math.ceil(p / pw) * pw;
   return (mw * n + n * pwid + mw * pwid) * (f32 ? 4 : 8);
 }
 
 /** i-k-j order, so the inner loop streams rows of B and C when B is not transposed. */
-function jsLoop(a: Arr, ao: number, sai: number, sak: number, b: Arr, bo: number, sbk: number, sbj: number, c: Arr, co: number, ldc: number, m: number, n: number, p: number): void {
+function jsLoop(
+  a: Arr,
+  ao: number,
+  sai: number,
+  sak: number,
+  b: Arr,
+  bo: number,
+  sbk: number,
+  sbj: number,
+  c: Arr,
+  co: number,
+  ldc: number,
+  m: number,
+  n: number,
+  p: number,
+): void {
   if (p === 1) {
     // matrix-vector: one dot product per row (the general loop's inner j-loop has length 1)
     for (let i = 0; i < m; i++) {
@@ -98,7 +155,24 @@ function memView(w: GemmModule, f32: boolean): Arr {
   return views.f64 !== null && views.f64.buffer === buf ? views.f64 : (views.f64 = new Float64Array(buf));
 }
 
-function wasmRun(w: GemmModule, f32: boolean, a: Arr, ao: number, sai: number, sak: number, b: Arr, bo: number, sbk: number, sbj: number, c: Arr, co: number, ldc: number, m: number, n: number, p: number): void {
+function wasmRun(
+  w: GemmModule,
+  f32: boolean,
+  a: Arr,
+  ao: number,
+  sai: number,
+  sak: number,
+  b: Arr,
+  bo: number,
+  sbk: number,
+  sbj: number,
+  c: Arr,
+  co: number,
+  ldc: number,
+  m: number,
+  n: number,
+  p: number,
+): void {
   const PW = panelWidth(f32);
   const mP = (m + 3) >> 2;
   const pP = Math.ceil(p / PW);
@@ -151,14 +225,25 @@ function packA(v: Arr, at: number, a: Arr, ao: number, sai: number, sak: number,
  * B in panels of PW columns, k-major within a panel; columns past p are zero. Stores are
  * sequential for a row-major B; a transposed B (B^T stored row-major) is read row by row.
  */
-function packB(v: Arr, at: number, PW: number, b: Arr, bo: number, sbk: number, sbj: number, n: number, p: number): void {
+function packB(
+  v: Arr,
+  at: number,
+  PW: number,
+  b: Arr,
+  bo: number,
+  sbk: number,
+  sbj: number,
+  n: number,
+  p: number,
+): void {
   const pP = Math.ceil(p / PW);
   for (let jp = 0; jp < pP; jp++) {
     const base = at + jp * n * PW;
     const j0 = jp * PW;
     const cols = Math.min(PW, p - j0);
     if (sbj === 1 && cols === PW) {
-      for (let k = 0, s = bo + j0, d = base; k < n; k++, s += sbk, d += PW) for (let q = 0; q < PW; q++) v[d + q] = b[s + q];
+      for (let k = 0, s = bo + j0, d = base; k < n; k++, s += sbk, d += PW)
+        for (let q = 0; q < PW; q++) v[d + q] = b[s + q];
       continue;
     }
     for (let q = 0; q < PW; q++) {

@@ -8,7 +8,8 @@ export function erfScalar(x: number): number {
   const ax = Math.abs(x);
   if (!(ax < 6)) return x !== x ? x : Math.sign(x);
   const x2 = ax * ax;
-  let term = ax, sum = ax;
+  let term = ax,
+    sum = ax;
   for (let n = 1; n < 400 && term > 1e-17 * sum; n++) {
     term *= (2 * x2) / (2 * n + 1);
     sum += term;

@@ -31,17 +31,44 @@ function workerThreads(): WorkerThreads | null {
  * Runs the kernel over row panels [ip0, ip1) of C with cache blocking (KC values of k, MC row
  * panels per call). Self-contained (no imports, no outer names): workers get its source text.
  */
-export function runPanels(kernel: GemmKernel, aAt: number, bAt: number, cAt: number, ip0: number, ip1: number, pP: number, n: number, pw: number, PW: number, bytes: number, KC: number, MC: number): void {
+export function runPanels(
+  kernel: GemmKernel,
+  aAt: number,
+  bAt: number,
+  cAt: number,
+  ip0: number,
+  ip1: number,
+  pP: number,
+  n: number,
+  pw: number,
+  PW: number,
+  bytes: number,
+  KC: number,
+  MC: number,
+): void {
   for (let k0 = 0; k0 < n; k0 += KC) {
     const kc = Math.min(KC, n - k0);
     for (let i = ip0; i < ip1; i += MC) {
-      kernel((aAt + i * 4 * n + k0 * 4) * bytes, (bAt + k0 * PW) * bytes, (cAt + i * 4 * pw) * bytes, Math.min(MC, ip1 - i), pP, n, kc, k0 > 0 ? 1 : 0);
+      kernel(
+        (aAt + i * 4 * n + k0 * 4) * bytes,
+        (bAt + k0 * PW) * bytes,
+        (cAt + i * 4 * pw) * bytes,
+        Math.min(MC, ip1 - i),
+        pP,
+        n,
+        kc,
+        k0 > 0 ? 1 : 0,
+      );
     }
   }
 }
 
 // Control words of one worker (an Int32Array on a SharedArrayBuffer).
-const SEQ = 0, DONE = 1, READY = 2, F32 = 3, ARGS = 4; // ARGS..: the 12 numbers runPanels takes
+const SEQ = 0,
+  DONE = 1,
+  READY = 2,
+  F32 = 3,
+  ARGS = 4; // ARGS..: the 12 numbers runPanels takes
 const CTL_WORDS = ARGS + 12;
 
 const WORKER_SOURCE = `
@@ -78,7 +105,8 @@ let poolModule: GemmModule | null = null;
 
 /** Sets how many threads big matrix products use (1: the calling thread only, the default). */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > 64) fail("setNumThreads", `expected an integer from 1 to 64, got ${String(n)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    fail("setNumThreads", `expected an integer from 1 to 64, got ${String(n)}`);
   // Workers beyond the count are kept, idle (blocked in Atomics.wait), for a later increase.
   numThreads = n;
 }
@@ -111,7 +139,10 @@ function workersFor(w: GemmModule): Slot[] {
   poolModule = w;
   while (pool.length < numThreads - 1) {
     const ctl = new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4));
-    const worker = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { bytes: w.bytes, mem: w.mem, ctl: ctl.buffer } });
+    const worker = new wt.Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { bytes: w.bytes, mem: w.mem, ctl: ctl.buffer },
+    });
     worker.unref();
     const slot: Slot = { worker, ctl, seq: 0, dead: false };
     worker.on("error", () => (slot.dead = true));
@@ -126,7 +157,21 @@ function workersFor(w: GemmModule): Slot[] {
  * ready workers. A worker that has not started yet, or stops answering, leaves its range to
  * the calling thread (same kernel calls, so the same result).
  */
-export function runThreaded(w: GemmModule, f32: boolean, aAt: number, bAt: number, cAt: number, mP: number, pP: number, n: number, pw: number, PW: number, bytes: number, KC: number, MC: number): void {
+export function runThreaded(
+  w: GemmModule,
+  f32: boolean,
+  aAt: number,
+  bAt: number,
+  cAt: number,
+  mP: number,
+  pP: number,
+  n: number,
+  pw: number,
+  PW: number,
+  bytes: number,
+  KC: number,
+  MC: number,
+): void {
   const kernel = f32 ? w.gemm_f32 : w.gemm_f64;
   const ready = workersFor(w).filter((s) => !s.dead && Atomics.load(s.ctl, READY) === 1);
   const parts = ready.length + 1;
@@ -134,7 +179,8 @@ export function runThreaded(w: GemmModule, f32: boolean, aAt: number, bAt: numbe
   const share = Math.ceil(mP / parts);
   const given: { slot: Slot; ip0: number; ip1: number }[] = [];
   for (let t = 0; t < ready.length; t++) {
-    const ip0 = t * share, ip1 = Math.min(mP, ip0 + share);
+    const ip0 = t * share,
+      ip1 = Math.min(mP, ip0 + share);
     if (ip0 >= ip1) break;
     const s = ready[t];
     const args = [aAt, bAt, cAt, ip0, ip1, pP, n, pw, PW, bytes, KC, MC];

@@ -28,7 +28,16 @@ declare const WebAssembly:
 declare function atob(s: string): string;
 
 /** See kernel/wasm/gemm.simd.wat: C (+)= A B over kc values of k, on packed operands. */
-export type GemmKernel = (a: number, b: number, c: number, mPanels: number, pPanels: number, n: number, kc: number, acc: number) => void;
+export type GemmKernel = (
+  a: number,
+  b: number,
+  c: number,
+  mPanels: number,
+  pPanels: number,
+  n: number,
+  kc: number,
+  acc: number,
+) => void;
 export interface GemmModule {
   /** float64: panels of 4 rows of A, 4 columns of B. */
   gemm_f64: GemmKernel;
@@ -66,7 +75,10 @@ export function loadWasmGemm(kind: WasmKind, shared = false): GemmModule | null 
     const bytes = decode(b64);
     if (typeof WebAssembly !== "undefined" && WebAssembly.validate(bytes)) {
       const mem = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
-      const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem } }).exports as Pick<GemmModule, "gemm_f32" | "gemm_f64">;
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem } }).exports as Pick<
+        GemmModule,
+        "gemm_f32" | "gemm_f64"
+      >;
       mod = { gemm_f64: exports.gemm_f64, gemm_f32: exports.gemm_f32, mem, kind, shared, bytes };
     }
   } catch {
