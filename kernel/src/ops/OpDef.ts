@@ -11,6 +11,7 @@
  */
 import type { Attrs, Storage, Tensor } from "../tensor/Tensor";
 import type { IndexExpr } from "./IndexExpr";
+import type { Mode, Operand, Printed } from "./notation";
 
 export type { Attrs };
 
@@ -119,9 +120,16 @@ export interface OpDef {
   readonly nondiff?: readonly number[];
   /** d out_J / d in_I in index notation (for the chain-rule display). */
   index?(ctx: IndexContext): IndexExpr;
-  /** Notation for the compact form: how to print op(args). */
+  /** Notation: how to print op(args), e.g. on a graph node's rule (y = X W). */
   latex(args: string[], attrs: Attrs): string;
   text(args: string[], attrs: Attrs): string;
+  /**
+   * Optional: op(args) in the chain-rule display's compact form, for ops whose form there depends
+   * on the operands or binds looser than an atom (X^T G for a vector X; ⊙ between tensors but
+   * plain juxtaposition with a scalar; a reshape of one value left out; e^{x} a superscript).
+   * Without it the compact form is `latex`/`text` of the printed operands, an atom.
+   */
+  compact?(args: readonly Operand[], attrs: Attrs, mode: Mode): Printed;
   /** Test domain: samples over ranks and broadcasting cases for the registry-wide tests. */
   samples(seed: number): Sample[];
   /** Second derivatives exist everywhere on the test domain (grad-of-grad is checked). */

@@ -10,6 +10,7 @@ import { E, type IndexExpr } from "./IndexExpr";
 import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { BINARY_SHAPES, rngOf, uniform } from "./samples";
 import type { IndexContext } from "./OpDef";
+import { ADD, ATOM, MUL, NEG, POST, type Operand, coeff, isScalar, paren, sup } from "./notation";
 
 const enum K {
   Add,
@@ -151,6 +152,7 @@ interface BinarySpec {
   d: [(a: IndexExpr, b: IndexExpr, y: IndexExpr) => IndexExpr, (a: IndexExpr, b: IndexExpr, y: IndexExpr) => IndexExpr];
   latex: (a: string, b: string) => string;
   text: (a: string, b: string) => string;
+  compact?: OpDef["compact"];
   domain?: [[number, number, number], [number, number, number]];
   smooth?: boolean;
   nondiff?: number[];
@@ -172,6 +174,7 @@ function binary(s: BinarySpec): OpDef {
     index: (c: IndexContext) => E.mul(alignedDeltas(c), s.d[c.argnum](inAtOut(c, 0), inAtOut(c, 1), outAtOut(c))),
     latex: ([a, b]) => s.latex(a, b),
     text: ([a, b]) => s.text(a, b),
+    compact: s.compact,
     samples(seed) {
       const rng = rngOf(seed);
       const [da, db] = s.domain ?? [
@@ -194,6 +197,7 @@ export const add = binary({
   d: [() => one, () => one],
   latex: (a, b) => `${a} + ${b}`,
   text: (a, b) => `${a} + ${b}`,
+  compact: ([a, b], _attrs, mode) => ({ s: `${paren(a, ADD, mode)} + ${paren(b, ADD, mode)}`, prec: ADD }),
 });
 export const sub = binary({
   name: "sub",
@@ -202,6 +206,7 @@ export const sub = binary({
   d: [() => one, () => E.num(-1)],
   latex: (a, b) => `${a} - ${b}`,
   text: (a, b) => `${a} - ${b}`,
+  compact: ([a, b], _attrs, mode) => ({ s: `${paren(a, ADD, mode)} - ${paren(b, MUL, mode)}`, prec: ADD }),
 });
 export const mul = binary({
   name: "mul",
@@ -210,6 +215,19 @@ export const mul = binary({
   d: [(_a, b) => b, (a) => a],
   latex: (a, b) => `${a} \\odot ${b}`,
   text: (a, b) => `${a} ⊙ ${b}`,
+  compact([a, b], _attrs, mode) {
+    // A constant factor leads (2 y, -g); a scalar scales by juxtaposition; tensors multiply elementwise.
+    if (a.value !== undefined && isScalar(a)) {
+      if (a.value === -1) return { s: `-${paren(b, MUL, mode)}`, prec: NEG };
+      const c = coeff(a.value, mode);
+      return { s: `${c.s} ${paren(b, MUL, mode)}`, prec: c.prec === NEG ? NEG : MUL, kind: "scale" };
+    }
+    if (isScalar(a) || isScalar(b))
+      return { s: `${paren(a, POST, mode)} ${paren(b, MUL, mode)}`, prec: MUL, kind: "scale" };
+    // A matrix product inside a Hadamard product is bracketed: (U^T c) ⊙ y.
+    const factor = (p: Operand) => (p.kind === "matmul" ? paren({ ...p, prec: MUL }, ATOM, mode) : paren(p, MUL, mode));
+    return { s: `${factor(a)} ${mode === "latex" ? "\\odot" : "⊙"} ${factor(b)}`, prec: MUL, kind: "odot" };
+  },
 });
 export const div = binary({
   name: "div",
@@ -218,6 +236,14 @@ export const div = binary({
   d: [(_a, b) => E.div(one, b), (_a, b, y) => E.neg(E.div(y, b))],
   latex: (a, b) => `${a} \\oslash ${b}`,
   text: (a, b) => `${a} ⊘ ${b}`,
+  compact([a, b], _attrs, mode) {
+    if (isScalar(b))
+      return mode === "latex"
+        ? { s: `\\frac{${a.s}}{${b.s}}`, prec: ATOM }
+        : { s: `${paren(a, MUL, mode)} / ${paren(b, ATOM, mode)}`, prec: MUL };
+    const op = mode === "latex" ? "\\oslash" : "⊘";
+    return { s: `${paren(a, MUL, mode)} ${op} ${paren(b, POST, mode)}`, prec: MUL, kind: "odot" };
+  },
   domain: [
     [-2, 2, 0],
     [0.5, 2, 0],
@@ -236,6 +262,10 @@ export const pow = binary({
   ],
   latex: (a, b) => `{${a}}^{${b}}`,
   text: (a, b) => `${a}^${b}`,
+  compact([a, b], _attrs, mode) {
+    const base = sup(paren(a, ATOM, mode), mode);
+    return { s: mode === "latex" ? `${base}^{${b.s}}` : `${base}^${paren(b, ATOM, mode)}`, prec: POST };
+  },
   domain: [
     [0.5, 2, 0],
     [-1.5, 2, 0],

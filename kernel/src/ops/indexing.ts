@@ -7,6 +7,7 @@ import { Tensor } from "../tensor/Tensor";
 import { alloc, resultDType } from "../tensor/storage";
 import { sizeOf, stridesOf } from "../tensor/shape";
 import { E } from "./IndexExpr";
+import { ATOM, paren, plain } from "./notation";
 import { integers, rngOf, uniform } from "./samples";
 
 /** Copies the box `begin`..`begin+size` between a big and a small row-major array. */
@@ -59,6 +60,16 @@ export const slice: OpDef = {
     ),
   latex: ([a], attrs) => `${a}_{[${sliceLabel(attrs.begin as number[], attrs.size as number[])}]}`,
   text: ([a], attrs) => `${a}[${sliceLabel(attrs.begin as number[], attrs.size as number[])}]`,
+  // The subscript binds to an atom: (a + b)_{[0:2]}.
+  compact: (args, attrs, mode) => ({
+    s: plain(
+      slice,
+      args.map((p) => paren(p, ATOM, mode)),
+      attrs,
+      mode,
+    ),
+    prec: ATOM,
+  }),
   showAttrs: (attrs) => ({ begin: JSON.stringify(attrs.begin), size: JSON.stringify(attrs.size) }),
   samples(seed) {
     const rng = rngOf(seed);
@@ -242,6 +253,14 @@ export const scatterAdd: OpDef = {
   },
   latex: ([a], attrs) => `\\operatorname{scatterAdd}_{${attrs.axis}}(${a})`,
   text: ([a], attrs) => `scatterAdd(${a}, axis=${attrs.axis})`,
+  // The compact form names the indices too (G_{i,b_ij} collapses to it).
+  compact: ([g, idx], attrs, mode) => ({
+    s:
+      mode === "latex"
+        ? `\\operatorname{scatterAdd}_{${attrs.axis}}(${g.s}, ${idx.s})`
+        : `scatterAdd(${g.s}, ${idx.s}, axis=${attrs.axis})`,
+    prec: ATOM,
+  }),
   showAttrs: (attrs) => ({ axis: String(attrs.axis) }),
   samples(seed) {
     const rng = rngOf(seed);

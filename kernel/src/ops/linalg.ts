@@ -9,6 +9,7 @@ import { broadcastShapes, sizeOf } from "../tensor/shape";
 import { E, type IndexExpr } from "./IndexExpr";
 import { rngOf, uniform } from "./samples";
 import { gemm } from "../tensor/kernels/gemm";
+import { ATOM, MUL, POST, paren, sup, top } from "./notation";
 
 /** For each batch index of `batch` (row-major), the offset of the matching block of an operand
  * whose batch axes `own` broadcast to `batch`; `block` is the size of one matrix. */
@@ -159,6 +160,14 @@ export const matmul: OpDef = {
   },
   latex: ([a, b]) => `${a} ${b}`,
   text: ([a, b]) => `${a} ${b}`,
+  compact([a, b], _attrs, mode) {
+    // A vector on the left is a row vector: x^T B (and x^T y for two vectors).
+    if (a.shape.length === 1)
+      return { s: `${sup(paren(a, ATOM, mode), mode)}${top(mode)} ${paren(b, POST, mode)}`, prec: MUL, kind: "matmul" };
+    const elementwise = a.kind === "odot" || a.kind === "scale";
+    const left = elementwise ? paren({ ...a, prec: MUL }, ATOM, mode) : paren(a, MUL, mode);
+    return { s: `${left} ${paren(b, POST, mode)}`, prec: MUL, kind: "matmul" };
+  },
   samples(seed) {
     const rng = rngOf(seed);
     const pairs: [number[], number[]][] = [
@@ -205,6 +214,11 @@ export const outer: OpDef = {
       : E.mul(E.inp(0, [E.idx(c.J[0])]), E.delta(E.idx(c.J[1]), E.idx(c.I[0]))),
   latex: ([a, b]) => `${a} ${b}^{\\top}`,
   text: ([a, b]) => `${a} ${b}^T`,
+  compact: ([a, b], _attrs, mode) => ({
+    s: `${paren(a, POST, mode)} ${sup(paren(b, ATOM, mode), mode)}${top(mode)}`,
+    prec: MUL,
+    kind: "matmul",
+  }),
   samples(seed) {
     const rng = rngOf(seed);
     return [{ inputs: [uniform([3], rng), uniform([2], rng)] }, { inputs: [uniform([1], rng), uniform([4], rng)] }];

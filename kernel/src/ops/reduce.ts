@@ -5,7 +5,8 @@
 import type { Algebra, Attrs, OpDef, RuleContext, IndexContext } from "./OpDef";
 import type { Tensor } from "../tensor/Tensor";
 import { alloc, reducedIndex } from "../tensor/storage";
-import { sizeOf } from "../tensor/shape";
+import { sizeOf, sumToAxes } from "../tensor/shape";
+import { ATOM, MUL, type Mode, type Printed, paren } from "./notation";
 import { E, type IndexExpr } from "./IndexExpr";
 import { UNARY_SHAPES, rngOf, uniform } from "./samples";
 
@@ -112,6 +113,7 @@ interface ReduceSpec {
   d: (c: IndexContext, x: IndexExpr, y: IndexExpr) => IndexExpr;
   latex: (a: string, axes: string) => string;
   text: (a: string, axes: string) => string;
+  compact?: OpDef["compact"];
   smooth: boolean;
   domain?: [number, number, number];
 }
@@ -155,6 +157,7 @@ function reduction(s: ReduceSpec): OpDef {
       ),
     latex: ([a], attrs) => s.latex(a, axesLabel(attrs, -1)),
     text: ([a], attrs) => s.text(a, axesLabel(attrs, -1)),
+    compact: s.compact,
     showAttrs: (attrs) => ({ axes: JSON.stringify(attrs.axes), keepDims: String(attrs.keepDims) }),
     samples(seed) {
       const rng = rngOf(seed);
@@ -181,6 +184,13 @@ function reduction(s: ReduceSpec): OpDef {
   };
 }
 
+/** A sum over named axes in the compact form: \sum_{axes 0,1} (X). */
+function sumOver(axes: number[], a: Printed, mode: Mode): Printed {
+  const label = `${axes.length === 1 ? "axis" : "axes"} ${axes.join(",")}`;
+  if (mode === "latex") return { s: `\\sum_{\\text{${label}}} ${paren(a, ATOM, mode)}`, prec: MUL };
+  return { s: `sum_{${label}}(${a.s})`, prec: ATOM };
+}
+
 const sumSub = (a: string, axes: string) => (axes ? `\\sum_{\\text{${axes}}} ${a}` : `\\sum ${a}`);
 export const sum = reduction({
   name: "sum",
@@ -190,6 +200,7 @@ export const sum = reduction({
   d: () => E.num(1),
   latex: sumSub,
   text: (a, axes) => `sum${axes ? `_{${axes}}` : ""}(${a})`,
+  compact: ([a], attrs, mode) => sumOver(attrs.axes as number[], a, mode),
 });
 export const mean = reduction({
   name: "mean",
@@ -283,10 +294,7 @@ export const sumTo: OpDef = {
   smooth: true,
   forward([x], attrs) {
     const shape = attrs.shape as number[];
-    const lead = x.rank - shape.length;
-    const axes: number[] = [];
-    for (let a = 0; a < x.rank; a++) if (a < lead || (shape[a - lead] === 1 && x.shape[a] !== 1)) axes.push(a);
-    const data = reduceData(R.Sum, x, axes);
+    const data = reduceData(R.Sum, x, sumToAxes(x.shape, shape));
     return { data, shape: shape.slice() };
   },
   vjp: (g, c, A) => [A.broadcastTo(g, c.shapes[0].slice())],
@@ -300,6 +308,7 @@ export const sumTo: OpDef = {
   },
   latex: ([a]) => `\\operatorname{sumTo}(${a})`,
   text: ([a]) => `sumTo(${a})`,
+  compact: ([a], attrs, mode) => sumOver(sumToAxes(a.shape, attrs.shape as number[]), a, mode),
   showAttrs: (attrs) => ({ shape: JSON.stringify(attrs.shape) }),
   samples(seed) {
     const rng = rngOf(seed);

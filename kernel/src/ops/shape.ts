@@ -4,7 +4,8 @@
  */
 import type { OpDef } from "./OpDef";
 import { alloc, expandTo } from "../tensor/storage";
-import { stridesOf } from "../tensor/shape";
+import { sizeOf, stridesOf } from "../tensor/shape";
+import { ATOM, POST, type Mode, type Operand, type Printed, paren, sup, top } from "./notation";
 import { E, type IndexExpr } from "./IndexExpr";
 import { alignedDeltas } from "./indexRules";
 import { rngOf, uniform } from "./samples";
@@ -61,6 +62,20 @@ export const transpose: OpDef = {
       : `\\operatorname{transpose}_{(${(attrs.perm as number[]).join(",")})}(${a})`,
   text: ([a], attrs) =>
     (attrs.perm as number[]).length === 2 ? `${a}^T` : `transpose(${a}, [${(attrs.perm as number[]).join(",")}])`,
+  compact([a], attrs, mode) {
+    const perm = attrs.perm as number[];
+    const r = perm.length;
+    const swapsLast2 =
+      r >= 2 && perm[r - 2] === r - 1 && perm[r - 1] === r - 2 && perm.slice(0, -2).every((p, i) => p === i);
+    if (swapsLast2) return { s: `${sup(paren(a, ATOM, mode), mode)}${top(mode)}`, prec: POST };
+    return {
+      s:
+        mode === "latex"
+          ? `\\operatorname{transpose}_{(${perm.join(",")})}\\left(${a.s}\\right)`
+          : `transpose(${a.s}, [${perm.join(",")}])`,
+      prec: ATOM,
+    };
+  },
   showAttrs: (attrs) => ({ perm: JSON.stringify(attrs.perm) }),
   samples(seed) {
     const rng = rngOf(seed);
@@ -79,6 +94,19 @@ function linear(names: string[], shape: readonly number[]): IndexExpr {
   return E.add(...names.map((n, a) => (st[a] === 1 ? E.idx(n) : E.mul(E.num(st[a]), E.idx(n)))));
 }
 
+/**
+ * reshape/broadcast of an operand in the compact form; one value used everywhere needs no
+ * notation (g/n, 2 y), so a size-1 operand prints as itself.
+ */
+function shapedAs(name: string, a: Operand, shape: number[], mode: Mode): Printed {
+  if (sizeOf(a.shape) === 1) return { s: a.s, prec: a.prec, kind: a.kind };
+  const s = shape.join(",");
+  return {
+    s: mode === "latex" ? `\\operatorname{${name}}_{[${s}]}\\left(${a.s}\\right)` : `${name}(${a.s}, [${s}])`,
+    prec: ATOM,
+  };
+}
+
 export const reshape: OpDef = {
   name: "reshape",
   family: "shape",
@@ -92,6 +120,7 @@ export const reshape: OpDef = {
   index: (c) => E.delta(linear(c.J, c.outShape), linear(c.I, c.shapes[0])),
   latex: ([a], attrs) => `\\operatorname{reshape}_{[${(attrs.shape as number[]).join(",")}]}(${a})`,
   text: ([a], attrs) => `reshape(${a}, [${(attrs.shape as number[]).join(",")}])`,
+  compact: ([a], attrs, mode) => shapedAs("reshape", a, attrs.shape as number[], mode),
   showAttrs: (attrs) => ({ shape: JSON.stringify(attrs.shape) }),
   samples(seed) {
     const rng = rngOf(seed);
@@ -117,6 +146,7 @@ export const broadcastTo: OpDef = {
   index: (c) => alignedDeltas(c),
   latex: ([a]) => a,
   text: ([a]) => a,
+  compact: ([a], attrs, mode) => shapedAs("broadcast", a, attrs.shape as number[], mode),
   showAttrs: (attrs) => ({ shape: JSON.stringify(attrs.shape) }),
   samples(seed) {
     const rng = rngOf(seed);

@@ -10,6 +10,7 @@ import { E, type IndexExpr } from "./IndexExpr";
 import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { UNARY_SHAPES, rngOf, uniform } from "./samples";
 import { erfScalar } from "../tensor/kernels/special";
+import { ATOM, MUL, NEG, POST, isScalar, paren, sup } from "./notation";
 
 type Loop = (x: ArrayLike<number>, out: Float64Array | Float32Array, attrs: Attrs) => void;
 
@@ -31,6 +32,9 @@ interface UnarySpec {
   d: (x: IndexExpr, y: IndexExpr, attrs: Attrs) => IndexExpr;
   latex: (a: string, attrs: Attrs) => string;
   text: (a: string, attrs: Attrs) => string;
+  /** How tightly `latex`/`text`'s form binds in the compact form, where not an atom (exp's e^{x}). */
+  binds?: number;
+  compact?: OpDef["compact"];
   /** Attribute sets the samples cycle through (negativeSlope, alpha, min/max). */
   attrSamples?: Attrs[];
   showAttrs?: (attrs: Attrs) => Record<string, string>;
@@ -69,6 +73,11 @@ function unary(s: UnarySpec): OpDef {
     index: (c) => E.mul(alignedDeltas(c), s.d(inAtOut(c, 0), outAtOut(c), c.attrs)),
     latex: ([a], attrs) => s.latex(a, attrs),
     text: ([a], attrs) => s.text(a, attrs),
+    compact:
+      s.compact ??
+      (s.binds === undefined
+        ? undefined
+        : ([a], attrs, mode) => ({ s: mode === "latex" ? s.latex(a.s, attrs) : s.text(a.s, attrs), prec: s.binds! })),
     showAttrs: s.showAttrs,
     samples(seed) {
       const rng = rngOf(seed);
@@ -99,6 +108,7 @@ export const neg = unary({
   d: () => E.num(-1),
   latex: (a) => `-${a}`,
   text: (a) => `-${a}`,
+  compact: ([a], _attrs, mode) => ({ s: `-${paren(a, MUL, mode)}`, prec: NEG }),
 });
 export const square = unary({
   name: "square",
@@ -116,6 +126,14 @@ export const square = unary({
   d: (x) => E.mul(E.num(2), x),
   latex: (a) => `${a}^{2}`,
   text: (a) => `${a}^2`,
+  compact([a], _attrs, mode) {
+    const L = mode === "latex";
+    if (isScalar(a))
+      return { s: L ? `${sup(paren(a, ATOM, mode), mode)}^{2}` : `${paren(a, ATOM, mode)}^2`, prec: POST };
+    // A tensor squares elementwise: y ⊙ y for a name, (1 - y)^{⊙2} for a longer form.
+    if (a.prec === ATOM) return { s: `${a.s} ${L ? "\\odot" : "⊙"} ${a.s}`, prec: MUL, kind: "odot" };
+    return { s: L ? `${sup(paren(a, ATOM, mode), mode)}^{\\odot 2}` : `${paren(a, ATOM, mode)}^⊙2`, prec: POST };
+  },
 });
 export const sqrt = unary({
   name: "sqrt",
@@ -158,6 +176,7 @@ export const exp = unary({
   d: (_x, y) => y,
   latex: (a) => `e^{${a}}`,
   text: fnT("exp"),
+  binds: POST,
 });
 export const log = unary({
   name: "log",

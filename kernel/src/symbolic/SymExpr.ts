@@ -113,14 +113,6 @@ export function sizeOfShape(s: readonly number[]): number {
   return s.reduce((p, d) => p * d, 1);
 }
 
-/** The axes of `from` that sumTo(·, to) adds up (leading axes and broadcast size-1 axes). */
-export function sumToAxes(from: readonly number[], to: readonly number[]): number[] {
-  const lead = from.length - to.length;
-  const axes: number[] = [];
-  for (let a = 0; a < from.length; a++) if (a < lead || (to[a - lead] === 1 && from[a] !== 1)) axes.push(a);
-  return axes;
-}
-
 /**
  * Interprets the tree with an algebra (the numeric one in practice): the printed compact form
  * and the numbers it stands for come from the same tree.

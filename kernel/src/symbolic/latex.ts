@@ -1,28 +1,30 @@
 /**
  * Printing, in LaTeX and in plain text, of both notations of the chain-rule display: index
  * expressions (sum_k G_kl X_ki delta_lj) and matrix-notation trees (X^T G). Parentheses follow
- * precedence, so a printed form reads back as the tree it came from.
+ * precedence, so a printed form reads back as the tree it came from. Every op prints in its
+ * OpDef's own notation (`compact`, else `latex`/`text`); this file only walks the trees.
  */
 import type { IndexExpr } from "../ops/IndexExpr";
-import { type SymExpr, sizeOfShape, sumToAxes } from "./SymExpr";
+import type { SymExpr } from "./SymExpr";
 import { getOp } from "../ops/registry";
-import type { Attrs } from "../ops/OpDef";
+import type { Attrs, OpDef } from "../ops/OpDef";
 import { formatConstant as fmtNum } from "../protocol/format";
+import {
+  ADD,
+  ATOM,
+  MUL,
+  NEG,
+  POST,
+  type Mode,
+  type Operand,
+  type Printed,
+  coeff,
+  paren,
+  plain,
+  sup,
+} from "../ops/notation";
 
-export type Mode = "latex" | "text";
-
-const ADD = 1;
-const NEG = 2;
-const MUL = 3;
-const POST = 4;
-const ATOM = 5;
-
-interface Printed {
-  s: string;
-  prec: number;
-  /** For parenthesising products of different kinds, e.g. (U^T c) ⊙ (1 - b ⊙ b). */
-  kind?: "matmul" | "odot" | "scale";
-}
+export type { Mode };
 
 const GREEK = new Set([
   "alpha",
@@ -77,15 +79,6 @@ export function elementOf(name: string, idx: string[], mode: Mode): string {
 }
 
 export { fmtNum };
-
-/** A base that already carries a superscript (W^{(1)}) is braced before another one. */
-function sup(s: string, mode: Mode): string {
-  return mode === "latex" && s.includes("^") ? `{${s}}` : s;
-}
-
-function paren(p: Printed, min: number, mode: Mode): string {
-  return p.prec >= min ? p.s : mode === "latex" ? `\\left(${p.s}\\right)` : `(${p.s})`;
-}
 
 // ---------------------------------------------------------------- index expressions
 
@@ -184,17 +177,9 @@ function pIdx(e: IndexExpr, mode: Mode): Printed {
       return { s: L ? `${a}^{${b.s}}` : `${a}^${paren(b, ATOM, mode)}`, prec: POST };
     }
     case "fn": {
-      const x = pIdx(e.x, mode).s;
-      if (L) {
-        if (e.f === "sqrt") return { s: `\\sqrt{${x}}`, prec: ATOM };
-        if (e.f === "abs") return { s: `\\left|${x}\\right|`, prec: ATOM };
-        if (e.f === "exp") return { s: `e^{${x}}`, prec: POST };
-        if (e.f === "floor") return { s: `\\left\\lfloor ${x} \\right\\rfloor`, prec: ATOM };
-        const cmd =
-          e.f === "sigmoid" ? "\\sigma" : e.f === "sign" || e.f === "erf" ? `\\operatorname{${e.f}}` : `\\${e.f}`;
-        return { s: `${cmd}\\left(${x}\\right)`, prec: ATOM };
-      }
-      return { s: e.f === "abs" ? `|${x}|` : `${e.f}(${x})`, prec: ATOM };
+      // An elementwise function prints as its op does (e^{x} binds as a superscript).
+      const x = pIdx(e.x, mode);
+      return compactForm(getOp(e.f), [{ ...x, shape: [] }], {}, mode);
     }
     case "cmp": {
       const sym = { gt: ">", lt: "<", ge: L ? "\\geq" : ">=", le: L ? "\\leq" : "<=", eq: "=" }[e.op];
@@ -231,166 +216,37 @@ export function partial(top: string, topIdx: string[], bottom: string, bottomIdx
 
 // ---------------------------------------------------------------- matrix notation
 
+/** op(args) in its plain notation, an atom. */
+function plainForm(op: OpDef, args: readonly Printed[], attrs: Attrs, mode: Mode): Printed {
+  return {
+    s: plain(
+      op,
+      args.map((p) => p.s),
+      attrs,
+      mode,
+    ),
+    prec: ATOM,
+  };
+}
+
+/** op(args) in the compact form: the op's `compact` notation where it has one, else its plain one. */
+function compactForm(op: OpDef, args: readonly Operand[], attrs: Attrs, mode: Mode): Printed {
+  return op.compact ? op.compact(args, attrs, mode) : plainForm(op, args, attrs, mode);
+}
+
 export function printSym(e: SymExpr, mode: Mode): string {
   return pSym(e, mode).s;
 }
 
-function isScalarShape(e: SymExpr): boolean {
-  return e.shape.length === 0;
-}
-
-function coeff(v: number, mode: Mode): Printed {
-  if (!Number.isInteger(v) && Number.isInteger(1 / v) && Math.abs(1 / v) >= 2) {
-    const d = Math.abs(1 / v);
-    const s = mode === "latex" ? `\\frac{1}{${d}}` : `(1/${d})`;
-    return v < 0 ? { s: `-${s}`, prec: NEG } : { s, prec: ATOM };
-  }
-  return { s: fmtNum(v), prec: v < 0 ? NEG : ATOM };
-}
-
-function axesLabel(axes: number[], mode: Mode): string {
-  const w = axes.length === 1 ? "axis" : "axes";
-  return mode === "latex" ? `\\text{${w} ${axes.join(",")}}` : `${w} ${axes.join(",")}`;
-}
-
-function reduction(axes: number[], operand: Printed, mode: Mode): Printed {
-  if (mode === "latex") return { s: `\\sum_{${axesLabel(axes, mode)}} ${paren(operand, ATOM, mode)}`, prec: MUL };
-  return { s: `sum_{${axesLabel(axes, mode)}}(${operand.s})`, prec: ATOM };
-}
-
 function pSym(e: SymExpr, mode: Mode): Printed {
-  const L = mode === "latex";
-  if (e.k === "sym") return { s: L ? nameLatex(e.name) : e.name, prec: ATOM };
+  if (e.k === "sym") return { s: mode === "latex" ? nameLatex(e.name) : e.name, prec: ATOM };
   if (e.k === "num") return coeff(e.v, mode);
-  const [a, b] = e.args;
-  switch (e.op) {
-    case "add":
-    case "sub": {
-      const pa = pSym(a, mode);
-      const pb = pSym(b, mode);
-      const op = e.op === "add" ? "+" : "-";
-      return { s: `${paren(pa, ADD, mode)} ${op} ${paren(pb, e.op === "add" ? ADD : MUL, mode)}`, prec: ADD };
-    }
-    case "neg":
-      return { s: `-${paren(pSym(a, mode), MUL, mode)}`, prec: NEG };
-    case "mul": {
-      const pa = pSym(a, mode);
-      const pb = pSym(b, mode);
-      if (a.k === "num" && isScalarShape(a)) {
-        const c = coeff(a.v, mode);
-        if (a.v === -1) return { s: `-${paren(pb, MUL, mode)}`, prec: NEG };
-        const lead = c.prec === NEG ? c.s : c.s;
-        return { s: `${lead} ${paren(pb, MUL, mode)}`, prec: c.prec === NEG ? NEG : MUL, kind: "scale" };
-      }
-      if (isScalarShape(a) || isScalarShape(b)) {
-        return { s: `${paren(pa, POST, mode)} ${paren(pb, MUL, mode)}`, prec: MUL, kind: "scale" };
-      }
-      const operand = (p: Printed) =>
-        p.kind === "matmul" ? paren({ ...p, prec: MUL }, ATOM, mode) : paren(p, MUL, mode);
-      return { s: `${operand(pa)} ${L ? "\\odot" : "⊙"} ${operand(pb)}`, prec: MUL, kind: "odot" };
-    }
-    case "div": {
-      const pa = pSym(a, mode);
-      const pb = pSym(b, mode);
-      if (isScalarShape(b)) {
-        return L
-          ? { s: `\\frac{${pa.s}}{${pb.s}}`, prec: ATOM }
-          : { s: `${paren(pa, MUL, mode)} / ${paren(pb, ATOM, mode)}`, prec: MUL };
-      }
-      return { s: `${paren(pa, MUL, mode)} ${L ? "\\oslash" : "⊘"} ${paren(pb, POST, mode)}`, prec: MUL, kind: "odot" };
-    }
-    case "square": {
-      const pa = pSym(a, mode);
-      if (isScalarShape(a))
-        return { s: L ? `${sup(paren(pa, ATOM, mode), mode)}^{2}` : `${paren(pa, ATOM, mode)}^2`, prec: POST };
-      if (pa.prec === ATOM) return { s: `${pa.s} ${L ? "\\odot" : "⊙"} ${pa.s}`, prec: MUL, kind: "odot" };
-      return { s: L ? `${sup(paren(pa, ATOM, mode), mode)}^{\\odot 2}` : `${paren(pa, ATOM, mode)}^⊙2`, prec: POST };
-    }
-    case "pow": {
-      const base = sup(paren(pSym(a, mode), ATOM, mode), mode);
-      const ex = pSym(b, mode);
-      return { s: L ? `${base}^{${ex.s}}` : `${base}^${paren(ex, ATOM, mode)}`, prec: POST };
-    }
-    case "matmul": {
-      const pa = pSym(a, mode);
-      const pb = pSym(b, mode);
-      const left =
-        pa.kind === "odot" || pa.kind === "scale" ? paren({ ...pa, prec: MUL }, ATOM, mode) : paren(pa, MUL, mode);
-      const right = paren(pb, POST, mode);
-      const tr = L ? "^{\\top}" : "^T";
-      // A vector on the left is a row vector: x^T B (and x^T y for two vectors).
-      const lhs = a.shape.length === 1 ? `${sup(paren(pa, ATOM, mode), mode)}${tr}` : left;
-      return { s: `${lhs} ${right}`, prec: MUL, kind: "matmul" };
-    }
-    case "outer": {
-      const pa = pSym(a, mode);
-      const pb = pSym(b, mode);
-      return {
-        s: `${paren(pa, POST, mode)} ${sup(paren(pb, ATOM, mode), mode)}${L ? "^{\\top}" : "^T"}`,
-        prec: MUL,
-        kind: "matmul",
-      };
-    }
-    case "transpose": {
-      const perm = e.attrs.perm!;
-      const r = perm.length;
-      const swapsLast2 =
-        r >= 2 && perm[r - 2] === r - 1 && perm[r - 1] === r - 2 && perm.slice(0, -2).every((p, i) => p === i);
-      const pa = pSym(a, mode);
-      if (swapsLast2) return { s: `${sup(paren(pa, ATOM, mode), mode)}${L ? "^{\\top}" : "^T"}`, prec: POST };
-      return {
-        s: L
-          ? `\\operatorname{transpose}_{(${perm.join(",")})}\\left(${pa.s}\\right)`
-          : `transpose(${pa.s}, [${perm.join(",")}])`,
-        prec: ATOM,
-      };
-    }
-    case "reshape": {
-      const pa = pSym(a, mode);
-      if (sizeOfShape(a.shape) === 1) return pa;
-      const s = e.attrs.shape!.join(",");
-      return {
-        s: L ? `\\operatorname{reshape}_{[${s}]}\\left(${pa.s}\\right)` : `reshape(${pa.s}, [${s}])`,
-        prec: ATOM,
-      };
-    }
-    case "broadcastTo": {
-      const pa = pSym(a, mode);
-      // One value used everywhere: notation leaves that implicit (g/n, 2 y).
-      if (sizeOfShape(a.shape) === 1) return pa;
-      const s = e.attrs.shape!.join(",");
-      return {
-        s: L ? `\\operatorname{broadcast}_{[${s}]}\\left(${pa.s}\\right)` : `broadcast(${pa.s}, [${s}])`,
-        prec: ATOM,
-      };
-    }
-    case "sumTo":
-      return reduction(sumToAxes(a.shape, e.attrs.shape!), pSym(a, mode), mode);
-    case "sum":
-      return reduction(e.attrs.axes!, pSym(a, mode), mode);
-    case "scatterAdd": {
-      // The registry's notation leaves out the indices; here they matter (G_{i,b_ij} collapses to it).
-      const [g, idx] = e.args.map((x) => pSym(x, mode).s);
-      return {
-        s: L
-          ? `\\operatorname{scatterAdd}_{${e.attrs.axis}}(${g}, ${idx})`
-          : `scatterAdd(${g}, ${idx}, axis=${e.attrs.axis})`,
-        prec: ATOM,
-      };
-    }
-    case "call": {
-      const op = getOp(e.attrs.name!);
-      const strs = e.args.map((x) => pSym(x, mode).s);
-      const attrs = e.attrs.opAttrs ?? {};
-      return { s: L ? op.latex(strs, attrs) : op.text(strs, attrs), prec: ATOM };
-    }
-    default: {
-      // Function-like ops print through the registry's own notation for them.
-      const args = e.args.map((x) => pSym(x, mode));
-      const attrs = e.attrs as Attrs;
-      const op = getOp(e.op);
-      const strs = e.op === "slice" ? args.map((p) => paren(p, ATOM, mode)) : args.map((p) => p.s);
-      return { s: L ? op.latex(strs, attrs) : op.text(strs, attrs), prec: e.op === "exp" ? POST : ATOM };
-    }
-  }
+  const args = e.args.map((x): Operand => ({
+    ...pSym(x, mode),
+    shape: x.shape,
+    value: x.k === "num" ? x.v : undefined,
+  }));
+  // A rule's call of a registry op prints in that op's plain notation.
+  if (e.op === "call") return plainForm(getOp(e.attrs.name!), args, e.attrs.opAttrs ?? {}, mode);
+  return compactForm(getOp(e.op), args, e.attrs as Attrs, mode);
 }

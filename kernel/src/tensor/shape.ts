@@ -49,6 +49,14 @@ export function stridesOf(shape: Shape): number[] {
   return s;
 }
 
+/** The axes of `from` that summing back to `to` adds up (leading axes and broadcast size-1 axes). */
+export function sumToAxes(from: Shape, to: Shape): number[] {
+  const lead = from.length - to.length;
+  const axes: number[] = [];
+  for (let a = 0; a < from.length; a++) if (a < lead || (to[a - lead] === 1 && from[a] !== 1)) axes.push(a);
+  return axes;
+}
+
 export function sameShape(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
