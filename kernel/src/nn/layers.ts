@@ -53,7 +53,7 @@ export class Conv2d extends Module {
     const [kh, kw] = typeof kernelSize === "number" ? [kernelSize, kernelSize] : kernelSize;
     positive("Conv2d", "kernelSize", kh);
     positive("Conv2d", "kernelSize", kw);
-    const groups = opts.groups ?? 1;
+    const groups = positive("Conv2d", "groups", opts.groups ?? 1);
     if (inChannels % groups !== 0 || outChannels % groups !== 0)
       fail("Conv2d", `inChannels ${inChannels} and outChannels ${outChannels} must both divide into ${groups} groups`);
     this.name = opts.name ?? "conv";

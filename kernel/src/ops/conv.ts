@@ -243,23 +243,20 @@ function partialX(y: string[], x: string[], wArg: number, g: Geometry, used: Set
   return E.mul(E.delta(ix(n), ix(n2)), E.sum(p, g.kh, E.sum(q, g.kw, body)));
 }
 
-/** d y[n,o,i,j] / d W[o',k,p,q] = delta(o,o') sum_h sum_w delta(h, win) delta(w, win) X[n,c,h,w]. */
+/**
+ * d y[n,o,i,j] / d W[o',k,p,q] = delta(o,o') sum_h sum_w delta(h, win) delta(w, win) X[n,c,h,w],
+ * c = Cg floor(o / Og) + k. Summed against G, the solver collapses o, h and w: the textbook
+ * dL/dW[o,k,p,q] = sum_{n,i,j} G[n,o,i,j] X[n, c, s i + d p - pad, s j + d q - pad] (guarded).
+ */
 function partialW(y: string[], wt: string[], xArg: number, g: Geometry, used: Set<string>): IndexExpr {
   const [n, o, i, j] = y,
     [o2, k, p, q] = wt;
   const h = fresh("h", used),
     w = fresh("w", used);
   const deltas = E.mul(E.delta(ix(h), win(i, p, g.sh, g.dh, g.ph)), E.delta(ix(w), win(j, q, g.sw, g.dw, g.pw)));
-  let xRef: IndexExpr;
-  if (g.G === 1) xRef = E.inp(xArg, [ix(n), ix(k), ix(h), ix(w)]);
-  else {
-    const gr = fresh("g", used);
-    const inGroup = E.mul(
-      E.cmp("ge", ix(o), E.mul(E.num(g.Og), ix(gr))),
-      E.cmp("lt", ix(o), E.add(E.mul(E.num(g.Og), ix(gr)), E.num(g.Og))),
-    );
-    xRef = E.sum(gr, g.G, E.mul(inGroup, E.inp(xArg, [ix(n), E.add(E.mul(E.num(g.Cg), ix(gr)), ix(k)), ix(h), ix(w)])));
-  }
+  // The input channel weight channel k of out channel o reads: Cg floor(o / Og) + k (k with one group).
+  const group = g.G === 1 ? E.num(0) : g.Og === 1 ? ix(o) : E.fn("floor", E.div(ix(o), E.num(g.Og)));
+  const xRef = E.inp(xArg, [ix(n), E.add(E.mul(E.num(g.Cg), group), ix(k)), ix(h), ix(w)]);
   return E.mul(E.delta(ix(o), ix(o2)), E.sum(h, g.H, E.sum(w, g.W, E.mul(deltas, xRef))));
 }
 

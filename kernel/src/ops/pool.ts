@@ -45,34 +45,48 @@ const outShapeOf = (x: readonly number[], a: PoolAttrs): number[] => {
   return [g.N, g.C, g.Ho, g.Wo];
 };
 
-/** For each output position, the flat input index of its window's first maximum. */
-function argmaxes(x: ArrayLike<number>, g: PoolGeometry): Int32Array {
-  const res = new Int32Array(g.N * g.C * g.Ho * g.Wo);
+/**
+ * The one window walk of max and average pooling: visits each output position t (NCHW order)
+ * with the flat input offsets of its window's cells inside the input, row-major (a padded
+ * position has no cell), in cells[0 .. count).
+ */
+function forEachWindow(g: PoolGeometry, visit: (t: number, cells: Int32Array, count: number) => void): void {
+  const cells = new Int32Array(g.kh * g.kw);
   let t = 0;
   for (let nc = 0; nc < g.N * g.C; nc++) {
     const base = nc * g.H * g.W;
     for (let i = 0; i < g.Ho; i++) {
       for (let j = 0; j < g.Wo; j++, t++) {
-        let best = -Infinity,
-          at = -1;
+        let count = 0;
         for (let p = 0; p < g.kh; p++) {
           const h = i * g.sh + p - g.ph;
           if (h < 0 || h >= g.H) continue;
           for (let q = 0; q < g.kw; q++) {
             const w = j * g.sw + q - g.pw;
-            if (w < 0 || w >= g.W) continue;
-            const v = x[base + h * g.W + w];
-            if (v > best || at < 0 || v !== v) {
-              best = v;
-              at = base + h * g.W + w;
-              if (v !== v) break;
-            }
+            if (w >= 0 && w < g.W) cells[count++] = base + h * g.W + w;
           }
         }
-        res[t] = at;
+        visit(t, cells, count);
       }
     }
   }
+}
+
+/** For each output position, the flat input index of its window's first maximum (a NaN wins: it propagates). */
+function argmaxes(x: ArrayLike<number>, g: PoolGeometry): Int32Array {
+  const res = new Int32Array(g.N * g.C * g.Ho * g.Wo);
+  forEachWindow(g, (t, cells, count) => {
+    let at = cells[0];
+    let best = x[at];
+    for (let k = 1; k < count && best === best; k++) {
+      const v = x[cells[k]];
+      if (v > best || v !== v) {
+        best = v;
+        at = cells[k];
+      }
+    }
+    res[t] = at;
+  });
   return res;
 }
 
@@ -233,34 +247,23 @@ export const maxPool2dPick: OpDef = {
   ),
 };
 
-function avgForward(
-  x: ArrayLike<number>,
-  g: PoolGeometry,
-  out: Float64Array | Float32Array,
-  back: boolean,
-  gy?: ArrayLike<number>,
-): void {
+/** Average pooling's forward (mean over each window, padding counted as zeros). */
+function avgForward(x: ArrayLike<number>, g: PoolGeometry, out: Float64Array | Float32Array): void {
   const scale = 1 / (g.kh * g.kw);
-  let t = 0;
-  for (let nc = 0; nc < g.N * g.C; nc++) {
-    const base = nc * g.H * g.W;
-    for (let i = 0; i < g.Ho; i++) {
-      for (let j = 0; j < g.Wo; j++, t++) {
-        let s = 0;
-        for (let p = 0; p < g.kh; p++) {
-          const h = i * g.sh + p - g.ph;
-          if (h < 0 || h >= g.H) continue;
-          for (let q = 0; q < g.kw; q++) {
-            const w = j * g.sw + q - g.pw;
-            if (w < 0 || w >= g.W) continue;
-            if (back) out[base + h * g.W + w] += gy![t] * scale;
-            else s += x[base + h * g.W + w];
-          }
-        }
-        if (!back) out[t] = s * scale;
-      }
-    }
-  }
+  forEachWindow(g, (t, cells, count) => {
+    let s = 0;
+    for (let k = 0; k < count; k++) s += x[cells[k]];
+    out[t] = s * scale;
+  });
+}
+
+/** Its adjoint: gy[t] / (kh kw) added onto every cell of window t. */
+function avgBackward(gy: ArrayLike<number>, g: PoolGeometry, out: Float64Array | Float32Array): void {
+  const scale = 1 / (g.kh * g.kw);
+  forEachWindow(g, (t, cells, count) => {
+    const v = gy[t] * scale;
+    for (let k = 0; k < count; k++) out[cells[k]] += v;
+  });
 }
 
 export const avgPool2d: OpDef = {
@@ -273,7 +276,7 @@ export const avgPool2d: OpDef = {
       shape.reduce((p, d) => p * d, 1),
       x.dtype,
     );
-    avgForward(x.data, geometry(x.shape, poolAttrs(attrs)), out, false);
+    avgForward(x.data, geometry(x.shape, poolAttrs(attrs)), out);
     return { data: out, shape };
   },
   shape: ([x], attrs) => outShapeOf(x, poolAttrs(attrs)),
@@ -301,7 +304,7 @@ export const avgPool2dBack: OpDef = {
       xShape.reduce((p, d) => p * d, 1),
       gy.dtype,
     );
-    avgForward([], geometry(xShape, poolAttrs(attrs)), out, true, gy.data);
+    avgBackward(gy.data, geometry(xShape, poolAttrs(attrs)), out);
     return { data: out, shape: xShape };
   },
   shape: (_s, attrs) => (attrs.xShape as number[]).slice(),
