@@ -82,7 +82,36 @@ export function drawSummaryCard(doc: Document, vnode: VisibleNode, full: boolean
   } else if (full) {
     card.appendChild(htmlEl(doc, "div", "cl-muted", "Too large to list here: show.heatmap(tensor) draws it in full."));
   }
+  const buffers = drawBuffers(doc, node.buffers);
+  if (buffers) card.appendChild(buffers);
   return card;
+}
+
+/**
+ * State the op keeps beside the graph (batch norm's running mean and variance as this call left
+ * them): one row each, its values in full when small, else its statistics.
+ */
+function drawBuffers(doc: Document, buffers: GraphNode["buffers"]): HTMLDivElement | null {
+  if (!Array.isArray(buffers) || buffers.length === 0) return null;
+  const box = htmlEl(doc, "div", "cl-card-buffers");
+  box.appendChild(
+    htmlEl(doc, "div", "cl-muted", "running statistics after this call (buffers: not parameters, no gradient)"),
+  );
+  for (const b of buffers) {
+    const row = htmlEl(doc, "div", "cl-card-buffer");
+    if (b.value.values !== undefined) row.appendChild(drawMatrixTable(doc, b.value.values, b.name));
+    else
+      row.appendChild(
+        htmlEl(
+          doc,
+          "div",
+          undefined,
+          `${b.name} ${shapeText(b.value.shape)}: min ${formatNumber(b.value.min)}, mean ${formatNumber(b.value.mean)}, max ${formatNumber(b.value.max)}`,
+        ),
+      );
+    box.appendChild(row);
+  }
+  return box;
 }
 
 /**

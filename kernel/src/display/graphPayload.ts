@@ -85,6 +85,7 @@ export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayl
     delete node.rule;
     delete node.attrs;
     delete node.anomaly;
+    delete node.buffers;
     node.summary = { count: members.length, ops, shapes: [...shapes] };
     const inside = members.filter((id) => isParam(entries[id]));
     if (inside.length)
@@ -167,6 +168,10 @@ function tensorNode(
   if (opts.anomaly && opts.anomaly.tensor === t) node.anomaly = opts.anomaly.message;
   const rule = t.node ? safeRule(t, nameOf) : null;
   if (rule) node.rule = rule;
+  if (t.node?.buffers) {
+    node.buffers = Object.entries(t.node.buffers).map(([name, b]) => ({ name, value: summarize(b.data, b.shape) }));
+    if (stats) for (const b of node.buffers) delete b.value.values;
+  }
   return node;
 }
 

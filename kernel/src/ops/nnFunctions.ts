@@ -128,6 +128,13 @@ export function batchNorm(x: TensorLike, opts: BatchNormOptions = {}): Tensor {
     }
     if (w) y = F.mul(y, F.reshape(w, bshape));
     if (b) y = F.add(y, F.reshape(b, bshape));
+    // The running statistics as this call left them (training) or used them (eval), for the
+    // graph node's card: a copy, so a later step does not change what this graph shows.
+    if (y.node && rm && rv)
+      y.node.buffers = {
+        [rm.name ?? "runningMean"]: new Tensor(rm.data.slice(), [C]),
+        [rv.name ?? "runningVar"]: new Tensor(rv.data.slice(), [C]),
+      };
     return y;
   });
 }

@@ -77,6 +77,11 @@ export const GraphNodeSchema = z.object({
   constants: z.optional(z.array(z.object({ argIndex: z.int(), value: z.nullable(z.number()) }))),
   /** For op "summary": what the node holds. */
   summary: z.optional(GraphSummarySchema),
+  /**
+   * State kept beside the graph by the composite that made this node (batch norm's running
+   * mean and variance after this call), for the card: not inputs, no gradient.
+   */
+  buffers: z.optional(z.array(z.object({ name: z.string(), value: TensorSummarySchema }))),
 });
 export type GraphNode = z.infer<typeof GraphNodeSchema>;
 

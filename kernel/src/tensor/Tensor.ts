@@ -28,6 +28,12 @@ export interface Node {
   readonly attrs: Attrs;
   /** Composite ops and nn modules this op ran inside, outermost first. */
   readonly scope: readonly string[];
+  /**
+   * State the composite that made this result keeps beside the graph (batch norm's running
+   * statistics, as they stood right after this call): not inputs, no gradient; shown on the
+   * node's card. Set once, by the composite, on its result.
+   */
+  buffers?: Readonly<Record<string, Tensor>>;
 }
 
 let nextId = 0;
