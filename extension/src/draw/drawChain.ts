@@ -196,13 +196,10 @@ function drawPath(
   );
   const steps = path.steps;
   const gap = path.stepsOmitted ?? null;
-  // The closed form of the whole path first; then the steps, opened on the one that teaches.
-  const closed = mathBlock(
-    doc,
-    path.compact,
-    payload.paths.length > 1 ? "this path, closed form" : "closed form",
-    palette,
-  );
+  // This path's own gradient first (the whole one is on top); then the steps, opened on the one that teaches.
+  const many = payload.paths.length > 1;
+  const closed =
+    many || !payload.closed ? mathBlock(doc, path.compact, many ? "this path, composed" : "composed", palette) : null;
   if (closed) {
     closed.classList.add("cl-chain-closed");
     box.appendChild(closed);
@@ -251,6 +248,37 @@ function drawPath(
   return box;
 }
 
+/**
+ * The closed formula of the whole gradient, each named subexpression defined under it ("where"),
+ * and the identities that simplified it; or why there is none (the steps keep the index form).
+ */
+function drawClosed(doc: Document, payload: ChainPayload, palette: IndexPalette): HTMLDivElement {
+  const box = htmlEl(doc, "div", "cl-chain-closed");
+  const c = payload.closed;
+  if (!c) {
+    const why = payload.cannotClose ?? "the paths' gradients could not all be composed";
+    // Several paths without a closed form: their composed forms added, if every path has one.
+    const sum = payload.paths.length > 1 ? mathBlock(doc, payload.compact, "all paths added", palette) : null;
+    if (sum) box.appendChild(sum);
+    box.appendChild(htmlEl(doc, "div", "cl-chain-note cl-cannot-close", `No closed formula: ${why}.`));
+    return box;
+  }
+  const f = mathBlock(
+    doc,
+    c.formula,
+    payload.paths.length > 1 ? "closed formula, all paths added" : "closed formula",
+    palette,
+  );
+  if (f) box.appendChild(f);
+  c.where.forEach((w, i) => {
+    const row = mathBlock(doc, w, i === 0 ? "where" : "", palette);
+    if (row) box.appendChild(row);
+  });
+  if (c.rules.length)
+    box.appendChild(htmlEl(doc, "div", "cl-chain-note cl-closed-rules", `simplified with: ${c.rules.join("; ")}`));
+  return box;
+}
+
 export function drawChain(doc: Document, payload: ChainPayload): HTMLDivElement {
   const root = htmlEl(doc, "div", "cl-chain");
   const title = htmlEl(doc, "div", "cl-chain-title");
@@ -273,13 +301,8 @@ export function drawChain(doc: Document, payload: ChainPayload): HTMLDivElement 
   }
   // Summed indices get the same colour in every formula as in the term table.
   const palette = new IndexPalette(summedIndices(payload.numeric));
-  // The whole gradient (all paths added) as one formula, on top.
-  const whole =
-    payload.paths.length > 1 ? mathBlock(doc, payload.compact, "closed form, all paths added", palette) : null;
-  if (whole) {
-    whole.classList.add("cl-chain-closed");
-    root.appendChild(whole);
-  }
+  // The whole gradient (all paths added) as one closed formula with its definitions, on top.
+  root.appendChild(drawClosed(doc, payload, palette));
   payload.paths.forEach((p, i) => root.appendChild(drawPath(doc, payload, p, i, palette)));
   if (payload.pathsOmitted !== undefined && payload.pathsOmitted > 0)
     root.appendChild(

@@ -107,6 +107,12 @@ export function chainMarkdown(p: ChainPayload): string {
   ];
   if (p.paths.length > 1)
     out.push(`${mdEsc(x)} reaches ${mdEsc(L)} along ${p.paths.length} paths; their contributions add.`, "");
+  // The whole gradient on top, each named subexpression defined under it.
+  if (p.closed) {
+    out.push("**Closed formula:**", "", md(p.closed.formula.latex), "");
+    if (p.closed.where.length) out.push("where", "", ...p.closed.where.map((w) => md(w.latex)), "");
+    if (p.closed.rules.length) out.push(`(simplified with: ${p.closed.rules.map(mdEsc).join("; ")})`, "");
+  } else if (p.cannotClose) out.push(`No closed formula: ${mdEsc(p.cannotClose)}.`, "");
   p.paths.forEach((path, i) => {
     const nodes = path.nodes.map(mdEsc).join(" → ");
     if (p.paths.length > 1) out.push(`#### Path ${i + 1}: ${nodes}`, "");
@@ -144,7 +150,8 @@ export function chainLatex(p: ChainPayload): string {
     for (const s of path.steps) rows.push(`&\\text{${s.op}:}\\quad ${(s.composed ?? s.compact).latex}`);
     if (path.substituted) rows.push(`&${path.substituted.latex}`);
   }
-  if (p.compact) rows.push(`&${p.compact.latex}`);
+  if (p.closed) rows.push(`&${p.closed.formula.latex}`, ...p.closed.where.map((w) => `&${w.latex}`));
+  else if (p.compact) rows.push(`&${p.compact.latex}`);
   return `$$\\begin{aligned}${rows.join(" \\\\ ")}\\end{aligned}$$`;
 }
 
@@ -172,7 +179,11 @@ export function chainText(p: ChainPayload): string {
     if (path.substituted) out.push(`  substituted: ${path.substituted.text}`);
     if (path.compact) out.push(`  path: ${path.compact.text}`);
   });
-  if (p.compact) out.push(`result: ${p.compact.text}`);
+  if (p.closed) out.push(`closed: ${p.closed.formula.text}`, ...p.closed.where.map((w) => `  where ${w.text}`));
+  else {
+    if (p.compact) out.push(`result: ${p.compact.text}`);
+    if (p.cannotClose) out.push(`no closed formula: ${p.cannotClose}`);
+  }
   const n = p.numeric;
   for (const t of p.trimmed ?? []) out.push(`(${t})`);
   out.push(

@@ -492,7 +492,10 @@ export function crossEntropy(logits: TensorLike, labels: TensorLike): Tensor {
   for (let i = 0; i < y.size; i++)
     if (!Number.isInteger(y.data[i]) || y.data[i] < 0 || y.data[i] >= z.shape[1])
       fail("crossEntropy", `label ${y.data[i]} at position ${i} is not a class index in [0, ${z.shape[1]})`);
-  return withScope("crossEntropy", () => neg(mean(gather(logSoftmax(z, 1), reshape(y, [y.shape[0], 1]), 1))));
+  // Labels as a column for gather; an unrecorded reshape keeps their name, so formulas say onehot(labels).
+  const column = reshape(y, [y.shape[0], 1]);
+  if (y.name && !column.node && !column.name) column.named(y.name);
+  return withScope("crossEntropy", () => neg(mean(gather(logSoftmax(z, 1), column, 1))));
 }
 /**
  * Binary cross-entropy -mean(t log p + (1-t) log(1-p)) of probabilities p in (0,1); with

@@ -253,14 +253,26 @@ export const scatterAdd: OpDef = {
   },
   latex: ([a], attrs) => `\\operatorname{scatterAdd}_{${attrs.axis}}(${a})`,
   text: ([a], attrs) => `scatterAdd(${a}, axis=${attrs.axis})`,
-  // The compact form names the indices too (G_{i,b_ij} collapses to it).
-  compact: ([g, idx], attrs, mode) => ({
-    s:
-      mode === "latex"
-        ? `\\operatorname{scatterAdd}_{${attrs.axis}}(${g.s}, ${idx.s})`
-        : `scatterAdd(${g.s}, ${idx.s}, axis=${attrs.axis})`,
-    prec: ATOM,
-  }),
+  // The compact form names the indices too (G_{i,b_ij} collapses to it); ones at one label per
+  // row are the labels' one-hot matrix (the closed form's Y).
+  compact: ([g, idx], attrs, mode) => {
+    const shape = attrs.shape as number[];
+    const axis = attrs.axis as number;
+    const onePick =
+      idx.shape.length === shape.length && idx.shape.every((d, a) => (a === axis ? d === 1 : d === shape[a]));
+    if (g.value === 1 && onePick)
+      return {
+        s: mode === "latex" ? `\\operatorname{onehot}_{${axis}}(${idx.s})` : `onehot_${axis}(${idx.s})`,
+        prec: ATOM,
+      };
+    return {
+      s:
+        mode === "latex"
+          ? `\\operatorname{scatterAdd}_{${attrs.axis}}(${g.s}, ${idx.s})`
+          : `scatterAdd(${g.s}, ${idx.s}, axis=${attrs.axis})`,
+      prec: ATOM,
+    };
+  },
   showAttrs: (attrs) => ({ axis: String(attrs.axis) }),
   samples(seed) {
     const rng = rngOf(seed);

@@ -136,6 +136,13 @@ export const ChainPayloadSchema = z.object({
   paths: z.array(ChainPathSchema),
   /** dL/dx in compact notation, the paths' gradients added (when every path has one). */
   compact: z.optional(RenderedSchema),
+  /**
+   * The whole gradient as one closed formula (all paths, identities applied), with its named
+   * subexpressions (`where`, in dependency order) and the identities used; or, when none
+   * exists in this notation, `cannotClose` says why (the steps keep the index form).
+   */
+  closed: z.optional(z.object({ formula: RenderedSchema, where: z.array(RenderedSchema), rules: z.array(z.string()) })),
+  cannotClose: z.optional(z.string()),
   /** Paths beyond the limit that were not expanded (the numbers still include them). */
   pathsOmitted: z.optional(z.int()),
   /** Jacobian mode: the output element L_K that the steps and numbers are for. */

@@ -7,15 +7,15 @@ import { Tensor } from "../tensor/Tensor";
 import { ChainlabError, fmtShape } from "../errors";
 import { differentiates } from "../ops/OpDef";
 import { gradientsById } from "../autodiff/backward";
-import { traceMany } from "../autodiff/trace";
 import type { ChainNumeric, ChainPath, ChainPayload, ChainTerm, Rendered } from "../protocol/chain";
 import { PROTOCOL_VERSION } from "../protocol/mime";
 import { E, type IndexExpr } from "../ops/IndexExpr";
 import { type SymExpr, num, sym } from "./SymExpr";
 import { collapseDeltas, factorsOf, replaceSym } from "./simplify";
 import { symbolicAlgebra } from "./symbolicAlgebra";
-import { elementOf, printSum, printSym, nameLatex, type Mode } from "./latex";
-import { Namer, findPaths, indexNames, isLiteral, type Edge, type Path } from "./paths";
+import { elementOf, printClosedForm, printSum, printSym, nameLatex, type Mode } from "./latex";
+import { type Namer, findPaths, indexNames, isLiteral, traceGraph, type Edge, type Path } from "./paths";
+import { closedForm } from "./closedForm";
 import { composePath, inlineAuto } from "./compose";
 import {
   fdVerdict,
@@ -70,7 +70,7 @@ export interface ExpandOptions {
 const MAX_STEP_TERMS = 1 << 16;
 
 /** Composed gradients as displayed: unnamed intermediates written out by their definitions. */
-function displayer(tensors: Tensor[], namer: Namer): (e: SymExpr) => SymExpr {
+function displayer(tensors: readonly Tensor[], namer: Namer): (e: SymExpr) => SymExpr {
   const byName = new Map<string, Tensor>();
   for (const t of tensors) if (!isLiteral(t)) byName.set(namer.name(t), t);
   return (e) =>
@@ -91,22 +91,13 @@ export function compactForms(
   x: Tensor,
   opts: Pick<ExpandOptions, "maxPaths"> = {},
 ): { forms: (SymExpr | null)[]; tensors: Map<string, Tensor> } {
-  const entries = traceMany([L]);
-  const namer = new Namer(
-    entries.map((e) => e.tensor),
-    x,
-    L,
-  );
-  for (const { tensor } of entries) if (!isLiteral(tensor)) namer.name(tensor);
-  const display = displayer(
-    entries.map((e) => e.tensor),
-    namer,
-  );
-  const { paths } = findPaths(L, x, opts.maxPaths ?? 8);
+  const { order, namer, nameOf } = traceGraph(L, x);
+  const display = displayer(order, namer);
+  const { paths } = findPaths(L, x, opts.maxPaths ?? 8, order);
   const tensors = new Map<string, Tensor>();
-  for (const { tensor } of entries) if (!isLiteral(tensor)) tensors.set(namer.name(tensor), tensor);
+  for (const t of order) if (!isLiteral(t)) tensors.set(nameOf(t), t);
   const forms = paths.map((p) => {
-    const e = composePath(p, L, num(1, L.shape), (t) => namer.name(t)).get(x.id);
+    const e = composePath(p, L, num(1, L.shape), nameOf).get(x.id);
     return e ? display(e) : null;
   });
   return { forms, tensors };
@@ -157,16 +148,10 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
   const maxTerms = opts.maxTerms ?? 8;
   if (!Number.isInteger(maxTerms) || maxTerms < 1)
     throw new ChainlabError("expandChain", `maxTerms must be a positive integer, got ${JSON.stringify(opts.maxTerms)}`);
-  const entries = traceMany([L]);
-  const namer = new Namer(
-    entries.map((e) => e.tensor),
-    x,
-    L,
-  );
-  const nameOf = (t: Tensor) => namer.name(t);
-  // Auto names (v1, v2, ...) follow the graph's topological order.
-  for (const { tensor } of entries) if (!isLiteral(tensor)) nameOf(tensor);
-  const { paths, total: totalPaths } = findPaths(L, x, opts.maxPaths ?? 8);
+  // The graph is traced once; auto names (v1, v2, ...) follow its topological order.
+  const graph = traceGraph(L, x);
+  const { order, namer, nameOf } = graph;
+  const { paths, total: totalPaths } = findPaths(L, x, opts.maxPaths ?? 8, order);
   if (totalPaths === 0)
     throw new ChainlabError(
       "expandChain",
@@ -188,16 +173,13 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
     : { latex: nameLatex(Lname), text: Lname };
 
   const grads = gradientsById([L], [seed], false);
-  const autodiffX = reverseModeAt(x, L, grads);
+  const autodiffX = reverseModeAt(x, order, grads);
   const at = opts.at !== undefined ? checkIndex("at", opts.at, x.shape) : indexOf(argmaxAbs(autodiffX), x.shape);
   const atOff = offsetOf(at, x.shape);
-  const float32 = entries.some((e) => e.tensor.dtype === "float32");
+  const float32 = order.some((t) => t.dtype === "float32");
   const env: StepEnv = { nameOf, top, maxTerms, tol: float32 ? FLOAT32_TOL : FLOAT64_TOL };
 
-  const display = displayer(
-    entries.map((e) => e.tensor),
-    namer,
-  );
+  const display = displayer(order, namer);
   const chainPaths = paths.map((p) => expandPath(p, { L, x, seed, at, outOff, env, opts, jacobianMode, display }));
 
   // The total over every use of x, with reverse mode's full upstream gradient at each use.
@@ -207,7 +189,7 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
     paths,
     chainPaths.map((c) => c.built),
     grads,
-    { at, atOff, outOff, autodiff: autodiffX[atOff] + 0, env },
+    { at, atOff, outOff, autodiff: autodiffX[atOff] + 0, env, order },
   );
 
   const payload: ChainPayload = {
@@ -227,6 +209,17 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
         `${frac(m === "latex" ? top.latex : top.text, m === "latex" ? nameLatex(nameOf(x)) : nameOf(x), m)} = ${printSym(sum, m)}`,
     );
   }
+  const closed = closedForm(L, x, graph);
+  if (closed.closed) {
+    const f = closed.form;
+    const lines = (m: Mode) => printClosedForm(f, m === "latex" ? top.latex : top.text, nameOf(x), m);
+    const [lx, tx] = [lines("latex"), lines("text")];
+    payload.closed = {
+      formula: { latex: lx.formula, text: tx.formula },
+      where: lx.where.map((latex, i) => ({ latex, text: tx.where[i] })),
+      rules: f.rules,
+    };
+  } else payload.cannotClose = closed.reason;
   if (jacobianMode) {
     payload.outputAt = outputAt;
     payload.jacobian = jacobianBlocks(L, x, opts.maxJacobianBlocks ?? 64);
@@ -238,11 +231,11 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
  * Reverse mode's dL/dx. Backward skips tensors that do not require grad (data such as X), so
  * for those the rule of each use is applied to the upstream gradient backward computed there.
  */
-function reverseModeAt(x: Tensor, L: Tensor, grads: Map<number, Tensor>): ArrayLike<number> {
+function reverseModeAt(x: Tensor, order: readonly Tensor[], grads: Map<number, Tensor>): ArrayLike<number> {
   const gx = grads.get(x.id);
   if (gx) return gx.data;
   const acc = new Float64Array(x.size);
-  for (const { tensor: t } of traceMany([L])) {
+  for (const t of order) {
     const g = grads.get(t.id);
     if (!t.node || !g) continue;
     const op = t.node.op;
@@ -498,7 +491,7 @@ function totalNumeric(
   paths: Path[],
   built: BuiltStep[][],
   grads: Map<number, Tensor>,
-  c: { at: number[]; atOff: number; outOff: number; autodiff: number; env: StepEnv },
+  c: { at: number[]; atOff: number; outOff: number; autodiff: number; env: StepEnv; order: readonly Tensor[] },
 ): ChainNumeric {
   // One entry per distinct use (op output, argnum) of x; the first path through it gives names.
   const uses = new Map<string, { e: Edge; b: BuiltStep }>();
@@ -543,14 +536,14 @@ function totalNumeric(
     terms = sorted.slice(0, c.env.maxTerms);
   }
   let note: string | undefined;
-  if (!complete || uses.size < pathsUsesCount(x, L)) {
+  if (!complete || uses.size < pathsUsesCount(x, c.order)) {
     total = c.autodiff;
     note = complete
       ? "some uses of the parameter lie on paths beyond maxPaths: the total is reverse mode's value"
       : noIndexNote([...uses.values()].find((u) => !u.b.local)!.e);
   }
   const tol = c.env.tol;
-  const fdr = finiteDiff(x, c.atOff, (x2) => replay(L, x, x2, c.outOff), tol.step, c.env.tol.eps);
+  const fdr = finiteDiff(x, c.atOff, (x2) => replay(c.order, L, x, x2, c.outOff), tol.step, c.env.tol.eps);
   const fd = Number.isFinite(fdr.value) ? fdr.value + 0 : 0;
   const relA = relErr(total, c.autodiff, scale);
   const relF = relErr(total, fd, finiteDiffScale(scale, L.data[c.outOff]));
@@ -582,9 +575,9 @@ function noIndexNote(e: Edge): string {
 }
 
 /** Number of distinct differentiable uses of x on the way to L. */
-function pathsUsesCount(x: Tensor, L: Tensor): number {
+function pathsUsesCount(x: Tensor, order: readonly Tensor[]): number {
   let n = 0;
-  for (const { tensor: t } of traceMany([L])) {
+  for (const t of order) {
     if (!t.node) continue;
     const op = t.node.op;
     t.node.inputs.forEach((u, i) => {

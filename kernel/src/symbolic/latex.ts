@@ -250,3 +250,24 @@ function pSym(e: SymExpr, mode: Mode): Printed {
   if (e.op === "call") return plainForm(getOp(e.attrs.name!), args, e.attrs.opAttrs ?? {}, mode);
   return compactForm(getOp(e.op), args, e.attrs as Attrs, mode);
 }
+
+// ---------------------------------------------------------------- closed forms
+
+/**
+ * A closed form as lines: `dL/dx = formula`, then one `name := definition` per named
+ * subexpression (with what a gradient name stands for: `G_h := dL/dh = ...`).
+ */
+export function printClosedForm(
+  f: { defs: readonly { name: string; expr: SymExpr; gradientOf?: string }[]; gradient: SymExpr },
+  top: string,
+  x: string,
+  mode: Mode,
+): { formula: string; where: string[] } {
+  const L = mode === "latex";
+  const nm = (n: string) => (L ? nameLatex(n) : n);
+  const frac = (a: string, b: string) => (L ? `\\frac{\\partial ${a}}{\\partial ${b}}` : `d${a}/d${b}`);
+  const where = f.defs.map(
+    (d) => `${nm(d.name)} := ${d.gradientOf ? `${frac(top, nm(d.gradientOf))} = ` : ""}${printSym(d.expr, mode)}`,
+  );
+  return { formula: `${frac(top, nm(x))} = ${printSym(f.gradient, mode)}`, where };
+}

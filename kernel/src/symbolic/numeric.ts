@@ -7,7 +7,6 @@ import { Tensor } from "../tensor/Tensor";
 import type { RuleContext } from "../ops/OpDef";
 import { numericAlgebra } from "../ops/numericAlgebra";
 import { noGrad } from "../ops/mode";
-import { traceMany } from "../autodiff/trace";
 import { evalIndexExpr, type IndexExpr, type IndexEnv } from "../ops/IndexExpr";
 import type { Path } from "./paths";
 
@@ -64,12 +63,12 @@ function perturbed(x: Tensor, off: number, h: number): Tensor {
   return new Tensor(d as Float64Array, x.shape);
 }
 
-/** L (element `outOff`) recomputed with x replaced everywhere by `x2`. */
-export function replay(L: Tensor, x: Tensor, x2: Tensor, outOff: number): number {
+/** L (element `outOff`) recomputed with x replaced everywhere by `x2`; `order` is L's traced graph. */
+export function replay(order: readonly Tensor[], L: Tensor, x: Tensor, x2: Tensor, outOff: number): number {
   const vals = new Map<number, Tensor>();
   vals.set(x.id, x2);
   noGrad(() => {
-    for (const { tensor: t } of traceMany([L])) {
+    for (const t of order) {
       if (!t.node || t === x) continue;
       const ins = t.node.inputs.map((u) => vals.get(u.id) ?? u);
       if (!ins.some((u, i) => u !== t.node!.inputs[i])) continue;

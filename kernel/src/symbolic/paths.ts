@@ -55,8 +55,12 @@ function depInputs(t: Tensor, dep: ReadonlySet<number>): { argnum: number; input
  * loops over explicit stacks, never recursion: an unrolled recurrence of 100,000 ops is an
  * ordinary model and must not hit the call stack limit.
  */
-export function findPaths(L: Tensor, x: Tensor, max: number): { paths: Path[]; total: number } {
-  const order = traceMany([L]).map((e) => e.tensor);
+export function findPaths(
+  L: Tensor,
+  x: Tensor,
+  max: number,
+  order: readonly Tensor[] = traceMany([L]).map((e) => e.tensor),
+): { paths: Path[]; total: number } {
   const dep = dependentsIn(order, x);
   if (!dep.has(L.id)) return { paths: [], total: 0 };
   // Number of paths from each tensor down to x, in topological order (inputs first).
@@ -137,6 +141,21 @@ export class Namer {
     }
     return n;
   }
+}
+
+/** A graph traced once for one expansion: tensors in topological order and their display names. */
+export interface TracedGraph {
+  order: readonly Tensor[];
+  namer: Namer;
+  nameOf(t: Tensor): string;
+}
+
+/** Traces L's graph once and names its tensors (auto names v1, v2, ... in topological order). */
+export function traceGraph(L: Tensor, x: Tensor): TracedGraph {
+  const order = traceMany([L]).map((e) => e.tensor);
+  const namer = new Namer(order, x, L);
+  for (const t of order) if (!isLiteral(t)) namer.name(t);
+  return { order, namer, nameOf: (t) => namer.name(t) };
 }
 
 /** An unnamed constant with one element prints as its value (the 0.5 of 0.5 * s). */
