@@ -200,6 +200,23 @@ describe("reduction and elementwise fast paths", () => {
     expect(Array.from(got.data)).toEqual(Array.from(want));
     expect(got.shape).toEqual(kept);
   });
+  // float32: each step of the sum rounded to float32, as a Float32Array accumulator does.
+  const x32 = new Tensor(Float32Array.from(rnd(24, 9)), shape);
+  it.each(subsets)("float32 sum over axes %j equals the naive float32 sum (bit for bit)", (...axes: number[]) => {
+    const got = sum(x32, axes, true);
+    const kept = shape.map((d, a) => (axes.includes(a) ? 1 : d));
+    const want = new Float32Array(kept[0] * kept[1] * kept[2]);
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 3; j++)
+        for (let k = 0; k < 4; k++)
+          want[
+            (axes.includes(0) ? 0 : i) * kept[1] * kept[2] +
+              (axes.includes(1) ? 0 : j) * kept[2] +
+              (axes.includes(2) ? 0 : k)
+          ] += x32.data[i * 12 + j * 4 + k];
+    expect(got.dtype).toBe("float32");
+    expect(Array.from(got.data)).toEqual(Array.from(want));
+  });
   const pairs: [number[], number[]][] = [
     [[2, 3, 4], [4]],
     [

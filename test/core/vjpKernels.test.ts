@@ -50,7 +50,7 @@ const withKernels = registry.filter((op) => op.vjpKernel);
 
 describe("fused backward kernels equal the plain rule", () => {
   it("exist for the elementwise ops of training loops and for matmul", () => {
-    for (const name of ["matmul", "tanh", "sigmoid", "relu", "exp", "log"])
+    for (const name of ["matmul", "mul", "tanh", "sigmoid", "relu", "exp", "log"])
       expect(withKernels.map((o) => o.name)).toContain(name);
   });
   for (const op of withKernels)
@@ -99,6 +99,42 @@ describe("fused backward kernels equal the plain rule", () => {
     const { fast, plain } = bothPaths(op, [mk(sa), mk(sb)], {}, rng);
     expectClose(fast![0]!, plain[0]!, 0, true);
     expectClose(fast![1]!, plain[1]!, 1e-12, sa.length === 2);
+  });
+});
+
+describe("a kernel skips gradients nobody wants", () => {
+  it.each([
+    [[true, false], "mul"],
+    [[false, true], "mul"],
+  ] as const)("needs %j: %s returns null there and the plain value elsewhere", (needs, name) => {
+    const op = registry.find((o) => o.name === name)!;
+    const rng = new Rng(8);
+    const mk = () =>
+      new Tensor(
+        Float64Array.from({ length: 6 }, () => rng.normal()),
+        [2, 3],
+        { requiresGrad: true },
+      );
+    const inputs = [mk(), mk()];
+    const out = apply(op, inputs, {});
+    const g = mk();
+    const ctx: RuleContext<Tensor> = {
+      inputs,
+      out,
+      attrs: {},
+      shapes: [
+        [2, 3],
+        [2, 3],
+      ],
+      outShape: [2, 3],
+      needs,
+    };
+    const fast = noGrad(() => op.vjpKernel!(g, ctx))!;
+    const plain = noGrad(() => op.vjp(g, { ...ctx, needs: undefined }, numericAlgebra));
+    needs.forEach((want, i) => {
+      if (want) expect(Array.from(fast[i]!.data)).toEqual(Array.from(plain[i]!.data));
+      else expect(fast[i]).toBeNull();
+    });
   });
 });
 

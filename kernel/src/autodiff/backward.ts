@@ -1,5 +1,5 @@
 import { ChainlabError, fail, fmtShape } from "../errors";
-import { Tensor, type TensorLike } from "../tensor/Tensor";
+import { Tensor, tensorsMade, type TensorLike } from "../tensor/Tensor";
 import { describe, sameShape } from "../tensor/shape";
 import { alloc } from "../tensor/storage";
 import { differentiates, type RuleContext } from "../ops/OpDef";
@@ -94,13 +94,40 @@ function addGrads(a: Tensor, b: Tensor): Tensor {
   return apply(B.add, [a, b]);
 }
 
+/**
+ * Gradients at least this big may be overwritten by a fused kernel once consumed (see
+ * `scratch` in reverse): a fresh 8 MB array costs page faults and, above all, garbage
+ * collections triggered by external memory; tiny ones are not worth the bookkeeping.
+ */
+const REUSE_MIN = 4096;
+
 function reverse(
   roots: readonly Tensor[],
   seeds: readonly Tensor[],
   createGraph: boolean,
+  reuse = false,
 ): { grads: (Tensor | undefined)[]; order: Tensor[] } {
   const { order, inSlots, inStart } = gradGraph(roots);
   const grads = new Array<Tensor | undefined>(order.length);
+  // Buffer reuse (backward() only: its caller reads no gradient but those of leaves and
+  // retained tensors): a big gradient made during this walk (id past `firstNew`, so never a
+  // user's seed or a forward tensor; ops never share arrays between tensors) that sits in
+  // exactly one slot is backward's own scratch once its node has consumed it, and a fused
+  // kernel may write a result into it (RuleContext.gWritable). `slots` counts the slots
+  // holding each such tensor: add's rule hands one g to both inputs, and then neither may
+  // write into it.
+  const scratch = reuse && !createGraph && !isAnomalyMode();
+  const firstNew = tensorsMade();
+  const slots = scratch ? new Map<Tensor, number>() : null;
+  const hold = (x: Tensor) => {
+    if (slots !== null && x.size >= REUSE_MIN && x.id >= firstNew) slots.set(x, (slots.get(x) ?? 0) + 1);
+  };
+  const release = (x: Tensor) => {
+    const n = slots?.get(x);
+    if (n === undefined) return;
+    if (n > 1) slots!.set(x, n - 1);
+    else slots!.delete(x);
+  };
   enableGrad(() => {
     roots.forEach((r, i) => {
       const prev = grads[r._slot];
@@ -126,7 +153,16 @@ function reverse(
       if (!any) continue;
       const shapes = new Array<readonly number[]>(inputs.length);
       for (let i = 0; i < inputs.length; i++) shapes[i] = inputs[i].shape;
-      const ctx: RuleContext<Tensor> = { inputs, out: t, attrs: node.attrs, shapes, outShape: t.shape, needs };
+      const gWritable = slots !== null && !t.retainsGrad && slots.get(g) === 1;
+      const ctx: RuleContext<Tensor> = {
+        inputs,
+        out: t,
+        attrs: node.attrs,
+        shapes,
+        outShape: t.shape,
+        needs,
+        gWritable,
+      };
       // The op's fused numeric kernel where it has one and the gradients are not recorded.
       const fused = createGraph || !node.op.vjpKernel ? undefined : node.op.vjpKernel(g, ctx);
       const gi =
@@ -151,7 +187,19 @@ function reverse(
           );
         const s = inSlots[at + i];
         const prev = grads[s];
-        grads[s] = prev ? addGrads(prev, summed) : summed;
+        if (prev) {
+          grads[s] = addGrads(prev, summed);
+          release(prev);
+          hold(grads[s]!);
+        } else {
+          grads[s] = summed;
+          hold(summed);
+        }
+      }
+      // This node's g is consumed (and perhaps overwritten): keep no reference to it.
+      if (slots !== null && !t.retainsGrad) {
+        release(g);
+        grads[k] = undefined;
       }
     }
   }, createGraph);
@@ -191,7 +239,7 @@ export function backward(root: Tensor, grad?: TensorLike, opts: BackwardOptions 
       "this tensor does not require grad: no input of its graph was created with { requiresGrad: true }",
     );
   const seed = seedFor("backward", root, grad);
-  const { grads, order } = reverse([root], [seed], opts.createGraph ?? false);
+  const { grads, order } = reverse([root], [seed], opts.createGraph ?? false, true);
   noGrad(() => {
     for (let s = 0; s < order.length; s++) {
       const t = order[s];

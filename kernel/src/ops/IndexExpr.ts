@@ -4,7 +4,7 @@
  * expression is evaluated by binding every name to an integer. It lives in ops/ because every
  * OpDef states its partial in it; symbolic/ simplifies and prints these expressions.
  */
-import { erfScalar } from "../tensor/kernels/special";
+import { erfScalar, tanhScalar } from "../tensor/kernels/special";
 
 export type IndexExpr =
   | { k: "num"; v: number }
@@ -160,7 +160,7 @@ export function evalIndexExpr(e: IndexExpr, env: IndexEnv): number {
         case "cos":
           return Math.cos(x);
         case "tanh":
-          return Math.tanh(x);
+          return tanhScalar(x);
         case "sqrt":
           return Math.sqrt(x);
         case "sigmoid":

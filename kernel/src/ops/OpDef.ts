@@ -74,6 +74,12 @@ export interface RuleContext<T> {
    * a whole product for a constant operand). The symbolic interpreter leaves it unset.
    */
   needs?: readonly boolean[];
+  /**
+   * For vjpKernel only: g's array belongs to backward alone (made during this backward, held
+   * nowhere else, not kept as a .grad), so the kernel may write one of its results into it
+   * instead of a fresh array. Rules run through an Algebra ignore it.
+   */
+  gWritable?: boolean;
 }
 
 /** What an index rule sees: index names for the output's and the differentiated input's axes. */

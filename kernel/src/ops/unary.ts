@@ -9,7 +9,7 @@ import { alloc, resultDType } from "../tensor/storage";
 import { E, type IndexExpr } from "./IndexExpr";
 import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { UNARY_SHAPES, rngOf, uniform } from "./samples";
-import { erfScalar } from "../tensor/kernels/special";
+import { erfScalar, tanhScalar } from "../tensor/kernels/special";
 import { ATOM, MUL, NEG, POST, isScalar, paren, sup } from "./notation";
 
 type Loop = (x: ArrayLike<number>, out: Float64Array | Float32Array, attrs: Attrs) => void;
@@ -65,7 +65,9 @@ function unary(s: UnarySpec): OpDef {
     vjpKernel: dloop
       ? (g, c) => {
           const x = c.inputs[0];
-          const out = alloc(x.size, resultDType([g, x]));
+          const dt = resultDType([g, x]);
+          // Elementwise at one index (out[i] from g[i]), so writing into g itself is safe.
+          const out = c.gWritable && g.dtype === dt && g.size === x.size ? g.data : alloc(x.size, dt);
           dloop(g.data, x.data, c.out.data, out);
           return [new Tensor(out, x.shape)];
         }
@@ -218,9 +220,9 @@ export const cos = unary({
 export const tanh = unary({
   name: "tanh",
   loop: (x, o) => {
-    for (let i = 0; i < x.length; i++) o[i] = Math.tanh(x[i]);
+    for (let i = 0; i < x.length; i++) o[i] = tanhScalar(x[i]);
   },
-  f: Math.tanh,
+  f: tanhScalar,
   vjp: (g, _x, y, A) => A.mul(g, A.sub(A.scalar(1), A.square(y))),
   dloop: (g, _x, y, o) => {
     for (let i = 0; i < g.length; i++) {

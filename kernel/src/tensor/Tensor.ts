@@ -37,6 +37,10 @@ export interface Node {
 }
 
 let nextId = 0;
+/** How many tensors have been made so far: every tensor made from now on has an id >= this. */
+export function tensorsMade(): number {
+  return nextId;
+}
 function copyShape(shape: Shape): number[] {
   const s = new Array<number>(shape.length);
   for (let i = 0; i < shape.length; i++) s[i] = shape[i];
