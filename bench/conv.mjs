@@ -1,6 +1,6 @@
 // Conv workload (issue 13): conv2d forward + backward (dX and dW) for a batch of 32 RGB 32x32
 // images and 16 filters 3x3 (stride 1, padding 1), chainlab vs TF.js (cpu and wasm, one
-// thread). Reports GFLOP/s counting the three convolutions (forward, input and weight
+// thread; wasm's filter gradient by its 3-D kernel, see tfConvWasmFull). Reports GFLOP/s counting the three convolutions (forward, input and weight
 // gradients) at 2 N O C kh kw Ho Wo flops each. Results are checked against each other first.
 import { uniformArray } from "./data.mjs";
 
@@ -58,6 +58,44 @@ export function tfConv(T, backend, withWeightGrad = true) {
     const out = [tf.transpose(dx, [0, 3, 1, 2]).dataSync(), tf.transpose(dw, [3, 2, 0, 1]).dataSync()];
     dx.dispose();
     dw.dispose();
+    return out;
+  };
+}
+
+/**
+ * TF.js wasm's full forward + backward, as well as that backend can do it: its Conv2D kernel
+ * (forward), its Conv2DBackpropInput kernel (dX) and, because it has no Conv2DBackpropFilter,
+ * its Conv3DBackpropFilterV2 kernel on the same data with a depth axis of 1 (dW). Every step
+ * runs in wasm; nothing falls back to the cpu backend. The forward output is read back like
+ * the gradients, so no work can be skipped.
+ */
+export function tfConvWasmFull(T) {
+  const tf = T.tf;
+  T.use("wasm");
+  const x = tf.transpose(tf.tensor(Float32Array.from(uniformArray(N * C * H * W, 31)), [N, C, H, W]), [0, 2, 3, 1]);
+  const w = tf.transpose(
+    tf.tensor(Float32Array.from(uniformArray(O * C * K * K, 32, -0.3, 0.3)), [O, C, K, K]),
+    [2, 3, 1, 0],
+  );
+  const dy = tf.transpose(tf.tensor(Float32Array.from(uniformArray(N * O * H * W, 33)), [N, O, H, W]), [0, 2, 3, 1]);
+  const x5 = tf.reshape(x, [N, 1, H, W, C]);
+  const dy5 = tf.reshape(dy, [N, 1, H, W, O]);
+  const engine = tf.engine();
+  return () => {
+    T.use("wasm");
+    const y = tf.conv2d(x, w, 1, "same");
+    const dx = tf.conv2dTranspose(dy, w, [N, H, W, C], 1, "same");
+    const dw5 = engine.runKernel(
+      "Conv3DBackpropFilterV2",
+      { x: x5, dy: dy5 },
+      { strides: [1, 1, 1], pad: "same", filterShape: [1, K, K, C, O] },
+    );
+    y.dataSync();
+    const out = [
+      tf.transpose(dx, [0, 3, 1, 2]).dataSync(),
+      tf.transpose(tf.reshape(dw5, [K, K, C, O]), [3, 2, 0, 1]).dataSync(),
+    ];
+    for (const t of [y, dx, dw5]) t.dispose();
     return out;
   };
 }
