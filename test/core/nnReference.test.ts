@@ -18,6 +18,8 @@ interface RefResult {
   dx: number[];
   dw?: number[];
   db?: number[];
+  rm?: number[];
+  rv?: number[];
 }
 
 function reference(cases: object[]): RefResult[] {
@@ -174,5 +176,18 @@ describe("layerNorm and batchNorm against the float64 reference", () => {
     expectClose(grads[0].data, ref.dx, "dX");
     expectClose(grads[1].data, ref.dw!, "dweight");
     expectClose(grads[2].data, ref.db!, "dbias");
+  });
+  it("batchNorm running statistics (momentum 0.3, unbiased variance) and eval mode with them", () => {
+    const x = randn([5, 3, 2, 2], { seed: 80 });
+    const x2 = randn([2, 3, 2, 2], { seed: 81 });
+    const rm = randn([3], { seed: 82 });
+    const rv = extra.add(extra.square(randn([3], { seed: 83 })), 0.5);
+    const start = { runningMean: nested(rm), runningVar: nested(rv) };
+    extra.batchNorm(x, { runningMean: rm, runningVar: rv, training: true, momentum: 0.3, eps: 1e-4 });
+    const y = extra.batchNorm(x2, { runningMean: rm, runningVar: rv, training: false, eps: 1e-4 });
+    const [ref] = reference([{ kind: "bn_running", x: nested(x), x2: nested(x2), momentum: 0.3, eps: 1e-4, ...start }]);
+    expectClose(rm.data, ref.rm!, "running mean");
+    expectClose(rv.data, ref.rv!, "running variance");
+    expectClose(y.data, ref.y, "eval output");
   });
 });

@@ -124,6 +124,20 @@ def run(case):
         y, dx, dw, db = norm(a("x"), a("g"), case["axes"], case["eps"], a("weight"), a("bias"))
         return {"y": y.ravel().tolist(), "shape": list(y.shape), "dx": dx.ravel().tolist(),
                 "dw": np.ravel(dw).tolist(), "db": np.ravel(db).tolist()}
+    if kind == "bn_running":
+        # Batch norm's buffers per channel (axis 1): one training step moves them by `momentum`
+        # towards the batch mean and the unbiased batch variance; eval normalises x2 with them.
+        x, rm, rv, x2 = a("x"), a("runningMean"), a("runningVar"), a("x2")
+        mom, eps = case["momentum"], case["eps"]
+        axes = tuple(k for k in range(x.ndim) if k != 1)
+        m = int(np.prod([x.shape[k] for k in axes]))
+        mu = x.mean(axis=axes)
+        var = ((x - x.mean(axis=axes, keepdims=True)) ** 2).mean(axis=axes)
+        rm = (1 - mom) * rm + mom * mu
+        rv = (1 - mom) * rv + mom * var * m / (m - 1)
+        shape = [1, -1] + [1] * (x.ndim - 2)
+        y = (x2 - rm.reshape(shape)) / np.sqrt(rv.reshape(shape) + eps)
+        return {"y": y.ravel().tolist(), "shape": list(y.shape), "dx": [], "rm": rm.tolist(), "rv": rv.tolist()}
     raise ValueError(kind)
 
 
