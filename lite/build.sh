@@ -14,5 +14,5 @@ log=$(mktemp)
 node "$ROOT/node_modules/@jupyterlab/builder/lib/build-labextension.js" --core-path "$CORE_PATH" . >"$log" 2>&1 \
   || { cat "$log" >&2; rm -f "$log"; exit 1; }
 rm -f "$log"
-node build-worker.mjs labextension/static/chainlab-lite-worker.js
+node build-worker.mjs labextension/static
 echo "built lite/labextension ($(du -sh labextension/static | cut -f1) static)"

@@ -12,6 +12,7 @@ declare const __webpack_public_path__: string;
 export const KERNEL_NAME = "chainlab";
 export const DISPLAY_NAME = "TypeScript (chainlab, in the browser)";
 export const WORKER_FILE = "chainlab-lite-worker.js";
+export const CHECKER_FILE = "chainlab-lite-checker.js";
 
 const LOGO =
   "data:image/svg+xml;base64," +
@@ -32,7 +33,9 @@ const plugin = {
   requires: [IKernelSpecs],
   optional: [IKernelClient],
   activate: (_app: unknown, specs: IKernelSpecs, client: IKernelClient | null) => {
-    const workerUrl = new URL(WORKER_FILE, new URL(__webpack_public_path__, location.href)).href;
+    const base = new URL(__webpack_public_path__, location.href);
+    const workerUrl = new URL(WORKER_FILE, base).href;
+    const checkerUrl = new URL(CHECKER_FILE, base).href;
     specs.register({
       spec: {
         name: KERNEL_NAME,
@@ -42,7 +45,7 @@ const plugin = {
         resources: { "logo-32x32": LOGO, "logo-64x64": LOGO },
       },
       create: async (options: IKernel.IOptions): Promise<IKernel> => {
-        const kernel = new ChainlabLiteKernel(options, workerUrl);
+        const kernel = new ChainlabLiteKernel(options, workerUrl, checkerUrl);
         kernels.set(kernel.id, kernel);
         kernel.disposed.connect(() => kernels.delete(kernel.id));
         return kernel;

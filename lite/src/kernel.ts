@@ -3,10 +3,15 @@
  * Web Worker and turns the worker's messages into Jupyter iopub messages. Interrupt and crashes
  * end the worker and start a new one (JavaScript cannot stop a running loop any other way
  * without cross-origin isolation), and the cell's output says so.
+ *
+ * Type checking: after the first cell has run, a second worker loads the TypeScript compiler
+ * (checkerWorker.ts); from then on each cell is checked first, and a cell with type errors is
+ * reported (cell line and column) and not run, as in the tslab kernel. Cells that ran before the
+ * checker arrived are handed to it unchecked, so later cells see their declarations.
  */
 import type { KernelMessage } from "@jupyterlab/services";
 import { BaseKernel, type IKernel } from "@jupyterlite/services";
-import type { FromWorker, ToWorker } from "./messages";
+import type { CellDiagnostic, FromChecker, FromWorker, ToChecker, ToWorker } from "./messages";
 
 type ExecuteReply = KernelMessage.IExecuteReplyMsg["content"];
 type Header = KernelMessage.IHeader<KernelMessage.MessageType> | undefined;
@@ -24,8 +29,20 @@ const LANGUAGE_INFO = {
 export const RESTART_NOTE =
   "the worker was restarted: variables and imports from earlier cells are gone; re-run the cells you need.";
 
+/** The type checker's worker, as the kernel sees it. */
+interface Checker {
+  worker: Worker;
+  ready: boolean;
+  nextId: number;
+  waiting: Map<number, (d: CellDiagnostic[] | null) => void>;
+}
+
 export class ChainlabLiteKernel extends BaseKernel implements IKernel {
   private worker: Worker | null = null;
+  /** null until the first cell has run; then loading, ready, or off (failed to load, said so). */
+  private checker: Checker | "off" | null = null;
+  /** Cells run before the checker worker existed, handed to it when it starts. */
+  private uncheckedCells: string[] = [];
   private workerReady: Promise<void>;
   private nextId = 0;
   private pending: { id: number; header: Header; resolve: (r: ExecuteReply) => void } | null = null;
@@ -35,6 +52,7 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
   constructor(
     options: IKernel.IOptions,
     private readonly workerUrl: string,
+    private readonly checkerUrl: string,
   ) {
     super(options);
     this.workerReady = this.startWorker();
@@ -48,6 +66,7 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
     if (this.isDisposed) return;
     this.worker?.terminate();
     this.worker = null;
+    if (this.checker && this.checker !== "off") this.checker.worker.terminate();
     super.dispose();
   }
 
@@ -80,6 +99,8 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
     if (p)
       this.finish(p, { ok: false, ename: "KernelRestarted", evalue: text, traceback: [`KernelRestarted: ${text}`] });
     else this.stream({ name: "stderr", text: `${text}\n` }, this.cellHeader);
+    this.uncheckedCells = [];
+    this.toChecker({ type: "reset" });
     this.workerReady = this.startWorker();
   }
 
@@ -161,12 +182,79 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
     }
     const header = this.parentHeader;
     this.cellHeader = header;
+    const code = content.code;
+    const diagnostics = await this.typeCheck(code);
+    if (diagnostics && diagnostics.length > 0) return this.reportTypeErrors(diagnostics, code, header);
     const id = ++this.nextId;
-    return new Promise<ExecuteReply>((resolve) => {
+    const reply = await new Promise<ExecuteReply>((resolve) => {
       this.pending = { id, header, resolve };
-      const msg: ToWorker = { type: "execute", id, code: content.code };
+      const msg: ToWorker = { type: "execute", id, code };
       this.worker!.postMessage(msg);
     });
+    if (this.checker === null) this.startChecker();
+    return reply;
+  }
+
+  /** Diagnostics for the cell when the checker is ready; null (cell kept for later) until then. */
+  private typeCheck(code: string): Promise<CellDiagnostic[] | null> {
+    const c = this.checker;
+    if (c === "off") return Promise.resolve(null);
+    if (c === null || !c.ready) {
+      if (c === null) this.uncheckedCells.push(code);
+      else this.toChecker({ type: "add", code });
+      return Promise.resolve(null);
+    }
+    const id = ++c.nextId;
+    return new Promise((resolve) => {
+      c.waiting.set(id, resolve);
+      this.toChecker({ type: "check", id, code });
+    });
+  }
+
+  private toChecker(m: ToChecker): void {
+    if (this.checker && this.checker !== "off") this.checker.worker.postMessage(m);
+  }
+
+  /** Loads the type checker (after the first cell, so that cell does not wait for the compiler). */
+  private startChecker(): void {
+    const worker = new Worker(this.checkerUrl);
+    const c: Checker = { worker, ready: false, nextId: 0, waiting: new Map() };
+    this.checker = c;
+    for (const code of this.uncheckedCells) this.toChecker({ type: "add", code });
+    this.uncheckedCells = [];
+    worker.addEventListener("message", (e: MessageEvent<FromChecker>) => {
+      if (e.data.type === "ready") c.ready = true;
+      else {
+        c.waiting.get(e.data.id)?.(e.data.diagnostics);
+        c.waiting.delete(e.data.id);
+      }
+    });
+    worker.addEventListener("error", (e: ErrorEvent) => {
+      e.preventDefault();
+      worker.terminate();
+      this.checker = "off";
+      for (const resolve of c.waiting.values()) resolve(null);
+      const why = e.message || "its script failed to load";
+      this.stream(
+        { name: "stderr", text: `Type checking is off for this session: the checker stopped (${why}).\n` },
+        this.cellHeader,
+      );
+    });
+  }
+
+  /** A cell with type errors: an error reply listing each at its cell line and column; the cell did not run. */
+  private reportTypeErrors(diagnostics: CellDiagnostic[], code: string, header: Header): ExecuteReply {
+    const lines = code.split("\n");
+    const evalue = `${diagnostics.length} type error${diagnostics.length > 1 ? "s" : ""}; the cell did not run`;
+    const traceback = [`TypeScriptError: ${evalue}`];
+    for (const d of diagnostics) {
+      traceback.push(`at cell line ${d.line}, column ${d.column}: ${d.message} (TS${d.code})`);
+      const text = lines[d.line - 1];
+      if (text !== undefined) traceback.push(`    ${text}`, `    ${" ".repeat(d.column - 1)}^`);
+    }
+    const error = { ename: "TypeScriptError", evalue, traceback };
+    this.publishExecuteError(error, header);
+    return { status: "error", execution_count: this.executionCount, ...error } as ExecuteReply;
   }
 
   async completeRequest(

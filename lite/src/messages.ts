@@ -23,3 +23,16 @@ export type FromWorker =
   | { type: "result"; id: number; data: MimeBundle }
   | { type: "done"; id: number; ok: true }
   | { type: "done"; id: number; ok: false; ename: string; evalue: string; traceback: string[] };
+
+/** The page-side kernel and the type checker's worker (checkerWorker.ts). */
+export type ToChecker = { type: "check"; id: number; code: string } | { type: "add"; code: string } | { type: "reset" };
+
+/** A type error; line and column are 1-based, in the cell; code is TypeScript's number (TS2322). */
+export interface CellDiagnostic {
+  line: number;
+  column: number;
+  code: number;
+  message: string;
+}
+
+export type FromChecker = { type: "ready" } | { type: "checked"; id: number; diagnostics: CellDiagnostic[] };
