@@ -65,3 +65,12 @@ for f in bench/kernel-latency.* bench/kernel-memory.*; do
   esac
   [ "$rc" = 0 ] || echo "W5: $(basename "$f") failed (exit $rc)"
 done
+
+# lite: the JupyterLite site and browser kernel vs the tslab kernel (bench/lite.mjs): site size,
+# time to the first executed cell, cell round trip, training step. Needs .venv and Chromium.
+echo; echo "== lite (bench/lite.mjs)"
+if [ -x .venv/bin/python ] && [ -x "${CHAINLAB_CHROMIUM:-/usr/bin/chromium}" ]; then
+  node bench/lite.mjs || echo "lite: bench/lite.mjs failed (exit $?)"
+else
+  echo "lite: skipped, needs the project .venv (scripts/setup.sh) and Chromium"
+fi
