@@ -1,4 +1,5 @@
 import { trace, type TraceEntry } from "../autodiff/trace";
+import { displayNames } from "../autodiff/names";
 import type { Tensor } from "../tensor/Tensor";
 import type { GraphEdge, GraphNode, GraphPayload, NodeKind } from "../protocol/graph";
 import { PROTOCOL_VERSION } from "../protocol/mime";
@@ -50,9 +51,9 @@ export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayl
     const u = units[k];
     return u.kind === "node" ? `n${u.entry}` : `s${k}`;
   };
-  // Names in the click panel's formulas: the user's, else v<k> by position in the trace.
-  const position = new Map(entries.map((e) => [e.tensor.id, e.id]));
-  const nameOf = (t: Tensor) => t.name ?? `v${position.get(t.id) ?? "?"}`;
+  // Names on nodes and in the click panel's formulas: the same as the chain-rule view's.
+  const names = displayNames(entries.map((e) => e.tensor));
+  const nameOf = (t: Tensor) => names.get(t.id) ?? t.name ?? "?";
   const loopScope = loopScopes(loops.map((l) => l.times));
   const nodes: GraphNode[] = [];
   let omitted = 0;
@@ -160,6 +161,7 @@ function tensorNode(
   const stats = opts.detail === "stats";
   if (stats) delete node.value.values;
   if (t.name) node.name = t.name;
+  else if (t.node) node.label = nameOf(t);
   if (t.node && t.node.scope.length) node.scope = [...t.node.scope];
   if (Object.keys(attrs).length) node.attrs = attrs;
   // Read .grad only when it exists: reading an unretained intermediate's grad warns the user.

@@ -55,6 +55,8 @@ export const GraphNodeSchema = z.object({
   op: z.string(),
   /** User-given name (`{ name: "W" }`), if any. */
   name: z.optional(z.string()),
+  /** For an unnamed op node: the name the chain-rule view uses for it (v3), shown under the op. */
+  label: z.optional(z.string()),
   kind: NodeKindSchema,
   shape: ShapeSchema,
   dtype: z.enum(["float64", "float32"]),

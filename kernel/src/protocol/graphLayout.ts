@@ -70,6 +70,6 @@ export function graphNodeLabel(node: GraphNode): { title: string; subtitle: stri
   const consts = Array.isArray(node.constants) ? node.constants.map((c) => constantText(c.value)).join(" ") : "";
   const opText = `${node.op}${consts ? " " + consts : ""}`;
   const title = node.name ?? (node.op === "leaf" ? node.kind : opText);
-  const what = node.op === "leaf" ? (node.name ? node.kind : "") : node.name ? opText : "";
+  const what = node.op === "leaf" ? (node.name ? node.kind : "") : node.name ? opText : (node.label ?? "");
   return { title, subtitle: `${what ? what + " " : ""}${shapeText(node.shape)}` };
 }

@@ -259,6 +259,7 @@ export function closedForm(L: Tensor, x: Tensor, g: TracedGraph): ClosedResult {
     if ((refs.get(c) ?? 0) < 2 || trivial(c)) continue;
     const gt = gradOfTensor.get(c);
     if (gt) {
+      // G_t := dL/dt, after the tensor it is the gradient of (the steps' G, made unique).
       const base = `${c.shape.length >= 2 ? "G" : "g"}_${nameOf(gt).replace(/[^A-Za-z0-9]/g, "")}`;
       named.set(c, { name: taken.has(base) ? fresh([], base) : claim(base), gradientOf: nameOf(gt) });
       continue;

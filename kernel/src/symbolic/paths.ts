@@ -5,6 +5,7 @@
  */
 import type { Tensor } from "../tensor/Tensor";
 import { traceMany } from "../autodiff/trace";
+import { displayNames, isLiteral } from "../autodiff/names";
 import { ChainlabError } from "../errors";
 import { differentiates } from "../ops/OpDef";
 
@@ -101,33 +102,35 @@ export function findPaths(
   return { paths, total };
 }
 
-/** Display names: the user's name, else x / L for the ends, else v1, v2 / c1, c2 in order. */
+/**
+ * Display names: the user's name, else x / L for the ends, else the graph's own name for the
+ * tensor (autodiff/names.ts: v1, v2 / c1, c2 in trace order), so a step's v3 is the graph's v3.
+ */
 export class Namer {
-  private names = new Map<number, string>();
+  private names: Map<number, string>;
   private used = new Set<string>();
-  private counters = { v: 0, c: 0 };
   private auto = new Set<string>();
+  private extra = 0;
 
-  constructor(tensors: Tensor[], x: Tensor, L: Tensor) {
-    for (const t of tensors) if (t.name) this.used.add(t.name);
-    if (!x.name) this.claim(x, this.used.has("x") ? this.fresh("v") : "x");
-    if (!L.name && L !== x) this.claim(L, this.used.has("L") ? this.fresh("v") : "L");
+  constructor(tensors: readonly Tensor[], x: Tensor, L: Tensor) {
+    this.names = displayNames(tensors);
+    for (const t of tensors) {
+      const n = this.names.get(t.id);
+      if (n === undefined) continue;
+      this.used.add(n);
+      if (!t.name) this.auto.add(n);
+    }
+    const end = (t: Tensor, n: string) => {
+      if (t.name || this.used.has(n)) return;
+      this.auto.delete(this.names.get(t.id) ?? "");
+      this.names.set(t.id, n);
+      this.used.add(n);
+    };
+    end(x, "x");
+    if (L !== x) end(L, "L");
   }
 
-  private claim(t: Tensor, name: string): void {
-    this.names.set(t.id, name);
-    this.used.add(name);
-  }
-
-  private fresh(prefix: "v" | "c"): string {
-    let n: string;
-    do n = `${prefix}${++this.counters[prefix]}`;
-    while (this.used.has(n));
-    this.auto.add(n);
-    return n;
-  }
-
-  /** True for names made up here for unnamed tensors (v1, c1). */
+  /** True for names made up for unnamed tensors (v1, c1). */
   isAuto(name: string): boolean {
     return this.auto.has(name);
   }
@@ -136,8 +139,12 @@ export class Namer {
     if (t.name) return t.name;
     let n = this.names.get(t.id);
     if (!n) {
-      n = this.fresh(t.node || t.requiresGrad ? "v" : "c");
-      this.claim(t, n);
+      // A tensor outside the traced graph (never on a path): a name no graph tensor has.
+      do n = `u${++this.extra}`;
+      while (this.used.has(n));
+      this.names.set(t.id, n);
+      this.used.add(n);
+      this.auto.add(n);
     }
     return n;
   }
@@ -158,10 +165,7 @@ export function traceGraph(L: Tensor, x: Tensor): TracedGraph {
   return { order, namer, nameOf: (t) => namer.name(t) };
 }
 
-/** An unnamed constant with one element prints as its value (the 0.5 of 0.5 * s). */
-export function isLiteral(t: Tensor): boolean {
-  return t.node === null && !t.requiresGrad && t.size === 1 && !t.name;
-}
+export { isLiteral };
 
 const POOL = "ijklmnpqrstuvwabcdefgh".split("");
 
