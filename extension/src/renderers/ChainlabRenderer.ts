@@ -3,7 +3,7 @@ import { Widget } from "@lumino/widgets";
 import type { Checked } from "../../../kernel/src/protocol";
 
 /**
- * Shared behaviour of the three renderers: validate the untrusted payload, show a readable
+ * Shared behaviour of the four renderers (chain, graph, heatmap, plot): validate the untrusted payload, show a readable
  * message instead of throwing, and let a later render (update_display_data) supersede an
  * earlier one that is still waiting for a lazy import or a layout.
  */

@@ -219,7 +219,7 @@ export function seedFor(op: string, root: Tensor, grad: TensorLike | undefined):
     return new Tensor(d, root.shape);
   }
   const g = F.asTensor(op, grad, "gradient", root);
-  if (g.rank !== root.rank || g.shape.some((d, i) => d !== root.shape[i]))
+  if (!sameShape(g.shape, root.shape))
     fail(op, `gradient shape ${fmtShape(g.shape)} does not match output shape ${fmtShape(root.shape)}`);
   return g;
 }

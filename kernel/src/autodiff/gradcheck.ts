@@ -5,7 +5,7 @@
  */
 import { fail } from "../errors";
 import { Tensor, type TensorLike } from "../tensor/Tensor";
-import { describe } from "../tensor/shape";
+import { describe, indexOf } from "../tensor/shape";
 import { Rng } from "../tensor/random";
 import { noGrad } from "../ops/mode";
 import { jacobian, vjp } from "./functional";
@@ -46,15 +46,6 @@ export interface GradcheckOptions {
 
 function toF64(t: Tensor): Tensor {
   return new Tensor(Float64Array.from(t.data), t.shape, { name: t.name });
-}
-
-function unravel(k: number, shape: readonly number[]): number[] {
-  const out = new Array<number>(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    out[a] = k % shape[a];
-    k = Math.floor(k / shape[a]);
-  }
-  return out;
 }
 
 export function gradcheck(
@@ -109,7 +100,7 @@ export function gradcheck(
         const excess = Number.isNaN(err) ? Infinity : err - (atol + rtol * Math.abs(n));
         if (excess > worstExcess) {
           worstExcess = excess;
-          worst = unravel(k, analytical.shape);
+          worst = indexOf(k, analytical.shape);
         }
       }
       reports.push({

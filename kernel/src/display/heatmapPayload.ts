@@ -1,3 +1,4 @@
+import { indexOf } from "../tensor/shape";
 import type { Tensor } from "../tensor/Tensor";
 import type { HeatmapPayload, HeatmapSlice } from "../protocol/heatmap";
 import { PROTOCOL_VERSION } from "../protocol/mime";
@@ -38,15 +39,6 @@ export function matrixView(shape: readonly number[]): { lead: number[]; rows: nu
   if (shape.length === 0) return { lead: [], rows: 1, cols: 1 };
   if (shape.length === 1) return { lead: [], rows: 1, cols: shape[0] };
   return { lead: shape.slice(0, -2), rows: shape[shape.length - 2], cols: shape[shape.length - 1] };
-}
-
-function unravel(k: number, dims: readonly number[]): number[] {
-  const idx = new Array<number>(dims.length);
-  for (let d = dims.length - 1; d >= 0; d--) {
-    idx[d] = k % dims[d];
-    k = Math.floor(k / dims[d]);
-  }
-  return idx;
 }
 
 /** Block means of one rows x cols matrix at `offset`; a block containing NaN/Inf is null. */
@@ -103,7 +95,7 @@ export function buildHeatmapPayload(t: Tensor, opts: HeatmapOptions = {}, frame?
   for (let k = 0; k < shownSlices; k++) {
     const offset = k * rows * cols;
     slices.push({
-      index: unravel(k, lead),
+      index: indexOf(k, lead),
       value: blockMeans(t.data, offset, rows, cols, rowStride, colStride),
       grad: show !== "value" && grad ? blockMeans(grad.data, offset, rows, cols, rowStride, colStride) : null,
     });

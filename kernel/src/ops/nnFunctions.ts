@@ -5,7 +5,7 @@
  */
 import { fail, fmtShape } from "../errors";
 import { Tensor, type TensorLike } from "../tensor/Tensor";
-import { describe } from "../tensor/shape";
+import { describe, sameShape } from "../tensor/shape";
 import { rngFor } from "../tensor/random";
 import { withScope, noGrad } from "./mode";
 import * as F from "./functions";
@@ -48,7 +48,7 @@ export function layerNorm(x: TensorLike, normalizedShape: number | number[], opt
   const affine = (v: TensorLike | null | undefined, name: string): Tensor | null => {
     if (v === undefined || v === null) return null;
     const a = asT(op, v, name, t);
-    if (a.rank !== ns.length || a.shape.some((d, i) => d !== ns[i]))
+    if (!sameShape(a.shape, ns))
       fail(op, `${name} must have shape ${fmtShape(ns)} (normalizedShape), got ${fmtShape(a.shape)}`);
     return a;
   };

@@ -16,11 +16,10 @@ type Loop = (x: ArrayLike<number>, out: Float64Array | Float32Array, attrs: Attr
 
 interface UnarySpec {
   name: string;
-  f: (x: number) => number;
   /**
-   * The same function as a whole-array loop. Written out per op (not built from `f` by a
-   * helper) so each loop is its own function the JIT can specialise and inline `f` into; one
-   * shared loop calling `f` per element would see every op's `f` and inline none.
+   * The function as a whole-array loop. Written out per op (not built from a scalar function by
+   * a helper) so each loop is its own function the JIT can specialise; one shared loop calling a
+   * scalar function per element would see every op's function and inline none.
    */
   loop: Loop;
   vjp: <T>(g: T, x: T, y: T, A: Algebra<T>, attrs: Attrs) => T;
@@ -102,7 +101,6 @@ export const neg = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = -x[i];
   },
-  f: (x) => -x,
   vjp: (g, _x, _y, A) => A.neg(g),
   dloop: (g, _x, _y, o) => {
     for (let i = 0; i < g.length; i++) o[i] = -g[i];
@@ -120,7 +118,6 @@ export const square = unary({
       o[i] = v * v;
     }
   },
-  f: (x) => x * x,
   vjp: (g, x, _y, A) => A.mul(g, A.mul(A.scalar(2), x)),
   dloop: (g, x, _y, o) => {
     for (let i = 0; i < g.length; i++) o[i] = g[i] * (2 * x[i]);
@@ -142,7 +139,6 @@ export const sqrt = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]);
   },
-  f: Math.sqrt,
   vjp: (g, _x, y, A) => A.div(g, A.mul(A.scalar(2), y)),
   dloop: (g, _x, y, o) => {
     for (let i = 0; i < g.length; i++) o[i] = g[i] / (2 * y[i]);
@@ -157,7 +153,6 @@ export const abs = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.abs(x[i]);
   },
-  f: Math.abs,
   vjp: (g, x, _y, A) => A.mul(g, A.sign(x)),
   d: (x) => E.fn("sign", x),
   latex: (a) => `\\left|${a}\\right|`,
@@ -170,7 +165,6 @@ export const exp = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.exp(x[i]);
   },
-  f: Math.exp,
   vjp: (g, _x, y, A) => A.mul(g, y),
   dloop: (g, _x, y, o) => {
     for (let i = 0; i < g.length; i++) o[i] = g[i] * y[i];
@@ -185,7 +179,6 @@ export const log = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.log(x[i]);
   },
-  f: Math.log,
   vjp: (g, x, _y, A) => A.div(g, x),
   dloop: (g, x, _y, o) => {
     for (let i = 0; i < g.length; i++) o[i] = g[i] / x[i];
@@ -200,7 +193,6 @@ export const sin = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.sin(x[i]);
   },
-  f: Math.sin,
   vjp: (g, x, _y, A) => A.mul(g, A.cos(x)),
   d: (x) => E.fn("cos", x),
   latex: fnL("\\sin"),
@@ -211,7 +203,6 @@ export const cos = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.cos(x[i]);
   },
-  f: Math.cos,
   vjp: (g, x, _y, A) => A.neg(A.mul(g, A.sin(x))),
   d: (x) => E.neg(E.fn("sin", x)),
   latex: fnL("\\cos"),
@@ -222,7 +213,6 @@ export const tanh = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = tanhScalar(x[i]);
   },
-  f: tanhScalar,
   vjp: (g, _x, y, A) => A.mul(g, A.sub(A.scalar(1), A.square(y))),
   dloop: (g, _x, y, o) => {
     for (let i = 0; i < g.length; i++) {
@@ -242,7 +232,6 @@ export const sigmoid = unary({
       o[i] = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
     }
   },
-  f: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   vjp: (g, _x, y, A) => A.mul(g, A.mul(y, A.sub(A.scalar(1), y))),
   dloop: (g, _x, y, o) => {
     for (let i = 0; i < g.length; i++) {
@@ -262,7 +251,6 @@ export const relu = unary({
       o[i] = v > 0 ? v : 0;
     }
   },
-  f: (x) => (x > 0 ? x : 0),
   vjp: (g, x, _y, A) => A.mul(g, A.greater(x, A.scalar(0))),
   dloop: (g, x, _y, o) => {
     for (let i = 0; i < g.length; i++) o[i] = g[i] * (x[i] > 0 ? 1 : 0);
@@ -281,7 +269,6 @@ export const sign = unary({
       o[i] = v > 0 ? 1 : v < 0 ? -1 : 0;
     }
   },
-  f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   vjp: (g, _x, _y, A) => A.mul(g, A.scalar(0)),
   d: () => E.num(0),
   latex: fnL("\\operatorname{sign}"),
@@ -299,7 +286,6 @@ export const erf = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = erfScalar(x[i]);
   },
-  f: erfScalar,
   vjp: (g, x, _y, A) => A.mul(g, A.mul(A.scalar(TWO_OVER_SQRT_PI), A.exp(A.neg(A.square(x))))),
   d: (x) => E.mul(E.num(TWO_OVER_SQRT_PI), E.fn("exp", E.neg(E.pow(x, E.num(2))))),
   latex: fnL("\\operatorname{erf}"),
@@ -312,7 +298,6 @@ export const gelu = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = geluScalar(x[i]);
   },
-  f: geluScalar,
   // gelu'(x) = Phi(x) + x phi(x).
   vjp: (g, x, _y, A) => {
     const Phi = A.mul(A.scalar(0.5), A.add(A.scalar(1), A.call("erf", [A.mul(A.scalar(SQRT1_2), x)])));
@@ -334,7 +319,6 @@ export const softplus = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = softplusScalar(x[i]);
   },
-  f: softplusScalar,
   vjp: (g, x, _y, A) => A.mul(g, A.call("sigmoid", [x])),
   d: (x) => E.fn("sigmoid", x),
   latex: fnL("\\operatorname{softplus}"),
@@ -345,7 +329,6 @@ export const log1p = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.log1p(x[i]);
   },
-  f: Math.log1p,
   vjp: (g, x, _y, A) => A.div(g, A.add(A.scalar(1), x)),
   d: (x) => E.div(one, E.add(one, x)),
   latex: fnL("\\operatorname{log1p}"),
@@ -357,7 +340,6 @@ export const expm1 = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.expm1(x[i]);
   },
-  f: Math.expm1,
   vjp: (g, _x, y, A) => A.mul(g, A.add(y, A.scalar(1))),
   d: (_x, y) => E.add(y, one),
   latex: fnL("\\operatorname{expm1}"),
@@ -373,7 +355,6 @@ export const leakyRelu = unary({
       o[i] = v > 0 ? v : k * v;
     }
   },
-  f: (x) => (x > 0 ? x : 0.01 * x),
   vjp: (g, x, _y, A, a) =>
     A.mul(g, A.add(A.scalar(slopeOf(a)), A.mul(A.scalar(1 - slopeOf(a)), A.greater(x, A.scalar(0))))),
   d: (x, _y, a) => E.add(E.num(slopeOf(a)), E.mul(E.num(1 - slopeOf(a)), E.cmp("gt", x, E.num(0)))),
@@ -394,7 +375,6 @@ export const elu = unary({
       o[i] = v > 0 ? v : al * Math.expm1(v);
     }
   },
-  f: (x) => (x > 0 ? x : Math.expm1(x)),
   // For x <= 0, d/dx alpha (e^x - 1) = alpha e^x = y + alpha.
   vjp: (g, x, y, A, a) => A.where(A.greater(x, A.scalar(0)), g, A.mul(g, A.add(y, A.scalar(alphaOf(a))))),
   d: (x, y, a) => E.add(E.cmp("gt", x, E.num(0)), E.mul(E.cmp("le", x, E.num(0)), E.add(y, E.num(alphaOf(a))))),
@@ -418,7 +398,6 @@ export const clamp = unary({
       o[i] = v < l ? l : v > h ? h : v;
     }
   },
-  f: (x) => x,
   vjp: (g, x, _y, A, a) => {
     let m = g;
     if (lo(a) > -Infinity) m = A.mul(m, A.sub(A.scalar(1), A.greater(A.scalar(lo(a)), x)));
@@ -442,7 +421,6 @@ export const floor = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.floor(x[i]);
   },
-  f: Math.floor,
   vjp: (g, _x, _y, A) => A.mul(g, A.scalar(0)),
   d: () => E.num(0),
   latex: (a) => `\\left\\lfloor ${a} \\right\\rfloor`,
@@ -456,7 +434,6 @@ export const clone = unary({
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = x[i];
   },
-  f: (x) => x,
   vjp: (g) => g,
   d: () => one,
   latex: fnL("\\operatorname{clone}"),

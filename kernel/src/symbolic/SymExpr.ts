@@ -12,7 +12,7 @@
 import type { Algebra, Attrs } from "../ops/OpDef";
 import { getOp } from "../ops/registry";
 import type { Tensor } from "../tensor/Tensor";
-import { broadcastShapes } from "../tensor/shape";
+import { broadcastShapes, sizeOf } from "../tensor/shape";
 
 /** The Algebra operations a SymExpr node can apply (all but `scalar`, which is a `num`). */
 export type SymOp = Exclude<keyof Algebra<unknown>, "scalar">;
@@ -77,7 +77,7 @@ export function shapeOf(op: SymOp, args: SymExpr[], a: SymAttrs): number[] {
       return [...batch, s0[s0.length - 2], s1[s1.length - 1]];
     }
     case "outer":
-      return [sizeOfShape(s0), sizeOfShape(args[1].shape)];
+      return [sizeOf(s0), sizeOf(args[1].shape)];
     case "transpose":
       return (a.perm ?? defaultPerm(s0.length)).map((p) => s0[p]);
     case "reshape":
@@ -107,10 +107,6 @@ export function shapeOf(op: SymOp, args: SymExpr[], a: SymAttrs): number[] {
 
 export function defaultPerm(rank: number): number[] {
   return Array.from({ length: rank }, (_, i) => rank - 1 - i);
-}
-
-export function sizeOfShape(s: readonly number[]): number {
-  return s.reduce((p, d) => p * d, 1);
 }
 
 /**

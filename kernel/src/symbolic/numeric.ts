@@ -10,20 +10,8 @@ import { noGrad } from "../ops/mode";
 import { evalIndexExpr, type IndexExpr, type IndexEnv } from "../ops/IndexExpr";
 import type { Path } from "./paths";
 
-export function offsetOf(idx: readonly number[], shape: readonly number[]): number {
-  let off = 0;
-  for (let a = 0; a < shape.length; a++) off = off * shape[a] + idx[a];
-  return off;
-}
-
-export function indexOf(off: number, shape: readonly number[]): number[] {
-  const idx = new Array<number>(shape.length);
-  for (let a = shape.length - 1; a >= 0; a--) {
-    idx[a] = off % shape[a];
-    off = Math.floor(off / shape[a]);
-  }
-  return idx;
-}
+// Offset <-> index live with the other shape helpers; re-exported for this folder's callers.
+export { indexOf, offsetOf } from "../tensor/shape";
 
 /** The rule's result for one input, summed back to the input's shape (as backward does). */
 export function vjpOne(out: Tensor, argnum: number, g: Tensor): Tensor {

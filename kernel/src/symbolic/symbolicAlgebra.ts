@@ -6,8 +6,8 @@
  * algebra gives the VJP's numbers; tests check this for every op.
  */
 import type { Algebra } from "../ops/OpDef";
-import { type SymAttrs, type SymExpr, type SymOp, num, shapeOf, sizeOfShape } from "./SymExpr";
-import { sameShape } from "../tensor/shape";
+import { type SymAttrs, type SymExpr, type SymOp, num, shapeOf } from "./SymExpr";
+import { sameShape, sizeOf } from "../tensor/shape";
 
 function node(op: SymOp, args: SymExpr[], attrs: SymAttrs = {}): SymExpr {
   return { k: "op", op, args, attrs, shape: shapeOf(op, args, attrs) };
@@ -119,20 +119,20 @@ function broadcastTo(a: SymExpr, shape: number[]): SymExpr {
   if (sameShape(a.shape, shape)) return a;
   if (a.k === "num") return num(a.v, shape);
   // A one-element tensor reshaped then broadcast is that element everywhere.
-  if (a.k === "op" && a.op === "reshape" && sizeOfShape(a.shape) === 1) return broadcastTo(a.args[0], shape);
+  if (a.k === "op" && a.op === "reshape" && sizeOf(a.shape) === 1) return broadcastTo(a.args[0], shape);
   return node("broadcastTo", [a], { shape: shape.slice() });
 }
 
 function sumTo(a: SymExpr, shape: number[]): SymExpr {
   if (sameShape(a.shape, shape)) return a;
-  if (a.k === "num") return num(a.v * (sizeOfShape(a.shape) / sizeOfShape(shape)), shape);
+  if (a.k === "num") return num(a.v * (sizeOf(a.shape) / sizeOf(shape)), shape);
   return node("sumTo", [a], { shape: shape.slice() });
 }
 
 function sum(a: SymExpr, axes?: number[], keepDims?: boolean): SymExpr {
   const attrs: SymAttrs = { axes: axes ?? a.shape.map((_, i) => i), keepDims: keepDims ?? false };
   const shape = shapeOf("sum", [a], attrs);
-  if (a.k === "num") return num(a.v * (sizeOfShape(a.shape) / sizeOfShape(shape)), shape);
+  if (a.k === "num") return num(a.v * (sizeOf(a.shape) / sizeOf(shape)), shape);
   if (attrs.axes!.length === 0) return reshape(a, shape);
   return node("sum", [a], attrs);
 }

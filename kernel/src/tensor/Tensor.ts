@@ -1,6 +1,6 @@
 import { ChainlabError, fail, fmtShape } from "../errors";
 import type { GradState } from "../protocol/graph";
-import { describe, sizeOf, stridesOf, type Shape } from "./shape";
+import { describe, sameShape, sizeOf, stridesOf, type Shape } from "./shape";
 import { formatTensor, toNested, type Nested } from "./nested";
 
 export type DType = "float64" | "float32";
@@ -142,7 +142,7 @@ export class Tensor {
   set grad(g: Tensor | null) {
     if (g !== null) {
       if (!(g instanceof Tensor)) fail("grad", `expected a Tensor or null, got ${describe(g)}`);
-      if (g.size !== this.size || g.rank !== this.rank || g.shape.some((d, i) => d !== this.shape[i]))
+      if (!sameShape(g.shape, this.shape))
         fail("grad", `gradient shape ${fmtShape(g.shape)} does not match tensor shape ${fmtShape(this.shape)}`);
     }
     this._grad = g;

@@ -49,6 +49,23 @@ export function stridesOf(shape: Shape): number[] {
   return s;
 }
 
+/** Row-major offset of the element at multi-index `idx` of a tensor of `shape` (NumPy's ravel_multi_index). */
+export function offsetOf(idx: readonly number[], shape: Shape): number {
+  let off = 0;
+  for (let a = 0; a < shape.length; a++) off = off * shape[a] + idx[a];
+  return off;
+}
+
+/** Multi-index of the element at row-major offset `off` of a tensor of `shape` (NumPy's unravel_index). */
+export function indexOf(off: number, shape: Shape): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let a = shape.length - 1; a >= 0; a--) {
+    idx[a] = off % shape[a];
+    off = Math.floor(off / shape[a]);
+  }
+  return idx;
+}
+
 /** The axes of `from` that summing back to `to` adds up (leading axes and broadcast size-1 axes). */
 export function sumToAxes(from: Shape, to: Shape): number[] {
   const lead = from.length - to.length;
