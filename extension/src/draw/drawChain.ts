@@ -279,6 +279,19 @@ function drawClosed(doc: Document, payload: ChainPayload, palette: IndexPalette)
   return box;
 }
 
+/** What every tensor name in the steps stands for (v3 = X w), so no symbol is left undefined. */
+function drawNames(doc: Document, payload: ChainPayload, palette: IndexPalette): HTMLDetailsElement | null {
+  const names = payload.names ?? [];
+  if (!names.length) return null;
+  const box = htmlEl(doc, "details", "cl-chain-names");
+  box.appendChild(htmlEl(doc, "summary", undefined, `The names in the steps (${names.length})`));
+  for (const n of names) {
+    const row = mathBlock(doc, n, "", palette);
+    if (row) box.appendChild(row);
+  }
+  return box;
+}
+
 export function drawChain(doc: Document, payload: ChainPayload): HTMLDivElement {
   const root = htmlEl(doc, "div", "cl-chain");
   const title = htmlEl(doc, "div", "cl-chain-title");
@@ -303,6 +316,8 @@ export function drawChain(doc: Document, payload: ChainPayload): HTMLDivElement 
   const palette = new IndexPalette(summedIndices(payload.numeric));
   // The whole gradient (all paths added) as one closed formula with its definitions, on top.
   root.appendChild(drawClosed(doc, payload, palette));
+  const names = drawNames(doc, payload, palette);
+  if (names) root.appendChild(names);
   payload.paths.forEach((p, i) => root.appendChild(drawPath(doc, payload, p, i, palette)));
   if (payload.pathsOmitted !== undefined && payload.pathsOmitted > 0)
     root.appendChild(

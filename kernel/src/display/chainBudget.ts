@@ -30,6 +30,13 @@ export function boundChain(
   }
   const done = () => (trimmed.length ? { ...q, trimmed } : q);
   if (measure(done()) <= budget) return done();
+  // The list of names goes first (the steps still name every tensor they use).
+  if (q.names) {
+    q = { ...q };
+    delete q.names;
+    trimmed.push("the list of what each name stands for was left out to keep the output small");
+    if (measure(done()) <= budget) return done();
+  }
   // Fewer paths: the numbers already include every path.
   const allPaths = q.paths.length + (q.pathsOmitted ?? 0);
   while (q.paths.length > 1 && measure(done()) > budget) {

@@ -113,6 +113,7 @@ export function chainMarkdown(p: ChainPayload): string {
     if (p.closed.where.length) out.push("where", "", ...p.closed.where.map((w) => md(w.latex)), "");
     if (p.closed.rules.length) out.push(`(simplified with: ${p.closed.rules.map(mdEsc).join("; ")})`, "");
   } else if (p.cannotClose) out.push(`No closed formula: ${mdEsc(p.cannotClose)}.`, "");
+  if (p.names?.length) out.push("The names in the steps:", "", ...p.names.map((n) => md(n.latex)), "");
   p.paths.forEach((path, i) => {
     const nodes = path.nodes.map(mdEsc).join(" → ");
     if (p.paths.length > 1) out.push(`#### Path ${i + 1}: ${nodes}`, "");

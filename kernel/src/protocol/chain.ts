@@ -143,6 +143,8 @@ export const ChainPayloadSchema = z.object({
    */
   closed: z.optional(z.object({ formula: RenderedSchema, where: z.array(RenderedSchema), rules: z.array(z.string()) })),
   cannotClose: z.optional(z.string()),
+  /** What every tensor name on the view stands for ("v3 = X w"), inputs before their users. */
+  names: z.optional(z.array(RenderedSchema)),
   /** Paths beyond the limit that were not expanded (the numbers still include them). */
   pathsOmitted: z.optional(z.int()),
   /** Jacobian mode: the output element L_K that the steps and numbers are for. */

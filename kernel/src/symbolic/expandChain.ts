@@ -16,6 +16,7 @@ import { symbolicAlgebra } from "./symbolicAlgebra";
 import { elementOf, printClosedForm, printSum, printSym, nameLatex, type Mode } from "./latex";
 import { type Namer, findPaths, indexNames, isLiteral, traceGraph, type Edge, type Path } from "./paths";
 import { closedForm } from "./closedForm";
+import { definitionOf } from "./nodeRule";
 import { composePath, inlineAuto } from "./compose";
 import {
   fdVerdict,
@@ -65,6 +66,9 @@ export interface ExpandOptions {
    */
   maxSteps?: number;
 }
+
+/** At most this many "v3 = X w" lines: the names of the written-out steps come first in graph order. */
+const MAX_NAMES = 40;
 
 /** Steps other than the one into x get numbers only when their intermediate is at most this big. */
 const MAX_STEP_TERMS = 1 << 16;
@@ -209,6 +213,11 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
         `${frac(m === "latex" ? top.latex : top.text, m === "latex" ? nameLatex(nameOf(x)) : nameOf(x), m)} = ${printSym(sum, m)}`,
     );
   }
+  payload.names = nameDefinitions(
+    order,
+    chainPaths.map((c) => c.path),
+    nameOf,
+  );
   const closed = closedForm(L, x, graph);
   if (closed.closed) {
     const f = closed.form;
@@ -225,6 +234,31 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
     payload.jacobian = jacobianBlocks(L, x, opts.maxJacobianBlocks ?? 64);
   }
   return payload;
+}
+
+/**
+ * What each name on the view stands for: every computed tensor on an expanded path or read by
+ * one of its ops (v3 = X w), and constants made outside the graph (c1), in graph order.
+ */
+function nameDefinitions(order: readonly Tensor[], paths: ChainPath[], nameOf: (t: Tensor) => string): Rendered[] {
+  const written = new Set<string>();
+  for (const p of paths) for (const s of p.steps) written.add(s.to).add(s.from);
+  const shown = new Set<number>();
+  for (const t of order)
+    if (t.node && written.has(nameOf(t))) {
+      shown.add(t.id);
+      for (const u of t.node.inputs) shown.add(u.id);
+    }
+  const out: Rendered[] = [];
+  for (const t of order) {
+    if (!shown.has(t.id) || isLiteral(t) || out.length >= MAX_NAMES) continue;
+    if (t.node) out.push(definitionOf(t, nameOf));
+    else if (!t.name && !t.requiresGrad) {
+      const what = `a constant ${fmtShape(t.shape)} computed outside the graph`;
+      out.push({ latex: `${nameLatex(nameOf(t))}: \\text{${what}}`, text: `${nameOf(t)}: ${what}` });
+    }
+  }
+  return out;
 }
 
 /**

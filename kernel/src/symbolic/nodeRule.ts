@@ -5,6 +5,7 @@
  */
 import type { Tensor } from "../tensor/Tensor";
 import type { NodeRule } from "../protocol/graph";
+import type { Rendered } from "../protocol/chain";
 import { needsGrad } from "../ops/OpDef";
 import { localPartial } from "./steps";
 import { isLiteral } from "./paths";
@@ -16,13 +17,17 @@ function letters(pool: string[], rank: number): string[] {
   return Array.from({ length: rank }, (_, a) => (a < pool.length ? pool[a] : `${pool[0]}${a}`));
 }
 
-export function nodeRule(y: Tensor, nameOf: (t: Tensor) => string): NodeRule | null {
-  const node = y.node;
-  if (!node) return null;
+/** "v3 = X w": what a computed tensor's name stands for, in its op's notation over its inputs' names. */
+export function definitionOf(y: Tensor, nameOf: (t: Tensor) => string): Rendered {
+  const node = y.node!;
   const op = node.op;
-  const show = (t: Tensor, m: Mode) =>
-    isLiteral(t) ? fmtNum(t.data[0]) : m === "latex" ? nameLatex(nameOf(t)) : nameOf(t);
-  const formula = {
+  // A name that carries a superscript (v^{(2)}) is braced, so the op may add its own (^T).
+  const latexName = (t: Tensor) => {
+    const n = nameLatex(nameOf(t));
+    return n.includes("^") ? `{${n}}` : n;
+  };
+  const show = (t: Tensor, m: Mode) => (isLiteral(t) ? fmtNum(t.data[0]) : m === "latex" ? latexName(t) : nameOf(t));
+  return {
     latex: `${nameLatex(nameOf(y))} = ${op.latex(
       node.inputs.map((t) => show(t, "latex")),
       node.attrs,
@@ -32,6 +37,13 @@ export function nodeRule(y: Tensor, nameOf: (t: Tensor) => string): NodeRule | n
       node.attrs,
     )}`,
   };
+}
+
+export function nodeRule(y: Tensor, nameOf: (t: Tensor) => string): NodeRule | null {
+  const node = y.node;
+  if (!node) return null;
+  const op = node.op;
+  const formula = definitionOf(y, nameOf);
   const J = letters(OUT_LETTERS, y.rank);
   const partials: NodeRule["partials"] = [];
   node.inputs.forEach((u, k) => {
