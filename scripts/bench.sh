@@ -67,10 +67,12 @@ for f in bench/kernel-latency.* bench/kernel-memory.*; do
 done
 
 # lite: the JupyterLite site and browser kernel vs the tslab kernel (bench/lite.mjs): site size,
-# time to the first executed cell, cell round trip, training step. Needs .venv and Chromium.
+# time to the first executed cell, cell round trip, training step; and (bench/lite-transpile.mjs)
+# stripping types with sucrase against ts.transpileModule. Needs .venv and Chromium.
 echo; echo "== lite (bench/lite.mjs)"
 if [ -x .venv/bin/python ] && [ -x "${CHAINLAB_CHROMIUM:-/usr/bin/chromium}" ]; then
   node bench/lite.mjs || echo "lite: bench/lite.mjs failed (exit $?)"
+  node bench/lite-transpile.mjs || echo "lite: bench/lite-transpile.mjs failed (exit $?)"
 else
   echo "lite: skipped, needs the project .venv (scripts/setup.sh) and Chromium"
 fi
