@@ -4,6 +4,7 @@
 import json
 import os
 import pathlib
+import re
 import sys
 
 c = get_config()  # noqa: F821 (nbgrader's config loader defines it)
@@ -37,13 +38,46 @@ def _chainlab_resolves(folder: pathlib.Path) -> bool:
     return False
 
 
+def _refusal(where: str) -> str:
+    return (
+        f"chainlab does not resolve from {where}: run `npm install` in the course folder "
+        f"{c.CourseDirectory.root} (its package.json names the chainlab package), then `npx chainlab doctor`. "
+        "Refusing to grade: every TypeScript cell would fail on its import and score 0."
+    )
+
+
 # Without chainlab every graded cell fails on its import and autograde would score every student 0
-# and exit 0: stop every grading command here instead, with the fix.
+# and exit 0: stop every grading command here instead, with the fix (fails before anything is written).
 if any(cmd in sys.argv[1:2] for cmd in ("autograde", "generate_assignment", "validate", "generate_feedback")) \
         and not _chainlab_resolves(pathlib.Path(c.CourseDirectory.root)) \
         and not os.environ.get("CHAINLAB_SKIP_CHECK"):
-    sys.exit(
-        f"nbgrader_config.py: chainlab does not resolve from the course folder {c.CourseDirectory.root}: "
-        "run `npm install` there (package.json names the chainlab package), then `npx chainlab doctor`. "
-        "Refusing to grade: every TypeScript cell would fail on its import and score 0."
-    )
+    sys.exit("nbgrader_config.py: " + _refusal(f"the course folder {c.CourseDirectory.root}"))
+
+
+# The same check where the notebook is executed, for every way of autograding: formgrader's
+# "autograde" button runs inside the Jupyter server (sys.argv is the server's, so the check above
+# never fires there) and reaches nbgrader's Autograde converter directly. This preprocessor runs
+# first in that converter; raising makes nbgrader mark the submission as failed (the button shows
+# the error and the log) instead of recording zeros. Notebooks that do not import chainlab (a
+# Python assignment in the same course) pass through.
+from nbconvert.preprocessors import Preprocessor  # noqa: E402
+from nbgrader.converters import Autograde  # noqa: E402
+from traitlets import Bool  # noqa: E402
+
+
+class ChainlabResolvesWhereGraded(Preprocessor):
+    enabled = Bool(True)  # nbconvert's preprocessors are off unless enabled (nbgrader's own are on)
+
+    def preprocess(self, nb, resources):
+        imports = any(cell.get("cell_type") == "code" and re.search(r"""(from|require\()\s*["']chainlab["']""", cell.source)
+                      for cell in nb.cells)
+        folder = pathlib.Path(resources.get("metadata", {}).get("path") or os.getcwd()).resolve()
+        if imports and not _chainlab_resolves(folder) and not os.environ.get("CHAINLAB_SKIP_CHECK"):
+            raise RuntimeError(_refusal(f"the folder autograde runs the notebook in, {folder}"))
+        return nb, resources
+
+
+c.Autograde.autograde_preprocessors = [
+    ChainlabResolvesWhereGraded,
+    *Autograde.class_traits()["autograde_preprocessors"].default(),
+]

@@ -315,6 +315,41 @@ def test_autograde_refuses_a_course_where_chainlab_does_not_resolve(prefix):
         shutil.rmtree(outside, ignore_errors=True)
 
 
+FORMGRADER_AUTOGRADE = """
+import json
+from nbgrader.apps import NbGraderAPI
+from nbgrader.apps.baseapp import NbGrader
+from nbgrader.auth import Authenticator
+from nbgrader.coursedir import CourseDirectory
+
+# What formgrader's handlers do (server_extensions/formgrader: base.py `api`, AutogradeHandler):
+# load nbgrader_config.py from the course folder into an app that is not the nbgrader CLI, build
+# NbGraderAPI on it and call autograde. sys.argv here is not an nbgrader command, as in the server.
+app = NbGrader()
+app.load_config_file()
+coursedir = CourseDirectory(parent=app)
+api = NbGraderAPI(coursedir, Authenticator(parent=app, coursedir=coursedir), parent=app)
+print(json.dumps({"generate": api.generate_assignment("backprop"), "autograde": api.autograde("backprop", "alice")}))
+"""
+
+
+def test_formgraders_autograde_refuses_where_chainlab_does_not_resolve(prefix):
+    outside = pathlib.Path(tempfile.mkdtemp(prefix="chainlab-no-modules-"))
+    try:
+        course = make_course(prefix, outside)
+        d = course / "submitted" / "alice" / "backprop"
+        d.mkdir(parents=True)
+        shutil.copy(course / "source" / "backprop" / "backprop.ipynb", d / "backprop.ipynb")
+        env = {"PATH": f"{prefix['venv']}/bin:{os.environ['PATH']}"}  # nbgrader runs alembic from there
+        r = run([str(prefix["venv"] / "bin" / "python"), "-c", FORMGRADER_AUTOGRADE], course, env=env, timeout=900)
+        result = json.loads(r.stdout.strip().splitlines()[-1])
+        assert result["generate"]["success"], result["generate"]
+        assert not result["autograde"]["success"]
+        assert "chainlab does not resolve from the folder autograde runs the notebook in" in json.dumps(result["autograde"])
+    finally:
+        shutil.rmtree(outside, ignore_errors=True)
+
+
 def test_nbgrader_autogrades_three_submissions(prefix):
     # Below the shared home root, where deploy/install.sh put node_modules/chainlab.
     course = make_course(prefix, prefix["home"] / "instructor")

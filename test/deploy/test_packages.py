@@ -166,19 +166,56 @@ def test_the_cannot_find_module_hint_gives_a_command_that_works(user_folder, mon
         shutil.rmtree(elsewhere, ignore_errors=True)
 
 
-def test_wheel_has_the_prebuilt_labextension_and_passes_twine_check():
+@pytest.fixture(scope="module")
+def wheel():
     out = outside_folder("chainlab-wheel-")
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-w", str(out), str(ROOT)],
+        ROOT, timeout=900)
+    wheels = list(out.glob("chainlab_jupyterlab-*.whl"))
+    assert len(wheels) == 1, list(out.iterdir())
+    yield wheels[0]
+    shutil.rmtree(out, ignore_errors=True)
+
+
+def test_wheel_has_the_prebuilt_labextension_and_passes_twine_check(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    shared = [n for n in names if "/data/share/jupyter/labextensions/chainlab-jupyterlab/" in n]
+    for needed in ["package.json", "install.json", "static/style.js"]:
+        assert any(n.endswith("chainlab-jupyterlab/" + needed) for n in shared), (needed, names[:20])
+    assert any("/static/remoteEntry." in n for n in shared)
+    assert "chainlab_jupyterlab/kernel_install.py" in names
+    r = run([sys.executable, "-m", "twine", "check", "--strict", str(wheel)], wheel.parent)
+    assert "PASSED" in r.stdout
+
+
+def test_pip_user_installs_the_kernel_with_jupyter_chainlab_install_kernel(wheel, tarball, monkeypatch):
+    """pip install of the wheel into a fresh environment, then the command the README gives, run
+    through `jupyter` (which dispatches `jupyter chainlab` to the wheel's jupyter-chainlab script):
+    chainlab npm-installed into the notebooks' folder, kernelspec in that environment, a notebook runs."""
+    base = outside_folder("chainlab-pip-user-")
     try:
-        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-w", str(out), str(ROOT)],
-            ROOT, timeout=900)
-        wheels = list(out.glob("chainlab_jupyterlab-*.whl"))
-        assert len(wheels) == 1, list(out.iterdir())
-        names = zipfile.ZipFile(wheels[0]).namelist()
-        shared = [n for n in names if "/data/share/jupyter/labextensions/chainlab-jupyterlab/" in n]
-        for needed in ["package.json", "install.json", "static/style.js"]:
-            assert any(n.endswith("chainlab-jupyterlab/" + needed) for n in shared), (needed, names[:20])
-        assert any("/static/remoteEntry." in n for n in shared)
-        r = run([sys.executable, "-m", "twine", "check", "--strict", str(wheels[0])], out)
-        assert "PASSED" in r.stdout
+        env_dir, notebooks = base / "env", base / "notebooks"
+        run([sys.executable, "-m", "venv", str(env_dir)], base)
+        run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "--no-deps", "--disable-pip-version-check",
+             str(wheel)], base, timeout=600)
+        path = {"PATH": f"{env_dir / 'bin'}:{os.environ['PATH']}"}
+        r = run([str(VENV_BIN / "jupyter"), "chainlab", "install-kernel", "--folder", str(notebooks),
+                 "--npm-package", str(tarball)], base, env=path, timeout=900)
+        spec_file = env_dir / "share" / "jupyter" / "kernels" / "chainlab" / "kernel.json"
+        assert str(spec_file.parent) in r.stdout, r.stdout
+        spec = json.loads(spec_file.read_text())
+        assert str(notebooks / "node_modules" / "chainlab" / "bin" / "chainlab.js") in spec["argv"]
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell('import { tensor } from "chainlab";\n'
+                                              "const x = tensor([3, 4], { requiresGrad: true });\n"
+                                              "x.mul(x).sum().backward();\nconsole.log(String(x.grad!.toArray()));")]
+        monkeypatch.setenv("JUPYTER_PATH", str(env_dir / "share" / "jupyter"))
+        nbclient.NotebookClient(nb, timeout=180, startup_timeout=120, kernel_name="chainlab",
+                                resources={"metadata": {"path": str(notebooks)}}).execute()
+        assert [o.get("text") for o in nb.cells[0].outputs] == ["6,8\n"]  # d(sum x²)/dx = 2x
+        # Run again where chainlab already resolves: nothing is npm-installed, the kernelspec is rewritten.
+        r = run([str(env_dir / "bin" / "jupyter-chainlab"), "install-kernel", "--folder", str(notebooks / "week2")],
+                base, env=path)
+        assert f"chainlab resolves from {notebooks / 'week2'}" in r.stdout and "npm install" not in r.stdout
     finally:
-        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
