@@ -8,6 +8,8 @@ the heap flags. Variants (temporary kernelspecs, run in turn):
   plain     no V8 flags, no idle GC (the kernel as it was, minus lazy TypeScript)
   shipped   the installed kernelspec's argv and env (kernelspec.ts)
   preload   shipped + CHAINLAB_PRELOAD=1 (TypeScript loaded at start)
+Then the notebooks with the largest graphs (--notebooks, default 06, 08, 10) run top to bottom
+under plain and shipped: each must complete under the heap flags; peak RSS side by side.
 Targets: idle <= 120 MB, <= 250 MB after 300 cells (shipped).
 
 Usage: .venv/bin/python bench/kernel-memory.py [--cells 300] [--only shipped,plain]
@@ -107,10 +109,50 @@ def measure(name, cells):
     return r
 
 
+def run_notebook(name, notebook):
+    """The repository's notebook top to bottom (nbclient) under this kernelspec: whether it completes
+    and the kernel's peak RSS, sampled every 0.2 s. The heap flags must leave room for these graphs."""
+    import threading
+
+    import nbclient
+    import nbformat
+    from jupyter_client.manager import KernelManager
+
+    nb = nbformat.read(notebook, as_version=4)
+    km = KernelManager(kernel_name=name)
+    peak, done = [0.0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            if km.has_kernel:
+                try:
+                    peak[0] = max(peak[0], rss_mb(km.provisioner.process.pid) or 0)
+                except (OSError, AttributeError):
+                    pass
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    t = time.perf_counter()
+    error = None
+    try:
+        nbclient.NotebookClient(nb, km=km, timeout=900, startup_timeout=300,
+                                resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    except Exception as e:  # a cell error or a dead kernel: reported, not raised (the table shows it)
+        error = f"{type(e).__name__}: {str(e).splitlines()[0][:160] if str(e) else ''}"
+    finally:
+        done.set()
+        sampler.join()
+    return {"peak_mb": peak[0], "s": round(time.perf_counter() - t, 1), "completed": error is None,
+            **({"error": error} if error else {})}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cells", type=int, default=300)
     ap.add_argument("--only", default="plain,shipped,preload")
+    ap.add_argument("--notebooks", default="06,08,10",
+                    help="numbers of notebooks/NN-*.ipynb run under plain and shipped (large graphs); '' for none")
     args = ap.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,6 +162,13 @@ def main():
             results[name] = {"node_flags": flags[name], **measure(name, args.cells)}
             for k, v in results[name].items():
                 print(f"  {k:32} {v}", flush=True)
+        # Heap flags against the notebooks with the largest graphs, plain and shipped interleaved.
+        for number in [n for n in args.notebooks.split(",") if n]:
+            notebook = next((ROOT / "notebooks").glob(f"{number}-*.ipynb"))
+            for name in ("plain", "shipped"):
+                r = run_notebook(name, notebook)
+                results.setdefault("notebooks", {}).setdefault(notebook.name, {})[name] = r
+                print(f"== notebook {notebook.name} under {name}: {r}  ({os.getloadavg()[0]:.1f} load)", flush=True)
     out = ROOT / ".bench" / "kernel-memory.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
