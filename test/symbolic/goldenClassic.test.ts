@@ -169,9 +169,9 @@ const GOLDEN: Golden[] = [
       "mu := mean_{axis 1}(x)",
       "xc := x - mu",
       "v := mean_{axis 1}(xc ⊙ xc)",
-      "A := sqrt(v + 0.00001)",
-      "y := xc ⊘ A",
-      "G_xc := dL/dxc = R ⊘ A + 2 broadcast((-(1/5) sum_{axis 1}(R ⊙ y ⊘ A)) ⊘ (2 A), [4,5]) ⊙ xc",
+      "v3 := sqrt(v + 0.00001)",
+      "y := xc ⊘ v3",
+      "G_xc := dL/dxc = R ⊘ v3 + 2 broadcast((-(1/5) sum_{axis 1}(R ⊙ y ⊘ v3)) ⊘ (2 v3), [4,5]) ⊙ xc",
     ],
   },
   {

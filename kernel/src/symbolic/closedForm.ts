@@ -158,6 +158,9 @@ export function closedForm(L: Tensor, x: Tensor, g: TracedGraph): ClosedResult {
   }
   const definitions = new Map<number, SymExpr>();
   const userNamed = new Map<SymExpr, string>();
+  // The graph's own names (v2) for intermediates the user did not name, so a shared one is
+  // called in the formula what the steps and the graph call it.
+  const autoNamed = new Map<SymExpr, string>();
   const definitionOf = (t: Tensor): SymExpr => {
     const known = definitions.get(t.id);
     if (known) return known;
@@ -174,6 +177,7 @@ export function closedForm(L: Tensor, x: Tensor, g: TracedGraph): ClosedResult {
     else d = { k: "op", op: "call", args, attrs: { name: node.op.name, opAttrs: node.attrs }, shape: t.shape.slice() };
     definitions.set(t.id, d);
     if (t.name && !userNamed.has(d)) userNamed.set(d, t.name);
+    else if (!t.name && !autoNamed.has(d)) autoNamed.set(d, nameOf(t));
     return d;
   };
   const complements = complementLeaves(order);
@@ -235,6 +239,11 @@ export function closedForm(L: Tensor, x: Tensor, g: TracedGraph): ClosedResult {
     const c = cons.find(rewrite(d).expr);
     if (c) userNames.set(c, n);
   }
+  const autoNames = new Map<SymExpr, string>();
+  for (const [d, n] of autoNamed) {
+    const c = cons.find(rewrite(d).expr);
+    if (c && !autoNames.has(c)) autoNames.set(c, n);
+  }
   const refs = cons.refCounts(root);
   const named = new Map<SymExpr, { name: string; gradientOf?: string }>();
   const fresh = (pool: string[], fallback: string): string => {
@@ -262,6 +271,11 @@ export function closedForm(L: Tensor, x: Tensor, g: TracedGraph): ClosedResult {
       // G_t := dL/dt, after the tensor it is the gradient of (the steps' G, made unique).
       const base = `${c.shape.length >= 2 ? "G" : "g"}_${nameOf(gt).replace(/[^A-Za-z0-9]/g, "")}`;
       named.set(c, { name: taken.has(base) ? fresh([], base) : claim(base), gradientOf: nameOf(gt) });
+      continue;
+    }
+    const auto = autoNames.get(c);
+    if (auto) {
+      named.set(c, { name: auto });
       continue;
     }
     const pool =
