@@ -45,10 +45,11 @@ module.exports = {
     },
     {
       name: "protocol-imports-only-its-schema-library",
-      comment: "protocol/ is compiled into the extension: it imports only itself and zod/mini (its schemas)",
+      comment:
+        "protocol/ is compiled into the extension: it imports only itself, zod/mini (its schemas) and d3-scale-chromatic (its palettes)",
       severity: "error",
       from: { path: `${K}protocol/` },
-      to: { pathNot: [`${K}protocol/`, "node_modules/zod/"] },
+      to: { pathNot: [`${K}protocol/`, "node_modules/zod/", "node_modules/(d3-scale-chromatic|d3-interpolate|d3-color)/"] },
     },
     {
       name: "browser-safe-below-jupyter",

@@ -9,9 +9,16 @@ import {
   heatmapNotes,
   maxAbs,
   panels,
+  DIVERGING_SCALE,
   SEQUENTIAL_SCALE,
 } from "../../extension/src/draw/heatmapFigure";
 import { fixture, fixtures } from "./payloadFixtures";
+import { plotFigure } from "../../extension/src/draw/plotFigure";
+import type { PlotPayload } from "../../kernel/src/protocol";
+import { tensor } from "../../kernel/src/index";
+import { buildHeatmapPayload } from "../../kernel/src/display/heatmapPayload";
+import { heatmapSvg } from "../../kernel/src/display/heatmapFallback";
+import { plotSvg } from "../../kernel/src/display/plotFallback";
 
 const theme = { font: "#000", grid: "#ccc" };
 
@@ -58,8 +65,11 @@ describe("colour ranges", () => {
     expect(colorRange(probs, "value")).toMatchObject({ zmin: 0, zmax: 0.7, colorscale: SEQUENTIAL_SCALE });
     expect(colorRange(probs, "grad")).toMatchObject({ zmid: 0, zmin: -0.7, zmax: 0.7 });
     expect(colorRange([[-1, 2]], "value")).toMatchObject({ zmid: 0, zmin: -2, zmax: 2 });
-    expect(SEQUENTIAL_SCALE[0]).toEqual([0, "rgb(247,247,247)"]);
-    expect(SEQUENTIAL_SCALE[SEQUENTIAL_SCALE.length - 1]).toEqual([1, "rgb(103,0,31)"]);
+    // The sequential half runs from the diverging scale's zero colour to its positive end.
+    const mid = DIVERGING_SCALE.find(([t]) => t === 0.5)!;
+    expect(SEQUENTIAL_SCALE[0]).toEqual([0, mid[1]]);
+    expect(SEQUENTIAL_SCALE[SEQUENTIAL_SCALE.length - 1]).toEqual([1, DIVERGING_SCALE[DIVERGING_SCALE.length - 1][1]]);
+    expect(DIVERGING_SCALE[0][1]).not.toBe(mid[1]);
   });
 });
 
@@ -110,5 +120,21 @@ describe("heatmapFigure", () => {
   it("finds the contribution map of a clicked element", () => {
     expect(contributionFor(payload, [1, 1])?.intermediate).toBe("Z");
     expect(contributionFor(payload, [0, 0])).toBeUndefined();
+  });
+});
+
+describe("one palette for the saved fallbacks and the live views (protocol/palette.ts)", () => {
+  it("colours the saved heatmap's -max, 0 and +max cells as the live colorscale's ends and middle", () => {
+    const svg = heatmapSvg(buildHeatmapPayload(tensor([[-2, 0, 2]]), { show: "value" }));
+    const fillOf = (c: number) => new RegExp(`fill="([^"]+)"><title>\\[0,${c}\\]`).exec(svg)?.[1];
+    const mid = DIVERGING_SCALE.find(([t]) => t === 0.5)![1];
+    expect([fillOf(0), fillOf(1), fillOf(2)]).toEqual([DIVERGING_SCALE[0][1], mid, DIVERGING_SCALE.at(-1)![1]]);
+  });
+
+  it("draws the saved plot's first series in the live plot's first colour", () => {
+    const payload = fixture("handmade-plot-gradnorms.json") as PlotPayload;
+    const first = (plotFigure(payload, theme).layout.colorway as string[])[0];
+    // Bars are filled, lines stroked: either way the series colour.
+    expect(plotSvg(payload)).toMatch(new RegExp(`(fill|stroke)="${first}"`));
   });
 });

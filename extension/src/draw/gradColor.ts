@@ -1,22 +1,10 @@
-import type { GraphNode } from "../../../kernel/src/protocol";
+import { type GraphNode, paletteStops as stopsOf, rgbOf, sequentialColor } from "../../../kernel/src/protocol";
 
 /**
- * Gradient magnitude -> colour on a log scale. The palette is fixed (viridis stops) because a
- * magnitude scale must mean the same in light and dark themes; node text picks black or white
- * by the fill's luminance so it stays readable on every stop.
+ * Gradient magnitude -> colour on a log scale. The palette is the shared sequential one
+ * (viridis, protocol/palette.ts) because a magnitude scale must mean the same in light and dark
+ * themes; node text picks black or white by the fill's luminance so it stays readable on every stop.
  */
-const VIRIDIS: readonly [number, number, number][] = [
-  [68, 1, 84],
-  [72, 40, 120],
-  [62, 74, 137],
-  [49, 104, 142],
-  [38, 130, 142],
-  [31, 158, 137],
-  [53, 183, 121],
-  [109, 205, 89],
-  [180, 222, 44],
-  [253, 231, 37],
-];
 
 export interface GradScale {
   /** log10 of the smallest and largest positive finite gradient norm among the nodes. */
@@ -59,20 +47,13 @@ export function scalePosition(scale: GradScale, magnitude: number): number {
 }
 
 export function paletteColor(t: number): string {
-  const x = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
-  const f = x - i;
-  const [a, b] = [VIRIDIS[i], VIRIDIS[i + 1]];
-  const c = a.map((v, k) => Math.round(v + (b[k] - v) * f));
-  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+  return sequentialColor(t);
 }
 
-/** Black or white, whichever contrasts more with an `rgb(r, g, b)` fill. */
+/** Black or white, whichever contrasts more with a palette fill. */
 export function textColorOn(fill: string): string {
-  const m = /rgb\((\d+), (\d+), (\d+)\)/.exec(fill);
-  if (!m) return "black";
-  const [r, g, b] = [m[1], m[2], m[3]].map((v) => {
-    const s = Number(v) / 255;
+  const [r, g, b] = rgbOf(fill).map((v) => {
+    const s = v / 255;
     return s <= 0.03928 ? s / 12.92 : Math.pow((s + 0.055) / 1.055, 2.4);
   });
   const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
@@ -81,5 +62,5 @@ export function textColorOn(fill: string): string {
 
 /** Stops for an SVG linearGradient legend, bottom (small) to top (large). */
 export function paletteStops(): { offset: number; color: string }[] {
-  return VIRIDIS.map((_, i) => ({ offset: i / (VIRIDIS.length - 1), color: paletteColor(i / (VIRIDIS.length - 1)) }));
+  return stopsOf(sequentialColor, 10).map(([offset, color]) => ({ offset, color }));
 }

@@ -1,5 +1,6 @@
 import type { HeatmapPayload, HeatmapSlice } from "../../../kernel/src/protocol";
 import { indexText, shapeText } from "./format";
+import { divergingColor, paletteStops } from "../../../kernel/src/protocol";
 
 /**
  * Plotly figure specs for a heatmap payload: value and gradient side by side, each on a
@@ -19,23 +20,11 @@ export interface PlotFigure {
   config: Record<string, unknown>;
 }
 
-/** Red for positive, blue for negative, neutral at zero (RdBu reversed, as in most ML texts). */
-export const DIVERGING_SCALE: [number, string][] = [
-  [0, "rgb(5,48,97)"],
-  [0.1, "rgb(33,102,172)"],
-  [0.2, "rgb(67,147,195)"],
-  [0.3, "rgb(146,197,222)"],
-  [0.4, "rgb(209,229,240)"],
-  [0.5, "rgb(247,247,247)"],
-  [0.6, "rgb(253,219,199)"],
-  [0.7, "rgb(244,165,130)"],
-  [0.8, "rgb(214,96,77)"],
-  [0.9, "rgb(178,24,43)"],
-  [1, "rgb(103,0,31)"],
-];
+/** The shared diverging palette (the kernel's saved heatmaps use it too) as a Plotly colorscale. */
+export const DIVERGING_SCALE: [number, string][] = paletteStops((p) => divergingColor(2 * p - 1), 21);
 
 /** The positive half of the diverging scale, for values that are never negative. */
-export const SEQUENTIAL_SCALE: [number, string][] = DIVERGING_SCALE.slice(5).map(([t, c]) => [(t - 0.5) * 2, c]);
+export const SEQUENTIAL_SCALE: [number, string][] = paletteStops(divergingColor, 11);
 
 /**
  * Colour range of one matrix: symmetric around zero (diverging) so the sign reads at a glance;

@@ -1,4 +1,4 @@
-import type { PlotPayload } from "../../../kernel/src/protocol";
+import { type PlotPayload, SERIES_COLORS } from "../../../kernel/src/protocol";
 import type { PlotFigure, ThemeColors } from "./heatmapFigure";
 
 /**
@@ -28,6 +28,8 @@ export function plotFigure(payload: PlotPayload, theme: ThemeColors): PlotFigure
       margin: { l: 56, r: 10, t: payload.title ? 36 : 12, b: 40 },
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
+      // The kernel's saved SVG plot colours its series in the same order.
+      colorway: SERIES_COLORS,
       font: { color: theme.font, size: 12 },
       xaxis: { ...axis(payload.xLabel), type: payload.chart === "bar" ? "category" : "linear" },
       yaxis: { ...axis(payload.yLabel), type: payload.yScale === "log" ? "log" : "linear" },

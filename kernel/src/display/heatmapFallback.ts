@@ -1,5 +1,6 @@
 import type { HeatmapPayload } from "../protocol/heatmap";
-import { divergingColor, esc, fmtShape } from "./markup";
+import { cellColor, esc, fmtShape } from "./markup";
+import { rgbOf } from "../protocol/palette";
 import { formatNumber } from "../protocol/format";
 import { base64, encodeIndexedPng } from "./png";
 
@@ -71,7 +72,7 @@ function panelSize(p: Panel): { w: number; h: number; cell: number } {
 function drawPanel(out: string[], p: Panel, x0: number, y0: number): void {
   // Terms a delta kills are exactly zero: white, not the grey of NaN/Inf.
   const color = (v: number | null, scale: number) =>
-    v === null && p.nullText ? divergingColor(0, scale) : divergingColor(v, scale);
+    v === null && p.nullText ? cellColor(0, scale) : cellColor(v, scale);
   const { h, cell } = panelSize(p);
   out.push(`<text x="${x0}" y="${y0 + 22}" font-weight="bold" fill="#111">${esc(p.title)}</text>`);
   const m = p.matrix;
@@ -116,17 +117,9 @@ function drawPanel(out: string[], p: Panel, x0: number, y0: number): void {
 
 /** Palette index 0 is non-finite grey; 1..255 run from -scale (blue) through 0 to +scale (red). */
 const PNG_PALETTE: [number, number, number][] = [
-  rgb(divergingColor(null, 1)),
-  ...Array.from({ length: 255 }, (_, i) => rgb(divergingColor(i / 127 - 1, 1))),
+  rgbOf(cellColor(null, 1)),
+  ...Array.from({ length: 255 }, (_, i) => rgbOf(cellColor(i / 127 - 1, 1))),
 ];
-
-function rgb(css: string): [number, number, number] {
-  if (css.startsWith("#")) return [1, 3, 5].map((i) => parseInt(css.slice(i, i + 2), 16)) as [number, number, number];
-  return css
-    .replace(/[^\d,]/g, "")
-    .split(",")
-    .map(Number) as [number, number, number];
-}
 
 /** The matrix as a base64 PNG, one pixel per cell; `nullIsZero` for term maps (a delta's 0). */
 function matrixPng(m: Matrix, scale: number, nullIsZero: boolean): string {

@@ -1,8 +1,10 @@
 /**
  * Small helpers shared by the fallback renderers: escaping for SVG/HTML text, compact numbers
- * and a diverging colour scale. Fallbacks are built as strings, so every piece of user text
- * (tensor names, op names) must pass through `esc`.
+ * and a cell's colour on the shared diverging palette. Fallbacks are built as strings, so every
+ * piece of user text (tensor names, op names) must pass through `esc`.
  */
+import { NON_FINITE_COLOR, divergingColor } from "../protocol/palette";
+
 export function esc(s: string): string {
   return s.replace(
     /[&<>"']/g,
@@ -20,13 +22,11 @@ export function fmtShape(shape: readonly number[]): string {
 }
 
 /**
- * Blue (negative) - white (0) - red (positive), symmetric around zero so the sign of a gradient
- * is read at a glance; `scale` is the largest |value|. Non-finite cells are drawn grey.
+ * A cell's colour on the shared diverging palette (protocol/palette.ts, as in the live view),
+ * symmetric around zero so the sign of a gradient is read at a glance; `scale` is the largest
+ * |value|. Non-finite cells (null) are drawn grey.
  */
-export function divergingColor(v: number | null, scale: number): string {
-  if (v === null) return "#9e9e9e";
-  const t = scale > 0 ? Math.max(-1, Math.min(1, v / scale)) : 0;
-  const mix = (from: number, to: number, k: number) => Math.round(from + (to - from) * k);
-  if (t >= 0) return `rgb(${mix(255, 178, t)},${mix(255, 24, t)},${mix(255, 43, t)})`;
-  return `rgb(${mix(255, 33, -t)},${mix(255, 102, -t)},${mix(255, 172, -t)})`;
+export function cellColor(v: number | null, scale: number): string {
+  if (v === null) return NON_FINITE_COLOR;
+  return divergingColor(scale > 0 ? v / scale : 0);
 }

@@ -1,12 +1,12 @@
 import type { PlotPayload } from "../protocol/plot";
 import { esc } from "./markup";
 import { formatNumber } from "../protocol/format";
+import { SERIES_COLORS } from "../protocol/palette";
 
 /**
  * The plot's fallbacks: an SVG bar or line chart (log or linear y axis) and a text table.
  */
 
-const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2"];
 const W = 560;
 const H = 300;
 const M = { left: 64, right: 16, top: 30, bottom: 70 };
@@ -54,7 +54,7 @@ export function plotSvg(p: PlotPayload): string {
   const slot = pw / n;
   const base = log ? M.top + ph : yPix(0);
   p.series.forEach((s, si) => {
-    const color = COLORS[si % COLORS.length];
+    const color = SERIES_COLORS[si % SERIES_COLORS.length];
     if (p.chart === "bar") {
       const bw = Math.max(2, (slot * 0.8) / p.series.length);
       s.y.forEach((v, i) => {
@@ -91,7 +91,7 @@ export function plotSvg(p: PlotPayload): string {
   if (p.series.length > 1)
     p.series.forEach((s, si) =>
       out.push(
-        `<text x="${W - M.right - 150}" y="${M.top + 12 * si + 4}" fill="${COLORS[si % COLORS.length]}">■ ${esc(s.name)}</text>`,
+        `<text x="${W - M.right - 150}" y="${M.top + 12 * si + 4}" fill="${SERIES_COLORS[si % SERIES_COLORS.length]}">■ ${esc(s.name)}</text>`,
       ),
     );
   if (p.notes?.length) out.push(`<text x="${M.left}" y="${H - 6}" fill="#a15c00">${esc(p.notes.join("; "))}</text>`);

@@ -15,3 +15,4 @@ export * from "./validate";
 export * from "./graphLayout";
 export * from "./budget";
 export * from "./format";
+export * from "./palette";
