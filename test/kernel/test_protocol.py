@@ -149,6 +149,21 @@ def test_custom_display_method_and_plain_values(k):
     assert not of_type(plain, "execute_result") and stdout(plain) == "3\n"
 
 
+def test_one_display_hook_for_cell_results_and_display(k):
+    # A cell's last value and display() read the same hook (display/displayHook.ts): an
+    # asynchronous display method is refused by both with the same message, the cell still
+    # prints the value, and the kernel carries on.
+    code = '({ [Symbol.for("Jupyter.display")]: async () => ({ "text/html": "<i>late</i>" }) })'
+    outputs = k.ok(code)
+    assert not of_type(outputs, "execute_result")
+    err = "".join(o["content"]["text"] for o in of_type(outputs, "stream") if o["content"]["name"] == "stderr")
+    assert "must return a MIME bundle object synchronously" in err
+    reply, outputs = k.execute(f"display({code})")
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "ChainlabError"
+    assert "must return a MIME bundle object synchronously" in reply["content"]["evalue"]
+    assert of_type(k.ok("1 + 1"), "stream")
+
+
 def test_show_as_last_expression_prints_nothing_extra(k):
     outputs = k.ok("show.heatmap(x)")
     assert [o["msg_type"] for o in outputs if o["msg_type"] != "execute_input"] == ["display_data"]

@@ -1,5 +1,6 @@
 import { kernelTransport, type MimeBundle } from "./kernelTransport";
 import { INSPECT_CUSTOM, randomHexId } from "./platform";
+import { JUPYTER_DISPLAY } from "./displayHook";
 
 /**
  * One display in the notebook that can be redrawn in place: the first show sends display_data
@@ -73,7 +74,6 @@ export class DisplayHandle<T = unknown> {
   }
 }
 
-const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 // A handle that ends a cell (`show.graph(L)` as the last line) must not print itself: the
 // display was already sent. The kernel shows nothing for a null bundle.
 Object.defineProperty(DisplayHandle.prototype, JUPYTER_DISPLAY, { value: () => null, enumerable: false });

@@ -1,6 +1,7 @@
 import { Tensor } from "../tensor/Tensor";
 import { ChainlabError } from "../errors";
 import { inspectValue } from "./platform";
+import { ownBundle } from "./displayHook";
 import type { ChainPayload } from "../protocol/chain";
 import type { HeatmapPayload } from "../protocol/heatmap";
 import { DisplayHandle, type LiveOptions } from "./DisplayHandle";
@@ -186,20 +187,8 @@ export const show = {
 
 /** The MIME bundle of any value: its own Jupyter.display bundle (Tensors have one), else text. */
 export function bundleOf(value: unknown): MimeBundle | null {
-  const method =
-    value !== null && (typeof value === "object" || typeof value === "function")
-      ? (value as Record<symbol, unknown>)[Symbol.for("Jupyter.display")]
-      : undefined;
-  if (typeof method === "function") {
-    const b = method.call(value) as MimeBundle | null | undefined;
-    if (b === null || b === undefined) return null;
-    if (typeof b !== "object" || typeof (b as { then?: unknown }).then === "function")
-      throw new ChainlabError(
-        "display",
-        '[Symbol.for("Jupyter.display")]() must return a MIME bundle object synchronously',
-      );
-    return typeof b["text/plain"] === "string" ? b : { ...b, "text/plain": inspectValue(value) };
-  }
+  const own = ownBundle(value);
+  if (own !== undefined) return own;
   return { "text/plain": typeof value === "string" ? value : inspectValue(value) };
 }
 

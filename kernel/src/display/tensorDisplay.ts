@@ -5,6 +5,7 @@ import type { MimeBundle } from "./kernelTransport";
 import { esc, fmtShape } from "./markup";
 import { formatNumber } from "../protocol/format";
 import { summarize } from "./summarize";
+import { JUPYTER_DISPLAY } from "./displayHook";
 
 /**
  * How a Tensor looks as a cell's last value: an HTML summary (name, shape, dtype, how it was
@@ -57,7 +58,6 @@ export function tensorBundle(t: Tensor): MimeBundle {
   return { "text/html": html, "text/plain": text };
 }
 
-const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 /** Node's util.inspect.custom, by its registered name: no `import "util"`, so browsers load this too. */
 const INSPECT_CUSTOM = Symbol.for("nodejs.util.inspect.custom");
 

@@ -1,5 +1,5 @@
-import { format } from "util";
 import type { KernelTransport, MimeBundle, DisplayOptions } from "../display/kernelTransport";
+import { ownBundle } from "../display/displayHook";
 import { cellFileName, cellTraceback, type CellCode } from "./cellStack";
 import type { DeclarationKeeper } from "./declarationKeeper";
 import {
@@ -42,9 +42,6 @@ export interface HistoryEntry {
   /** text/plain of the execute_result, if the cell had one. */
   output: string | null;
 }
-
-/** Deno's convention: an object with this method displays as the MIME bundle it returns. */
-export const JUPYTER_DISPLAY = Symbol.for("Jupyter.display");
 
 /** What the executor reported while one cell ran. */
 interface CellReport {
@@ -184,7 +181,7 @@ export class CellRunner {
 
     let output: string | null = null;
     if (ok && report.lastValue) {
-      const shown = await this.showLastValue(report.lastValue.value, count);
+      const shown = this.showLastValue(report.lastValue.value, count);
       output = shown;
     }
     if (req.store_history !== false && !silent) this.history.push({ line: count, code: req.code, output });
@@ -225,31 +222,23 @@ export class CellRunner {
   }
 
   /**
-   * A value with a Jupyter.display method (Tensors get one from chainlab's display layer)
-   * becomes an execute_result; anything else is printed as tslab prints it. Returns the
-   * text/plain shown, for history.
+   * A value with a Jupyter.display method (Tensors get one from chainlab's display layer; the
+   * hook is display/displayHook.ts, shared with display()) becomes an execute_result; anything
+   * else is printed as tslab prints it. Returns the text/plain shown, for history.
    */
-  private async showLastValue(value: unknown, count: number): Promise<string | null> {
-    const method =
-      value !== null && (typeof value === "object" || typeof value === "function")
-        ? (value as Record<symbol, unknown>)[JUPYTER_DISPLAY]
-        : undefined;
-    if (typeof method === "function") {
-      try {
-        const bundle = (await method.call(value)) as MimeBundle | null | undefined;
-        // null: the value has nothing (more) to show, e.g. a display handle already displayed.
-        if (bundle === null || bundle === undefined) return null;
-        if (typeof bundle === "object") {
-          const data: MimeBundle = { ...bundle };
-          if (typeof data["text/plain"] !== "string") data["text/plain"] = format(value);
-          this.publishFlushed("execute_result", { execution_count: count, data, metadata: {}, transient: {} });
-          return data["text/plain"] as string;
-        }
-      } catch (e) {
-        process.stderr.write(
-          `chainlab: the value's [Symbol.for("Jupyter.display")]() failed: ${e instanceof Error ? e.message : String(e)}\n`,
-        );
+  private showLastValue(value: unknown, count: number): string | null {
+    try {
+      const data = ownBundle(value);
+      // null: the value has nothing (more) to show, e.g. a display handle already displayed.
+      if (data === null) return null;
+      if (data !== undefined) {
+        this.publishFlushed("execute_result", { execution_count: count, data, metadata: {}, transient: {} });
+        return data["text/plain"] as string;
       }
+    } catch (e) {
+      process.stderr.write(
+        `chainlab: the value's [Symbol.for("Jupyter.display")]() failed: ${e instanceof Error ? e.message : String(e)}\n`,
+      );
     }
     console.log(value);
     return null;
