@@ -123,6 +123,25 @@ describe("worked-example notebooks", () => {
         await expect.poll(() => view.locator(".main-svg").count(), { timeout: 30_000 }).toBeGreaterThan(0);
         await view.screenshot({ path: path.join(RESULTS, `notebook-${stem}-${file}.png`) });
       }
+      // 08's batch-norm box: hovering it shows the running statistics on its card.
+      const bnBox = page
+        .locator(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph g.cl-node")
+        .filter({ hasText: "batchNorm" })
+        .first();
+      if (stem === "08-convolution") {
+        // The first view is zoomed legibly around the output: fit the whole graph first.
+        await graph.scrollIntoViewIfNeeded();
+        await graph.locator("button[title^='fit the whole graph']").click();
+        await page.waitForTimeout(300);
+        await bnBox.hover();
+        const card = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph .cl-hover:not([hidden])").first();
+        await expect.poll(() => card.locator(".cl-card-buffers").count(), { timeout: 10_000 }).toBe(1);
+        expect(await card.locator(".cl-card-buffers caption").allTextContents()).toEqual([
+          "bn.runningMean",
+          "bn.runningVar",
+        ]);
+        await card.screenshot({ path: path.join(RESULTS, `notebook-${stem}-batchnorm-card.png`) });
+      }
       expect(r.unrun, JSON.stringify(r)).toBe(0);
       expect(r.errors).toEqual([]);
       expect(r.chainlabOutputs).toBeGreaterThan(0);
