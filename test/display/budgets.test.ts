@@ -2,12 +2,19 @@
  * Payload budgets (protocol/budget.ts) on real-size models: every view's full MIME bundle stays
  * within its byte budget whatever the model size, and says on screen what it left out.
  */
-import { describe, expect, it } from "vitest";
-import { expandChain, randn, tensor, Tensor } from "../../kernel/src/index";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { expandChain, randn, show, tensor, Tensor } from "../../kernel/src/index";
+import {
+  KERNEL_TRANSPORT_KEY,
+  type DisplayOptions,
+  type KernelTransport,
+  type MimeBundle,
+} from "../../kernel/src/display/kernelTransport";
+import { MIME_GRAPH, MIME_PLOT, type GraphPayload, type PlotPayload } from "../../kernel/src/protocol";
 import { chainBundle } from "../../kernel/src/display/bundles";
 import { boundChain } from "../../kernel/src/display/chainBudget";
 import { BUNDLE_BUDGET, LIVE_FRAME_BUDGET, jsonBytes, MIME_CHAIN, type ChainPayload } from "../../kernel/src/protocol";
-import { checkChainPayload, checkHeatmapPayload } from "../../kernel/src/protocol/validate";
+import { checkChainPayload, checkHeatmapPayload, checkPlotPayload } from "../../kernel/src/protocol/validate";
 import { boundedHeatmapBundle, withinBudget } from "../../kernel/src/display/heatmapBudget";
 import { MIME_HEATMAP, type HeatmapPayload } from "../../kernel/src/protocol";
 import { nn } from "../../kernel/src/index";
@@ -176,5 +183,81 @@ describe("heatmap bundle budget", () => {
       ),
     );
     expect(String(b["text/plain"])).toContain(`means of ${c.stride![0]}x${c.stride![1]} terms`);
+  });
+});
+
+describe("live frames: every frame, the first too, within LIVE_FRAME_BUDGET", () => {
+  const sent: { bundle: MimeBundle; opts: DisplayOptions }[] = [];
+  beforeEach(() => {
+    sent.length = 0;
+    const transport: KernelTransport = {
+      display: (bundle, opts = {}) => sent.push({ bundle, opts }),
+      clearOutput: () => undefined,
+      atCellEnd: () => undefined,
+    };
+    (globalThis as Record<symbol, unknown>)[KERNEL_TRANSPORT_KEY] = transport;
+  });
+  afterEach(() => {
+    delete (globalThis as Record<symbol, unknown>)[KERNEL_TRANSPORT_KEY];
+  });
+  const sizes = () => sent.map((s) => jsonBytes(s.bundle));
+
+  it("show.graph of a 2,000-op model, live: each frame within budget, the same nodes in each", () => {
+    // A model made once, a new graph each training step (the same structure every time).
+    const params = Array.from({ length: 400 }, (_, l) =>
+      randn([8, 8], { requiresGrad: true, seed: 10 + l }).named(`W${l}`),
+    );
+    const step = () => {
+      let h: Tensor = randn([2, 8], { seed: 3 }).named("X");
+      for (let l = 0; l < 400; l++)
+        h = h
+          .matmul(params[l])
+          .add(l / 400)
+          .tanh();
+      const L = h.square().sum().named("L");
+      L.backward();
+      return L;
+    };
+    const h = show.graph(step(), { live: true, maxFps: 0 });
+    h.update(step());
+    h.update(step());
+    expect(sent.map((s) => s.opts.update)).toEqual([false, true, true]);
+    for (const size of sizes()) expect(size).toBeLessThanOrEqual(LIVE_FRAME_BUDGET);
+    const ids = sent.map((s) => (s.bundle[MIME_GRAPH] as GraphPayload).nodes.map((n) => n.id).join());
+    expect(new Set(ids).size).toBe(1);
+    // Not live, the same graph may use the larger graph budget (and does: it has more to show).
+    show.graph(step());
+    expect(sizes()[3]).toBeGreaterThan(LIVE_FRAME_BUDGET);
+    expect(sizes()[3]).toBeLessThanOrEqual(BUNDLE_BUDGET.graph);
+  }, 120_000);
+
+  it("show.plot of 40 series x 5,000 points, live: thinned until each frame fits, and said", () => {
+    const data: Record<string, number[]> = {};
+    for (let k = 0; k < 40; k++)
+      data[`run ${k}`] = Array.from({ length: 5000 }, (_, i) => Math.exp(-i / (100 + k)) + k * 1e-7 * i);
+    const h = show.plot(data, { live: true, maxFps: 0 });
+    for (const ys of Object.values(data)) ys.push(0.5);
+    h.update();
+    expect(sent).toHaveLength(2);
+    for (const size of sizes()) expect(size).toBeLessThanOrEqual(LIVE_FRAME_BUDGET);
+    const p = sent[1].bundle[MIME_PLOT] as PlotPayload;
+    expect(checkPlotPayload(p).ok).toBe(true);
+    expect(p.notes?.join(" ")).toMatch(/^5001 points thinned to \d+$/);
+    expect(p.x[p.x.length - 1]).toBe(5000); // the newest point is always kept
+  });
+
+  it("show.gradNorms of 3,000 parameters, live: the largest norms, said", () => {
+    const ps = Array.from({ length: 3000 }, (_, i) =>
+      randn([2], { requiresGrad: true, seed: i }).named(`layer${i}.weight`),
+    );
+    ps.reduce((acc, p, i) => acc.add(p.mul(i + 1).sum()), tensor(0)).backward();
+    const h = show.gradNorms(ps, { live: true, maxFps: 0 });
+    h.update();
+    for (const size of sizes()) expect(size).toBeLessThanOrEqual(LIVE_FRAME_BUDGET);
+    const p = sent[1].bundle[MIME_PLOT] as PlotPayload;
+    expect(p.notes?.[0]).toMatch(new RegExp(`^the ${p.x.length} largest of 3000 gradient norms$`));
+    // Gradient of p_i is (i+1) * ones(2): the largest norms are the last parameters.
+    expect(p.x[p.x.length - 1]).toBe("layer2999.weight");
+    expect(p.x).not.toContain("layer0.weight");
   });
 });

@@ -41,12 +41,15 @@ CHAINLAB_MIMES = {MIME_GRAPH: "graph", MIME_HEATMAP: "heatmap", MIME_CHAIN: "cha
 class Run:
     """One executed notebook: the notebook with outputs, per-cell timings and the first error."""
 
-    def __init__(self, path, nb, seconds, cell_seconds, error):
+    def __init__(self, path, nb, seconds, cell_seconds, error, frames=()):
         self.path = path
         self.nb = nb
         self.seconds = seconds
         self.cell_seconds = cell_seconds
         self.error = error
+        # (cell index, MIME bundle) of every update_display_data the kernel sent: live frames,
+        # which the saved notebook does not keep (only the last replaces the output).
+        self.frames = list(frames)
 
     @property
     def name(self):
@@ -88,10 +91,23 @@ def _duration(cell):
     return (parse(end) - parse(start)).total_seconds()
 
 
+class _FrameRecorder(nbclient.NotebookClient):
+    """nbclient as is, also keeping every update_display_data bundle as it arrives."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.frames = []
+
+    def process_message(self, msg, cell, cell_index):
+        if msg["msg_type"] == "update_display_data":
+            self.frames.append((cell_index, msg["content"].get("data", {})))
+        return super().process_message(msg, cell, cell_index)
+
+
 def execute(path, allow_errors=False):
     """Executes a notebook in its own directory through the chainlab kernel."""
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
+    client = _FrameRecorder(
         nb,
         kernel_name=KERNEL,
         timeout=CELL_TIMEOUT,
@@ -109,7 +125,7 @@ def execute(path, allow_errors=False):
         error = str(e)
     seconds = time.monotonic() - t0
     cell_seconds = [_duration(c) if c.cell_type == "code" else 0.0 for c in nb.cells]
-    return Run(path, nb, seconds, cell_seconds, error)
+    return Run(path, nb, seconds, cell_seconds, error, client.frames)
 
 
 

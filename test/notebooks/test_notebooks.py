@@ -293,6 +293,7 @@ def test_09_softmax_jacobian_verified(run_notebook):
 
 # Byte budgets of kernel/src/protocol/budget.ts, per full MIME bundle.
 BUNDLE_BUDGET = {"heatmap": 100_000, "graph": 300_000, "chain": 300_000, "plot": 100_000}
+BUDGET_TS = (ROOT / "kernel/src/protocol/budget.ts").read_text()
 
 
 def test_10_real_size_outputs_stay_small(run_notebook):
@@ -305,6 +306,12 @@ def test_10_real_size_outputs_stay_small(run_notebook):
             assert size <= budget, f"cell {i}: {kind} bundle is {size} bytes (budget {budget})"
     saved = nbformat.writes(run.nb).encode("utf-8")
     assert len(saved) < 2_000_000, f"saved with outputs the notebook is {len(saved)} bytes"
+    # Live frames (update_display_data during training) each within the live frame budget.
+    live_budget = int(re.search(r"export const LIVE_FRAME_BUDGET = ([\d_]+);", BUDGET_TS).group(1).replace("_", ""))
+    assert run.frames, "the live views sent no frame"
+    for i, bundle in run.frames:
+        size = len(json.dumps(bundle, ensure_ascii=False).encode("utf-8"))
+        assert size <= live_budget, f"cell {i}: a live frame is {size} bytes (budget {live_budget})"
     graphs = [p for _, p, _, _ in run.of_kind("graph")]
     # The RNN and the 2,000-op loop fold: a loop summary node, the parameters kept with gradients.
     loops = [g for g in graphs if any(n.get("summary", {}).get("times") for n in g["nodes"])]

@@ -35,16 +35,28 @@ export function namedParams(params: ParamSource): [string, Tensor][] {
 
 export function buildGradNormsPayload(
   params: ParamSource,
-  opts: { title?: string; yScale?: "linear" | "log" } = {},
+  opts: { title?: string; yScale?: "linear" | "log"; maxBars?: number } = {},
   frame?: number,
 ): PlotPayload {
-  const named = namedParams(params);
-  const norms = named.map(([, t]) => {
+  const all = namedParams(params);
+  const allNorms = all.map(([, t]) => {
     if (t.gradState !== "computed" || !t.grad) return null;
     let s = 0;
     for (const v of t.grad.data) s += v * v;
     return finiteOrNull(Math.sqrt(s));
   });
+  // Over maxBars (a bounded bundle): the largest norms, in the model's order.
+  const maxBars = Math.max(1, Math.floor(opts.maxBars ?? Infinity));
+  const shown =
+    all.length <= maxBars
+      ? all.map((_, i) => i)
+      : all
+          .map((_, i) => i)
+          .sort((a, b) => (allNorms[b] ?? -1) - (allNorms[a] ?? -1))
+          .slice(0, maxBars)
+          .sort((a, b) => a - b);
+  const named = shown.map((i) => all[i]);
+  const norms = shown.map((i) => allNorms[i]);
   const missing = named.filter((_, i) => norms[i] === null).map(([n]) => n);
   const positive = norms.filter((v): v is number => v !== null && v > 0);
   // Norms spanning orders of magnitude are the interesting case: then use a log axis.
@@ -59,7 +71,10 @@ export function buildGradNormsPayload(
     yScale: opts.yScale ?? (spread > 100 ? "log" : "linear"),
     series: [{ name: "grad norm", y: norms }],
   };
-  if (missing.length) payload.notes = [`no gradient (not computed or not required): ${missing.join(", ")}`];
+  const notes: string[] = [];
+  if (shown.length < all.length) notes.push(`the ${shown.length} largest of ${all.length} gradient norms`);
+  if (missing.length) notes.push(`no gradient (not computed or not required): ${missing.join(", ")}`);
+  if (notes.length) payload.notes = notes;
   if (frame !== undefined) payload.frame = frame;
   return payload;
 }

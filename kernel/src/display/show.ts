@@ -7,13 +7,15 @@ import type { HeatmapPayload } from "../protocol/heatmap";
 import { DisplayHandle, type LiveOptions } from "./DisplayHandle";
 import { kernelTransport, type MimeBundle } from "./kernelTransport";
 import { type GraphOptions } from "./graphPayload";
-import { boundedGraphBundle } from "./graphBudget";
+import { boundedGraphBundle, type GraphFit } from "./graphBudget";
 import { buildHeatmapPayload, matrixView, type HeatmapOptions } from "./heatmapPayload";
 import { boundedHeatmapBundle, boundedTermMap, withinBudget } from "./heatmapBudget";
 import { buildGradNormsPayload, type ParamSource } from "./gradNorms";
 import { buildPlotPayload, type PlotData, type PlotOptions } from "./plotPayload";
 import { gradcheckBundle, type GradcheckReportLike } from "./gradcheckDisplay";
-import { chainBundle, plotBundle } from "./bundles";
+import { chainBundle } from "./bundles";
+import { boundedPlotBundle } from "./plotBudget";
+import { BUNDLE_BUDGET, LIVE_FRAME_BUDGET } from "../protocol/budget";
 import { expandChain, type ExpandOptions } from "../symbolic/expandChain";
 import { activationMapsPayload, filterGridPayload, type GridOptions } from "./filterGrid";
 
@@ -87,7 +89,11 @@ export const show = {
     const target = anomaly ? anomaly.tensor : t;
     checkTensor("show.graph", target, "a Tensor (or an AnomalyError)");
     const graphOpts: GraphOptions = { maxNodes: opts.maxNodes, anomaly: anomaly ?? opts.anomaly };
-    return start(target, (s) => boundedGraphBundle(s, graphOpts), opts);
+    // A live graph keeps every frame, the first too, within the live frame budget: the same
+    // nodes are drawn in each frame, so the view recolours in place instead of re-laying out.
+    const budget = opts.live ? LIVE_FRAME_BUDGET : BUNDLE_BUDGET.graph;
+    const fit: GraphFit = {};
+    return start(target, (s) => boundedGraphBundle(s, graphOpts, budget, fit), opts);
   },
 
   /**
@@ -169,7 +175,18 @@ export const show = {
    */
   plot(data: PlotData, opts: PlotOptions & LiveOptions = {}): DisplayHandle<PlotData> {
     buildPlotPayload(data, opts); // validates before anything is sent
-    return start(data, (d, frame) => plotBundle(buildPlotPayload(d, opts, opts.live ? frame : undefined)), opts);
+    return start(
+      data,
+      (d, frame) =>
+        boundedPlotBundle((fewer) =>
+          buildPlotPayload(
+            d,
+            { ...opts, maxPoints: fewer === undefined ? opts.maxPoints : Math.min(fewer, opts.maxPoints ?? fewer) },
+            opts.live ? frame : undefined,
+          ),
+        ),
+      opts,
+    );
   },
 
   /**
@@ -181,7 +198,12 @@ export const show = {
     opts: { title?: string; yScale?: "linear" | "log" } & LiveOptions = {},
   ): DisplayHandle<ParamSource> {
     buildGradNormsPayload(params, opts);
-    return start(params, (s, frame) => plotBundle(buildGradNormsPayload(s, opts, opts.live ? frame : undefined)), opts);
+    return start(
+      params,
+      (s, frame) =>
+        boundedPlotBundle((maxBars) => buildGradNormsPayload(s, { ...opts, maxBars }, opts.live ? frame : undefined)),
+      opts,
+    );
   },
 };
 

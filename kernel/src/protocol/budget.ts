@@ -10,7 +10,13 @@ export const BUNDLE_BUDGET = {
   plot: 100_000,
 } as const;
 
-/** A live display's update (up to 10 a second) is a full bundle within its view's budget. */
+/**
+ * The most bytes of any frame of a live display (show.*(…, { live: true }), up to 10 a second).
+ * Each frame is a whole bundle, not a difference from the last: update_display_data replaces the
+ * output, and a saved notebook keeps only the last frame, which must stand alone. Views whose
+ * bundle budget is larger (the graph) draw a live display within this one from its first frame,
+ * so every frame shows the same nodes and the view recolours in place.
+ */
 export const LIVE_FRAME_BUDGET = 100_000;
 
 /** Bytes of a value as UTF-8 JSON, as it travels to the frontend (no Node built-ins). */
