@@ -4,6 +4,7 @@
  * of kernel-built 2,000- and 20,000-op graphs in Chromium. Results go to .bench/real-size.json.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { expect, it } from "vitest";
 import { expandChain, randn, type Tensor } from "../kernel/src/index";
@@ -115,13 +116,43 @@ it("first readable render of 2,000- and 20,000-op graphs in Chromium", async () 
       const nodes = await page.evaluate(
         () => document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph g.cl-node").length,
       );
-      result[file] = {
+      const firstView = {
         renderMs: Math.max(...m.filter((x) => x.name === `chainlab:render:${MIME_GRAPH}`).map((x) => x.ms)),
         layoutMs: Math.max(...m.filter((x) => x.name === "chainlab:layout:graph").map((x) => x.ms)),
         zoom,
         nodes,
+        loadavg: os.loadavg().map((l) => Number(l.toFixed(2))),
       };
       await page.screenshot({ path: path.join(REPO, `.bench/real-size-${file.replace(".ipynb", "")}.png`) });
+      // One expand: the cut part opens from the payload (layout of the bigger drawing + draw).
+      await page.evaluate(() => performance.clearMeasures());
+      const t0 = Date.now();
+      await page.evaluate(() =>
+        document
+          .querySelector(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph g.cl-node--summary.cl-node--folded")
+          ?.dispatchEvent(new MouseEvent("click", { bubbles: true })),
+      );
+      await page.waitForSelector(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph g.cl-node--detail", {
+        timeout: 120_000,
+      });
+      const wallMs = Date.now() - t0;
+      const opened = await page.evaluate(() =>
+        performance
+          .getEntriesByType("measure")
+          .filter((x) => x.name.startsWith("chainlab:"))
+          .map((x) => ({ name: x.name, ms: Math.round(x.duration) })),
+      );
+      const after = {
+        wallMs,
+        layoutMs: Math.max(0, ...opened.filter((x) => x.name === "chainlab:layout:graph").map((x) => x.ms)),
+        drawMs: Math.max(0, ...opened.filter((x) => x.name === "chainlab:draw:graph").map((x) => x.ms)),
+        nodes: await page.evaluate(
+          () => document.querySelectorAll(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph g.cl-node").length,
+        ),
+        loadavg: os.loadavg().map((l) => Number(l.toFixed(2))),
+      };
+      await page.screenshot({ path: path.join(REPO, `.bench/real-size-${file.replace(".ipynb", "")}-opened.png`) });
+      result[file] = { firstView, afterOneExpand: after };
     }
     result.chromium = browser.context.browser()?.version();
     save("render", result);

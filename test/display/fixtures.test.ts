@@ -38,6 +38,19 @@ function loopGraph() {
   return buildGraphPayload(L);
 }
 
+/** A 30-layer MLP (no repeats) cut to 40 nodes: a cut part with one level of detail. */
+function cutGraph() {
+  let h = randn([2, 4], { seed: 9, name: "X" });
+  for (let l = 0; l < 30; l++)
+    h = h
+      .matmul(randn([4, 4], { seed: 20 + l, requiresGrad: true, name: `W${l}` }))
+      .add(l / 30)
+      .tanh();
+  const L = h.square().sum().named("L");
+  L.backward();
+  return buildGraphPayload(L, { maxNodes: 40, detail: "stats" });
+}
+
 export function kernelFixtures(): Record<string, unknown> {
   const { model, L } = mlpLoss();
   const before = buildGraphPayload(L);
@@ -56,6 +69,7 @@ export function kernelFixtures(): Record<string, unknown> {
     "kernel-plot-gradnorms.json": buildGradNormsPayload(model),
     "kernel-chain-example2.json": chainExample2(),
     "kernel-graph-loop.json": loopGraph(),
+    "kernel-graph-cut.json": cutGraph(),
   };
 }
 

@@ -151,12 +151,12 @@ describe("large graphs in JupyterLab", () => {
     });
     const opened = await view(graph);
     await shot(graph, "large-chain300-expanded.png");
-    expect(opened.titles).toEqual(["x", "99 more iterations", "mul 1.01", "add 0.01", "tanh", "L"]);
+    expect(opened.titles).toEqual(["x", "99 earlier copies", "mul 1.01", "add 0.01", "tanh", "L"]);
     expect(opened.zoom).toBeGreaterThanOrEqual(0.75);
     expect(opened.outputInView).toBe(true);
   });
 
-  it("a 2,000-op graph: legible first view with the output and an overview; a summary node opens its card", async () => {
+  it("a 2,000-op graph: legible first view with the output and an overview; the cut part opens on click", async () => {
     const graph = await open("big.ipynb");
     const first = await view(graph);
     await shot(graph, "large-graph2000-first.png");
@@ -189,17 +189,45 @@ describe("large graphs in JupyterLab", () => {
     expect(c.x + c.width).toBeLessThanOrEqual(box.x + box.width + 1);
     expect(c.y + c.height).toBeLessThanOrEqual(box.y + box.height + 1);
     await shot(graph, "large-graph2000-hover.png");
-    // The cut part: a summary node says what it holds.
-    const summary = graph.locator("g.cl-node--summary").first();
-    await summary.scrollIntoViewIfNeeded();
+    // The cut part: its card says what it holds and that it opens; one click opens it from the
+    // payload itself (no kernel here), centred on the ops that replace it.
+    const part = graph.locator("g.cl-node--summary.cl-node--folded").first();
+    // The part is far above the output, outside the frame at first view: hover it by event.
     await graph.evaluate((root: HTMLElement) => {
-      const s = root.querySelector("g.cl-node--summary");
+      const s = root.querySelector("g.cl-node--summary.cl-node--folded")!;
+      const f = root.querySelector(".cl-graph-frame")!.getBoundingClientRect();
+      s.dispatchEvent(new PointerEvent("pointermove", { bubbles: true, clientX: f.left + 40, clientY: f.top + 40 }));
+    });
+    await page.waitForSelector(`${SHOWN} .cl-hover .cl-card-summary`, { timeout: 10_000 });
+    const partCard = await graph.locator(".cl-hover").textContent();
+    expect(partCard).toMatch(/\d+ ops left out to keep the drawing readable: \d+ matmul/);
+    expect(partCard).toMatch(/click to open: its \d+ ops nearest the drawing/);
+    const partTitle = await part.locator(".cl-node-title").textContent();
+    expect(partTitle).toMatch(/^\d+ ops \(cut\) ▸$/);
+    await graph.evaluate((root: HTMLElement) => {
+      const s = root.querySelector("g.cl-node--summary.cl-node--folded");
       s?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
     });
-    await page.waitForSelector(`${SHOWN} .cl-graph-detail .cl-card-summary`, { timeout: 10_000 });
-    const text = await graph.locator(".cl-graph-detail .cl-card-summary").textContent();
-    expect(text).toMatch(/\d+ ops left out to keep the drawing readable: \d+ matmul/);
+    await page.waitForSelector(`${SHOWN} .cl-graph g.cl-node--detail`, { timeout: 30_000 });
+    await page.waitForTimeout(300);
+    const opened = await graph.evaluate((root: HTMLElement) => {
+      const frame = root.querySelector(".cl-graph-frame")!.getBoundingClientRect();
+      const inside = (r: DOMRect) =>
+        r.right > frame.left && r.left < frame.right && r.bottom > frame.top && r.top < frame.bottom;
+      const detail = [...root.querySelectorAll<SVGGElement>("g.cl-node--detail")];
+      return {
+        zoom: Number(root.dataset.zoom),
+        detail: detail.length,
+        detailInView: detail.filter((n) => inside(n.getBoundingClientRect())).length,
+        titles: [...root.querySelectorAll("g.cl-node .cl-node-title")].map((t) => t.textContent ?? ""),
+      };
+    });
     await shot(graph, "large-graph2000-expanded.png");
+    expect(opened.titles).not.toContain(partTitle);
+    expect(opened.detail).toBeGreaterThan(10);
+    expect(opened.detailInView).toBeGreaterThan(3);
+    expect(opened.zoom).toBeGreaterThanOrEqual(0.75);
+    expect(opened.titles).toEqual(expect.arrayContaining(["matmul", "tanh"]));
   });
 
   it("the RNN loop: folded at first view, one expand shows the step with W and U", async () => {
@@ -217,7 +245,7 @@ describe("large graphs in JupyterLab", () => {
     );
     const opened = await view(graph);
     await shot(graph, "large-rnn-expanded.png");
-    expect(opened.titles.some((t) => /more iterations/.test(t))).toBe(true);
+    expect(opened.titles.some((t) => /^\d+ earlier copies$/.test(t))).toBe(true);
     expect(opened.zoom).toBeGreaterThanOrEqual(0.75);
   });
 });

@@ -9,10 +9,10 @@ import {
   noScaleText,
   polylineMidpoint,
 } from "../../extension/src/draw/drawGraph";
-import { allScopePaths, foldGraph } from "../../extension/src/draw/foldGraph";
+import { allScopePaths, foldGraph, partKey } from "../../extension/src/draw/foldGraph";
 import { gradScale, paletteColor, scalePosition, textColorOn } from "../../extension/src/draw/gradColor";
 import { layoutGraph, type ElkLike } from "../../extension/src/draw/graphLayout";
-import { drawNodeRule, drawSummaryCard } from "../../extension/src/draw/summaryCard";
+import { drawNodeRule, drawSummaryCard, NOT_SENT_TEXT } from "../../extension/src/draw/summaryCard";
 import { fixture, fixtures } from "./payloadFixtures";
 
 const elk = new ELK() as unknown as ElkLike;
@@ -31,11 +31,13 @@ describe("graph payload fixtures", () => {
       expect(checked.ok, checked.ok ? "" : checked.error).toBe(true);
       if (!checked.ok) return;
       const payload = checked.payload;
+      // Every scope expanded; cut parts stay closed (their detail opens on click, see below).
       const visible = foldGraph(payload, new Set(allScopePaths(payload)));
-      expect(visible.nodes).toHaveLength(payload.nodes.length);
+      const firstView = payload.nodes.filter((n) => n.within === undefined).length;
+      expect(visible.nodes).toHaveLength(firstView);
       const layout = await layoutGraph(elk, visible);
       const { svg } = drawGraphSvg(document, visible, layout, gradScale(payload.nodes), "t");
-      expect(svg.querySelectorAll("g.cl-node")).toHaveLength(payload.nodes.length);
+      expect(svg.querySelectorAll("g.cl-node")).toHaveLength(firstView);
       expect(svg.querySelectorAll("g.cl-edge")).toHaveLength(visible.edges.length);
       // The output node is drawn as such.
       expect(svg.querySelector(`g.cl-node--output[data-node-id="${payload.output}"]`)).not.toBeNull();
@@ -194,11 +196,42 @@ describe("large graphs", () => {
     // The box counts every op it stands for, not the 4 payload nodes.
     expect(folded.nodes[1].subtitle).toBe("300 ops [4]");
     const open = foldGraph(p, new Set(["loop ×100"]));
-    expect(open.nodes.map((n) => n.title)).toEqual(["x", "99 more iterations", "mul 1.01", "add 0.01", "tanh", "L"]);
+    expect(open.nodes.map((n) => n.title)).toEqual(["x", "99 earlier copies", "mul 1.01", "add 0.01", "tanh", "L"]);
     expect(open.edges.map((e) => `${e.from}>${e.to}`)).toHaveLength(5);
     const card = drawSummaryCard(document, open.nodes[1], true);
-    expect(card.textContent).toContain("99 earlier iterations of the loop body (3 ops each");
+    expect(card.textContent).toContain("99 earlier copies of a loop body (3 ops each");
     expect(card.textContent).toContain("99 mul, 99 add, 99 tanh");
+  });
+
+  it("a cut part is one box that says it opens; opened, its detail replaces it, the rest stays summarised", async () => {
+    const p = graph("kernel-graph-cut.json");
+    const folded = foldGraph(p, new Set());
+    const detailIds = new Set(p.nodes.filter((n) => n.within !== undefined).map((n) => n.id));
+    expect(detailIds.size).toBeGreaterThan(2);
+    expect(folded.nodes.some((n) => detailIds.has(n.id))).toBe(false);
+    const part = folded.nodes.find((n) => n.folded?.opens)!;
+    expect(part.title).toMatch(/^\d+ ops \(cut\) ▸$/);
+    const opens = part.folded!.opens!;
+    expect(opens.ops + opens.summaries).toBe(detailIds.size);
+    expect(drawSummaryCard(document, part, false).textContent).toContain(
+      `click to open: its ${opens.ops} ops nearest the drawing`,
+    );
+
+    const open = foldGraph(p, new Set([part.folded!.scopePath]));
+    expect(part.folded!.scopePath).toBe(partKey(part.id));
+    expect(open.nodes.some((n) => n.id === part.id)).toBe(false);
+    expect(open.nodes.filter((n) => detailIds.has(n.id))).toHaveLength(detailIds.size);
+    const ids = new Set(open.nodes.map((n) => n.id));
+    for (const e of open.edges) expect(ids.has(e.from) && ids.has(e.to)).toBe(true);
+    // The detail feeds what the part fed.
+    const fed = folded.edges.filter((e) => e.from === part.id).map((e) => e.to);
+    for (const to of fed) expect(open.edges.some((e) => detailIds.has(e.from) && e.to === to)).toBe(true);
+    // Every detail node can be closed again; a summary left in the detail says it cannot open here.
+    expect(open.nodes.filter((n) => detailIds.has(n.id)).every((n) => n.part === partKey(part.id))).toBe(true);
+    const rest = open.nodes.find((n) => detailIds.has(n.id) && n.node.op === "summary");
+    if (opens.summaries) expect(drawSummaryCard(document, rest!, true).textContent).toContain(NOT_SENT_TEXT);
+    const layout = await layoutGraph(elk, open);
+    expect(layout.nodes.size).toBe(open.nodes.length);
   });
 
   it("the legend says 'no gradients yet' only when no node has a gradient", () => {

@@ -9,7 +9,7 @@ vi.hoisted(() => {
 import { Widget } from "@lumino/widgets";
 import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import extensions, { RENDERER_RANK } from "../../extension/src/index";
-import { CHAINLAB_MIME_TYPES, MIME_CHAIN, MIME_GRAPH } from "../../kernel/src/protocol";
+import { CHAINLAB_MIME_TYPES, MIME_CHAIN, MIME_GRAPH, type GraphPayload } from "../../kernel/src/protocol";
 import { GraphRenderer } from "../../extension/src/renderers/GraphRenderer";
 import { ChainRenderer } from "../../extension/src/renderers/ChainRenderer";
 import { isLightTheme, watchTheme } from "../../extension/src/renderers/theme";
@@ -56,6 +56,25 @@ describe("GraphRenderer", () => {
     expect(r.node.querySelector("svg")).toBeNull();
     r.dispose();
     expect(r.isDisposed).toBe(true);
+  });
+
+  it("a graph with a cycle, a duplicate id or a million nodes ends in an error box, not a layout", async () => {
+    const g = fixture("handmade-graph-mlp.json") as GraphPayload;
+    const first = g.nodes[0];
+    const bad: [unknown, string][] = [
+      [{ ...g, edges: [...g.edges, { from: g.output, to: first.id, argIndex: 0, shape: [] }] }, "cycle"],
+      [{ ...g, nodes: [...g.nodes, first] }, "appears twice"],
+      [{ ...g, nodes: Array.from({ length: 1_000_000 }, (_, i) => ({ ...first, id: `m${i}` })) }, "at most 5000 nodes"],
+      [{ ...g, nodes: g.nodes.map((n, i) => (i ? n : { ...n, within: "nowhere" })) }, "`within`"],
+    ];
+    for (const [payload, error] of bad) {
+      const r = new GraphRenderer(options(MIME_GRAPH));
+      Widget.attach(r, document.body);
+      await r.renderModel(model(MIME_GRAPH, payload));
+      expect(r.node.querySelector(".cl-error")?.textContent).toContain(error);
+      expect(r.node.querySelector("svg.cl-graph-svg")).toBeNull();
+      r.dispose();
+    }
   });
 
   it("expands a folded composite on click and shows a node's details", async () => {

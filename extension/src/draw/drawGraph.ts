@@ -44,6 +44,7 @@ export function nodeClasses(vnode: VisibleNode): string {
   const c = ["cl-node", `cl-node--${vnode.kind}`, `cl-grad--${vnode.node.gradState}`];
   if (vnode.folded) c.push("cl-node--folded");
   if (vnode.node.op === "summary") c.push("cl-node--summary");
+  if (vnode.part) c.push("cl-node--detail");
   if (vnode.anomaly) c.push("cl-node--anomaly");
   return c.join(" ");
 }

@@ -14,10 +14,16 @@ export interface VisibleNode {
   kind: GraphNode["kind"];
   /** The payload node whose value/grad this box shows. */
   node: GraphNode;
-  /** Set for folded composites: the scope path it stands for and how many nodes it hides. */
-  folded?: { scopePath: string; hidden: number };
+  /**
+   * Set for what opens on click: a folded composite (the scope path it stands for and how many
+   * nodes it hides), or a cut part's summary sent with its detail (key partKey(id); `opens`
+   * says what its detail holds).
+   */
+  folded?: { scopePath: string; hidden: number; opens?: { ops: number; summaries: number } };
   /** Set for an expanded composite's member: the scope path it belongs to (to fold it back). */
   scopePath?: string;
+  /** Set for the detail of an opened cut part: that part's key in `expanded` (to close it). */
+  part?: string;
   anomaly?: string;
 }
 
@@ -72,26 +78,48 @@ function anomalyOf(node: GraphNode): string | undefined {
   return typeof node.anomaly === "string" && node.anomaly.length > 0 ? node.anomaly : undefined;
 }
 
-/** The nodes and edges to draw, given which scope paths the user has expanded. */
+/** The key in `expanded` of an opened cut part (its summary node's id). */
+export function partKey(summaryId: string): string {
+  return `part:${summaryId}`;
+}
+
+/**
+ * The nodes and edges to draw, given which scope paths (and cut parts, partKey) the user has
+ * opened. An opened cut part's summary gives way to its detail, the nodes `within` it.
+ */
 export function foldGraph(payload: GraphPayload, expanded: ReadonlySet<string>): VisibleGraph {
+  const detail = new Map<string, { ops: number; summaries: number }>();
+  for (const n of payload.nodes) {
+    if (typeof n.within !== "string") continue;
+    const d = detail.get(n.within) ?? { ops: 0, summaries: 0 };
+    if (n.op === "summary") d.summaries++;
+    else d.ops++;
+    detail.set(n.within, d);
+  }
+  const shown = (n: GraphNode) =>
+    typeof n.within === "string" ? expanded.has(partKey(n.within)) : !(detail.has(n.id) && expanded.has(partKey(n.id)));
   const visibleOf = new Map<string, string>();
   const groups = new Map<string, GraphNode[]>();
   const nodes: VisibleNode[] = [];
   const order: string[] = [];
   for (const node of payload.nodes) {
+    if (!shown(node)) continue;
     const path = foldedScope(node, expanded);
     if (path === null) {
       visibleOf.set(node.id, node.id);
       order.push(node.id);
       const scope = node.scope ?? [];
       const label = nodeLabel(node);
+      const opens = detail.get(node.id);
       nodes.push({
         id: node.id,
-        title: label.title,
+        title: opens ? `${label.title} ▸` : label.title,
         subtitle: label.subtitle,
         kind: node.kind,
         node,
         scopePath: scope.length ? scope.join(SCOPE_SEP) : undefined,
+        ...(opens ? { folded: { scopePath: partKey(node.id), hidden: opens.ops + opens.summaries, opens } } : {}),
+        ...(typeof node.within === "string" ? { part: partKey(node.within) } : {}),
         anomaly: anomalyOf(node),
       });
     } else {

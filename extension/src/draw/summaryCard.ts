@@ -35,11 +35,19 @@ export function drawSummaryCard(doc: Document, vnode: VisibleNode, full: boolean
   head.appendChild(htmlEl(doc, "strong", undefined, vnode.folded ? vnode.title : (node.name ?? node.op)));
   head.appendChild(doc.createTextNode(` ${node.kind} · ${node.op} · ${shapeText(node.shape)} · ${node.dtype}`));
   card.appendChild(head);
-  if (vnode.folded) {
+  const sum = node.op === "summary" && node.summary && typeof node.summary === "object" ? node.summary : null;
+  const opens = vnode.folded?.opens;
+  if (opens) {
+    const rest = opens.summaries
+      ? `, the rest as ${opens.summaries} smaller summar${opens.summaries === 1 ? "y" : "ies"}`
+      : "";
+    card.appendChild(htmlEl(doc, "div", "cl-muted", `click to open: its ${opens.ops} ops nearest the drawing${rest}`));
+  } else if (vnode.folded) {
     card.appendChild(htmlEl(doc, "div", "cl-muted", `composite of ${vnode.folded.hidden} ops; click to expand`));
   }
-  const sum = node.op === "summary" && node.summary && typeof node.summary === "object" ? node.summary : null;
   if (sum) card.appendChild(htmlEl(doc, "div", "cl-card-summary", summaryText(sum)));
+  // A cut summary without detail cannot open here: the saved output has no more of it.
+  if (sum && typeof sum.times !== "number" && !opens) card.appendChild(htmlEl(doc, "div", "cl-muted", NOT_SENT_TEXT));
   if (node.attrs && typeof node.attrs === "object") {
     const attrs = Object.entries(node.attrs)
       .map(([k, v]) => `${k}=${String(v)}`)
@@ -130,6 +138,10 @@ export function drawNodeRule(doc: Document, node: GraphNode): HTMLDivElement | n
   return box.childElementCount ? box : null;
 }
 
+/** What a cut summary without detail says: its ops are not in the output, and how to see them. */
+export const NOT_SENT_TEXT =
+  "Its ops are not in this output (a graph output stays under 300 KB), so it cannot open here: in the kernel, show.graph on a tensor computed earlier draws them.";
+
 /** What a summary node holds, in one sentence (the values shown are those of its last op). */
 export function summaryText(s: NonNullable<GraphNode["summary"]>): string {
   const ops = Object.entries(s.ops ?? {})
@@ -143,7 +155,7 @@ export function summaryText(s: NonNullable<GraphNode["summary"]>): string {
       : "";
   const what =
     typeof s.times === "number"
-      ? `${s.times} earlier iterations of the loop body (${s.period} ops each, the same structure as the iteration drawn after it)`
+      ? `${s.times} earlier cop${s.times === 1 ? "y" : "ies"} of a loop body (${s.period} ops each, the same structure as the copy drawn after ${s.times === 1 ? "it" : "them"})`
       : `${s.count} ops left out to keep the drawing readable`;
   return `${what}: ${ops}${shapes}${params}. Value and gradient shown: its last op's.`;
 }

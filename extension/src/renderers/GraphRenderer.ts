@@ -32,6 +32,8 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
   private hoverCard: HTMLDivElement | null = null;
   private detail: HTMLDivElement | null = null;
   private minimap: Minimap | null = null;
+  /** What was just opened (a scope path or partKey): the next layout centres on what it shows. */
+  private opened: string | null = null;
 
   constructor(options: IRenderMime.IRendererOptions) {
     super(options, "cl-graph");
@@ -132,7 +134,10 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     this.detail.className = "cl-graph-detail";
     this.node.appendChild(this.detail);
 
-    if (fit) this.fitView();
+    const opened = this.opened;
+    this.opened = null;
+    if (fit && opened) this.showOpened(opened);
+    else if (fit) this.fitView();
     else this.applyZoom();
     this.wire(svg, visible);
     this.showDetail();
@@ -169,6 +174,28 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     this.zoom = { k: Math.max(MIN_ZOOM, k), x: 0, y: 0 };
     this.zoom.x = Math.max(0, (available - this.graphLayout.width * this.zoom.k) / 2);
     this.applyZoom();
+  }
+
+  /**
+   * After a click opened a scope or a cut part: the whole graph when it fits legibly, else
+   * legible nodes centred on what opened (its exit, the last node, when it is taller than the frame).
+   */
+  private showOpened(key: string): void {
+    const layout = this.graphLayout;
+    const available = this.node.clientWidth || 800;
+    if (!layout || !this.visible) return;
+    const whole = Math.min((available - 8) / Math.max(1, layout.width), MAX_HEIGHT / Math.max(1, layout.height));
+    const boxes = this.visible.nodes
+      .filter((n) => n.part === key || n.scopePath === key || n.scopePath?.startsWith(key + "/"))
+      .map((n) => layout.nodes.get(n.id))
+      .filter((b): b is NonNullable<typeof b> => b !== undefined);
+    if (whole >= LEGIBLE_ZOOM || !boxes.length) return this.fitView();
+    this.zoom.k = Math.max(LEGIBLE_ZOOM, Math.min(1, this.zoom.k));
+    const top = Math.min(...boxes.map((b) => b.y));
+    const bottom = Math.max(...boxes.map((b) => b.y + b.height));
+    const last = boxes[boxes.length - 1];
+    const y = (bottom - top) * this.zoom.k <= MAX_HEIGHT - 40 ? (top + bottom) / 2 : last.y + last.height / 2;
+    this.centreOn(last.x + last.width / 2, y);
   }
 
   /** Legible zoom, the output node at the bottom centre of the frame. */
@@ -280,6 +307,7 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
   private openNode(vnode: VisibleNode): void {
     if (vnode.folded) {
       this.expanded.add(vnode.folded.scopePath);
+      this.opened = vnode.folded.scopePath;
       void this.redrawNow();
       return;
     }
@@ -345,6 +373,19 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
         void this.redrawNow();
       });
       detail.appendChild(fold);
+    }
+    if (vnode.part) {
+      const part = vnode.part;
+      const close = document.createElement("button");
+      close.className = "cl-button";
+      close.type = "button";
+      close.textContent = "close this cut part";
+      close.addEventListener("click", () => {
+        this.expanded.delete(part);
+        this.selected = null;
+        void this.redrawNow();
+      });
+      detail.appendChild(close);
     }
   }
 

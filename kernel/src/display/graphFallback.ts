@@ -1,7 +1,7 @@
 import type { GraphNode, GraphPayload, NodeKind } from "../protocol/graph";
 import type { GradState } from "../protocol/graph";
 import { layoutGraph, nodeLabel } from "./layout";
-import { nearestPart } from "./graphPayload";
+import { firstView, nearestPart } from "./graphPayload";
 import { esc, fmtShape } from "./markup";
 import { formatNumber } from "../protocol/format";
 import { constantText } from "../protocol/graphLayout";
@@ -63,7 +63,8 @@ function splitSharedLeaves(p: GraphPayload): GraphPayload {
   return { ...p, nodes, edges };
 }
 
-export function graphSvg(full: GraphPayload): string {
+export function graphSvg(sent: GraphPayload): string {
+  const full = firstView(sent);
   const payload = splitSharedLeaves(nearestPart(full, SVG_MAX_NODES));
   const layout = layoutGraph(payload);
   const byId = new Map(payload.nodes.map((n) => [n.id, n]));
@@ -122,7 +123,8 @@ function nodeTooltip(n: GraphNode): string {
 }
 
 /** One line per node in topological order: `n3 = matmul(n0, n2)  [3,1]  "h"  grad …`. */
-export function graphText(payload: GraphPayload): string {
+export function graphText(sent: GraphPayload): string {
+  const payload = firstView(sent);
   const inputs = new Map<string, string[]>();
   for (const e of payload.edges) {
     const list = inputs.get(e.to) ?? [];
@@ -143,7 +145,7 @@ export function graphText(payload: GraphPayload): string {
       n.op === "leaf"
         ? n.kind
         : s
-          ? `${s.times !== undefined ? `${s.times} more iterations of a ${s.period}-op loop body` : `${s.count} ops cut to keep the view small`} (${Object.entries(
+          ? `${s.times !== undefined ? `${s.times} earlier copies of a ${s.period}-op loop body` : `${s.count} ops cut to keep the view small`} (${Object.entries(
               s.ops,
             )
               .map(([op, k]) => `${k} ${op}`)

@@ -20,7 +20,10 @@ import { groupUnits } from "./graphUnits";
 export const GRAPH_MAX_NODES = 200;
 
 export interface GraphOptions {
-  /** At most this many nodes are drawn individually (default 200); the rest is summarised. */
+  /**
+   * At most this many nodes in the first view (default 200); the rest is summarised. Cut parts
+   * bring up to half as many again as their detail, drawn only when the user opens one.
+   */
   maxNodes?: number;
   /** Mark this tensor as where a NaN/Inf first appeared (from an AnomalyError). */
   anomaly?: { tensor: Tensor; message: string };
@@ -35,7 +38,7 @@ export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayl
   const attrsOf = entries.map((e) => (e.tensor.node ? shortAttrs(e.tensor.node.attrs) : {}));
   const constant = (e: TraceEntry) => isLiteral(e.tensor);
   const isParam = (e: TraceEntry) => !e.tensor.node && e.tensor.requiresGrad;
-  const { units, unitOf, loops } = groupUnits(entries, {
+  const { units, unitOf, detailOf, loops } = groupUnits(entries, {
     isConstant: constant,
     isParam,
     signature: (e) => {
@@ -66,6 +69,7 @@ export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayl
       );
       if (consts.length) node.constants = consts;
       if (u.loop !== undefined) node.scope = [loopScope[u.loop], ...(node.scope ?? [])];
+      if (u.within !== undefined) node.within = unitId(u.within);
       nodes.push(node);
       return;
     }
@@ -97,28 +101,32 @@ export function buildGraphPayload(y: Tensor, opts: GraphOptions = {}): GraphPayl
     if (u.times !== undefined && u.period !== undefined) {
       node.summary.times = u.times;
       node.summary.period = u.period;
-    } else omitted += members.length;
+    } else if (u.within === undefined) omitted += members.length;
     if (opts.anomaly && members.some((id) => entries[id].tensor === opts.anomaly!.tensor))
       node.anomaly = opts.anomaly.message;
     node.scope = u.loop !== undefined ? [loopScope[u.loop]] : undefined;
     if (!node.scope) delete node.scope;
+    if (u.within !== undefined) node.within = unitId(u.within);
     nodes.push(node);
   });
+  // Edges of the first view (cut parts as their summaries), then those of the parts' detail.
   const edges: GraphEdge[] = [];
   const seen = new Set<string>();
-  for (const e of entries) {
-    const to = unitOf[e.id];
-    if (to < 0) continue;
-    e.inputs.forEach((j, argIndex) => {
-      const from = unitOf[j];
-      if (from < 0 || from === to) return;
-      const arg = units[to].kind === "node" ? argIndex : 0;
-      const key = `${from}>${to}>${arg}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      edges.push({ from: unitId(from), to: unitId(to), argIndex: arg, shape: [...entries[j].tensor.shape] });
-    });
-  }
+  const fine = (id: number) => (detailOf[id] >= 0 ? detailOf[id] : unitOf[id]);
+  for (const detail of [false, true])
+    for (const e of entries) {
+      const to = detail ? fine(e.id) : unitOf[e.id];
+      if (to < 0) continue;
+      e.inputs.forEach((j, argIndex) => {
+        const from = detail ? fine(j) : unitOf[j];
+        if (from < 0 || from === to || (detail && detailOf[e.id] < 0 && detailOf[j] < 0)) return;
+        const arg = units[to].kind === "node" ? argIndex : 0;
+        const key = `${from}>${to}>${arg}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        edges.push({ from: unitId(from), to: unitId(to), argIndex: arg, shape: [...entries[j].tensor.shape] });
+      });
+    }
   const payload: GraphPayload = {
     version: PROTOCOL_VERSION,
     kind: "graph",
@@ -211,6 +219,17 @@ function shortAttrs(attrs: Readonly<Record<string, unknown>>): Record<string, st
     if (s !== undefined) out[k] = s.length > 40 ? s.slice(0, 39) + "…" : s;
   }
   return out;
+}
+
+/**
+ * The graph as first drawn: without the detail of cut parts (nodes `within` a summary), which
+ * the extension shows only when that summary is opened. Static views draw this.
+ */
+export function firstView(p: GraphPayload): GraphPayload {
+  if (!p.nodes.some((n) => n.within !== undefined)) return p;
+  const nodes = p.nodes.filter((n) => n.within === undefined);
+  const ids = new Set(nodes.map((n) => n.id));
+  return { ...p, nodes, edges: p.edges.filter((e) => ids.has(e.from) && ids.has(e.to)) };
 }
 
 /**

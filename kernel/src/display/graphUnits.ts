@@ -6,13 +6,14 @@ import type { TraceEntry } from "../autodiff/trace";
  * graph's own structure (consecutive segments with equal op/shape/attr/input signatures) and its
  * first k-1 copies become one summary unit; a graph still over budget keeps the output, every
  * parameter and the nodes nearest the output, and every connected run of what is cut becomes one
- * "n ops" unit, so each path from a parameter to the output stays visible.
+ * "n ops" unit, so each path from a parameter to the output stays visible. A cut part also brings
+ * one level of detail (its units nearest the drawing), so the extension can open it on click.
  */
 
 /** A drawn unit: one traced tensor, or a summary of several (cut, or repeated copies of a loop body). */
 export type Unit =
-  | { kind: "node"; entry: number; loop?: number }
-  | { kind: "summary"; entries: number[]; loop?: number; times?: number; period?: number };
+  | { kind: "node"; entry: number; loop?: number; within?: number }
+  | { kind: "summary"; entries: number[]; loop?: number; times?: number; period?: number; within?: number };
 
 export interface Loop {
   /** How many copies of the body the graph holds (the summary unit stands for times - 1). */
@@ -24,6 +25,11 @@ export interface Units {
   units: Unit[];
   /** Unit index of each entry (-1 for scalar constants shown in labels). */
   unitOf: Int32Array;
+  /**
+   * For entries of a cut part sent with one level of detail: the detail unit (`within` that
+   * part's summary) that holds it; -1 elsewhere.
+   */
+  detailOf: Int32Array;
   loops: Loop[];
 }
 
@@ -106,8 +112,8 @@ export function groupUnits(entries: readonly TraceEntry[], o: UnitOptions): Unit
     const u = units.push({ kind: "node", entry: order[i], ...(loopOf[i] >= 0 ? { loop: loopOf[i] } : {}) }) - 1;
     unitOf[order[i]] = u;
   }
-  if (units.length <= o.maxNodes) return { units, unitOf, loops };
-  return cut(entries, { units, unitOf, loops }, o);
+  if (units.length <= o.maxNodes) return { units, unitOf, detailOf: new Int32Array(n).fill(-1), loops };
+  return cut(entries, { units, unitOf, detailOf: new Int32Array(0), loops }, o);
 }
 
 /** The periodic run hiding the most nodes in sig[lo, hi), or null. */
@@ -131,18 +137,26 @@ function bestRun(sig: Int32Array, lo: number, hi: number): { start: number; peri
 }
 
 /**
- * Over budget: keep the output, every parameter, and units nearest the output (breadth-first
- * backwards) up to the budget; each connected run of the rest becomes one summary unit.
+ * Over budget: keep the output, every parameter (up to half the budget, nearest the output first)
+ * and the units nearest the output (breadth-first backwards) up to the budget. Each connected
+ * part of the rest becomes one "n ops" summary unit, and brings one level of detail that the
+ * extension opens on click: the part's units nearest where it feeds the drawing, as they are, and
+ * the rest of the part summarised again (`within` names the summary they replace).
  */
 function cut(entries: readonly TraceEntry[], g: Units, o: UnitOptions): Units {
   const m = g.units.length;
-  const inputs: Set<number>[] = Array.from({ length: m }, () => new Set());
+  const inputs: number[][] = Array.from({ length: m }, () => []);
+  const users: number[][] = Array.from({ length: m }, () => []);
+  const linked = new Set<number>();
   for (const e of entries) {
     const to = g.unitOf[e.id];
     if (to < 0) continue;
     for (const j of e.inputs) {
       const from = g.unitOf[j];
-      if (from >= 0 && from !== to) inputs[to].add(from);
+      if (from < 0 || from === to || linked.has(from * m + to)) continue;
+      linked.add(from * m + to);
+      inputs[to].push(from);
+      users[from].push(to);
     }
   }
   const keep = new Uint8Array(m);
@@ -170,41 +184,116 @@ function cut(entries: readonly TraceEntry[], g: Units, o: UnitOptions): Units {
       queue.push(from);
     }
   }
-  // Connected runs of cut units (edges in either direction) by union-find.
+  const parts = groupParts(
+    inputs,
+    Uint8Array.from(keep, (k) => 1 - k),
+  );
+  // One level of detail per part, within half the node budget, shared out smallest part first.
+  let room = Math.floor(o.maxNodes / 2);
+  const detailOf = new Map<number[], number[]>();
+  [...parts]
+    .sort((a, b) => a.length - b.length)
+    .forEach((part, i, all) => {
+      const take = Math.min(part.length, Math.floor(room / (all.length - i)));
+      if (take < 2 && take < part.length) return;
+      detailOf.set(part, nearestExits(part, inputs, users, take));
+      room -= take;
+    });
+  // The new units, each with the old units it stands for, ordered by first member (inputs first).
+  type Placed = { unit: Unit; members: number[]; standIn?: Placed };
+  const placed: Placed[] = [];
+  keep.forEach((k, u) => {
+    if (k) placed.push({ unit: g.units[u], members: [u] });
+  });
+  const inPart = new Uint8Array(m);
+  for (const part of parts) {
+    const standIn: Placed = { unit: { kind: "summary", entries: [] }, members: part };
+    placed.push(standIn);
+    const detail = detailOf.get(part);
+    if (!detail) continue;
+    for (const u of detail) placed.push({ unit: g.units[u], members: [u], standIn });
+    for (const u of part) inPart[u] = 1;
+    for (const u of detail) inPart[u] = 0;
+    for (const rest of groupParts(inputs, inPart))
+      placed.push({ unit: { kind: "summary", entries: [] }, members: rest, standIn });
+    for (const u of part) inPart[u] = 0;
+  }
+  placed.sort((a, b) => a.members[0] - b.members[0]);
+  const index = new Map(placed.map((p, i) => [p, i]));
+  const entriesOf = (u: number) => {
+    const unit = g.units[u];
+    return unit.kind === "node" ? [unit.entry] : unit.entries;
+  };
+  const unitOf = new Int32Array(entries.length).fill(-1);
+  const detailUnitOf = new Int32Array(entries.length).fill(-1);
+  const units: Unit[] = placed.map((p, i) => {
+    const within = p.standIn ? { within: index.get(p.standIn)! } : {};
+    const target = p.standIn ? detailUnitOf : unitOf;
+    for (const u of p.members) for (const id of entriesOf(u)) target[id] = i;
+    if (p.unit.kind === "node" || (p.members.length === 1 && p.unit === g.units[p.members[0]]))
+      return { ...p.unit, ...within };
+    const ids = p.members.flatMap(entriesOf).sort((a, b) => a - b);
+    return { kind: "summary", entries: ids, ...within };
+  });
+  return { units, unitOf, detailOf: detailUnitOf, loops: g.loops };
+}
+
+/**
+ * Groups the units marked in `cut` into parts to summarise: connected (edges either way), and
+ * split so that no path leaves a part and comes back into it through the other units (a part
+ * drawn as one node must not form a cycle with what is drawn). A part's key is the set of
+ * frontier units (not cut, fed by a cut unit) it is downstream of: along any path out of a part
+ * and back, the key would grow, so within one key no such path exists.
+ */
+function groupParts(inputs: readonly number[][], cut: Uint8Array): number[][] {
+  const m = inputs.length;
+  const frontier: number[] = [];
+  for (let u = 0; u < m; u++) if (!cut[u] && inputs[u].some((f) => cut[f])) frontier.push(u);
+  const words = Math.ceil(frontier.length / 32);
+  const key = new Uint32Array(m * words);
+  frontier.forEach((u, b) => (key[u * words + (b >> 5)] |= 1 << (b & 31)));
+  // Units are in topological order: inputs have smaller indices.
+  for (let u = 0; u < m; u++)
+    for (const f of inputs[u]) for (let w = 0; w < words; w++) key[u * words + w] |= key[f * words + w];
+  const sameKey = (a: number, b: number) => {
+    for (let w = 0; w < words; w++) if (key[a * words + w] !== key[b * words + w]) return false;
+    return true;
+  };
   const parent = Int32Array.from({ length: m }, (_, k) => k);
   const find = (k: number): number => {
     while (parent[k] !== k) k = parent[k] = parent[parent[k]];
     return k;
   };
   for (let to = 0; to < m; to++)
-    if (!keep[to]) for (const from of inputs[to]) if (!keep[from]) parent[find(from)] = find(to);
-  const units: Unit[] = [];
-  const newOf = new Int32Array(m).fill(-1);
-  const summaryOf = new Map<number, number>();
-  g.units.forEach((u, k) => {
-    if (keep[k]) {
-      newOf[k] = units.push(u) - 1;
-      return;
+    if (cut[to]) for (const from of inputs[to]) if (cut[from] && sameKey(from, to)) parent[find(from)] = find(to);
+  const byRoot = new Map<number, number[]>();
+  for (let u = 0; u < m; u++) {
+    if (!cut[u]) continue;
+    const r = find(u);
+    const list = byRoot.get(r);
+    if (list) list.push(u);
+    else byRoot.set(r, [u]);
+  }
+  return [...byRoot.values()];
+}
+
+/** Up to `take` units of a part, breadth-first backwards from those that feed units outside it. */
+function nearestExits(part: readonly number[], inputs: readonly number[][], users: readonly number[][], take: number) {
+  const inside = new Set(part);
+  const queue = part.filter((u) => users[u].some((v) => !inside.has(v)));
+  const seen = new Set(queue);
+  for (let q = 0; q < queue.length && seen.size < take; q++)
+    for (const f of inputs[queue[q]]) {
+      if (seen.size >= take) break;
+      if (!inside.has(f) || seen.has(f)) continue;
+      seen.add(f);
+      queue.push(f);
     }
-    const root = find(k);
-    let s = summaryOf.get(root);
-    if (s === undefined) {
-      s = units.push({ kind: "summary", entries: [] }) - 1;
-      summaryOf.set(root, s);
-    }
-    const target = units[s] as Extract<Unit, { kind: "summary" }>;
-    if (u.kind === "node") target.entries.push(u.entry);
-    else for (const id of u.entries) target.entries.push(id);
-    newOf[k] = s;
-  });
-  const unitOf = new Int32Array(entries.length).fill(-1);
-  g.unitOf.forEach((u, id) => (unitOf[id] = u >= 0 ? newOf[u] : -1));
-  for (const u of units) if (u.kind === "summary") u.entries.sort((a, b) => a - b);
-  return { units, unitOf, loops: g.loops };
+  return [...seen].slice(0, take);
 }
 
 /** Parameter units in breadth-first order backwards from the output. */
-function paramsByDistance(inputs: Set<number>[], out: number, isParam: boolean[]): number[] {
+function paramsByDistance(inputs: readonly number[][], out: number, isParam: boolean[]): number[] {
   const seen = new Uint8Array(inputs.length);
   const queue = [out];
   seen[out] = 1;

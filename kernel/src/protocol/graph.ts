@@ -84,6 +84,12 @@ export const GraphNodeSchema = z.object({
    * mean and variance after this call), for the card: not inputs, no gradient.
    */
   buffers: z.optional(z.array(z.object({ name: z.string(), value: TensorSummarySchema }))),
+  /**
+   * Set on the nodes that detail a cut part: the id of the summary node they replace when the
+   * user opens it (one level: the ops nearest the drawing as they are, the rest summarised).
+   * The first view, and the static fallbacks, leave them out.
+   */
+  within: z.optional(z.string()),
 });
 export type GraphNode = z.infer<typeof GraphNodeSchema>;
 

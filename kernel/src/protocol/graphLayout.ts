@@ -53,7 +53,8 @@ export function constantText(v: number | null): string {
 /**
  * The two text lines of a graph node, the same in the kernel's SVG and the extension: what it
  * is (name, or op with its scalar constants: `mul 1.01`) and its op and shape. Summary nodes
- * say what they hold: `99 more iterations` / `297 ops`, and their commonest ops.
+ * say what they hold: `99 earlier copies` (of a loop body, before the copy drawn next to them) or
+ * `297 ops (cut)`, and their commonest ops.
  */
 export function graphNodeLabel(node: GraphNode): { title: string; subtitle: string } {
   const s = node.summary;
@@ -64,7 +65,9 @@ export function graphNodeLabel(node: GraphNode): { title: string; subtitle: stri
       .map(([op, n]) => `${n} ${op}`)
       .join(" · ");
     const title =
-      typeof s.times === "number" ? `${s.times} more iteration${s.times === 1 ? "" : "s"}` : `${s.count} ops (cut)`;
+      typeof s.times === "number"
+        ? `${s.times} earlier cop${s.times === 1 ? "y" : "ies"}`
+        : `${s.count} op${s.count === 1 ? "" : "s"} (cut)`;
     return { title, subtitle: top.length > 34 ? top.slice(0, 33) + "…" : top };
   }
   const consts = Array.isArray(node.constants) ? node.constants.map((c) => constantText(c.value)).join(" ") : "";

@@ -74,6 +74,9 @@ export function checkGraphPayload(v: unknown): Checked<GraphPayload> {
       }
       if (!p.edges.every((e) => ids.has(e.from) && ids.has(e.to))) return "graph edge refers to an unknown node";
       if (!ids.has(p.output)) return "graph output is not a node";
+      const summaries = new Set(p.nodes.filter((n) => n.op === "summary" && n.within === undefined).map((n) => n.id));
+      if (p.nodes.some((n) => n.within !== undefined && !summaries.has(n.within)))
+        return "graph node's `within` names no summary node of the first view";
       if (hasCycle(p.nodes, p.edges)) return "graph edges form a cycle: a computational graph cannot";
       return null;
     },
