@@ -36,18 +36,18 @@ function poison(v: any, key = "", labels = LABELS): any {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, poison(x, k, labels)]));
   return v;
 }
-/** Graphs no kernel builds: an edge back to the first node, a repeated id, 20,000 nodes. */
+/** Graphs no kernel builds: an edge back to the first node, a repeated id, 6,000 nodes. */
 function badGraphs(): [string, string, unknown][] {
   const g = fixture("handmade-graph-mlp.json");
   const first = g.nodes[0];
   const cycle = { ...g, edges: [...g.edges, { from: g.output, to: first.id, argIndex: 0, shape: [] }] };
   const dup = { ...g, nodes: [...g.nodes, { ...first }] };
   const leaf = { ...first, name: undefined, value: { ...first.value, values: undefined } };
-  const many = { ...g, nodes: [...g.nodes, ...Array.from({ length: 20_000 }, (_, i) => ({ ...leaf, id: `m${i}` }))] };
+  const many = { ...g, nodes: [...g.nodes, ...Array.from({ length: 6_000 }, (_, i) => ({ ...leaf, id: `m${i}` }))] };
   return [
     ["graph edges with a cycle", MIME_GRAPH, cycle],
     ["graph with a duplicate node id", MIME_GRAPH, dup],
-    ["graph with 20,000 nodes", MIME_GRAPH, many],
+    ["graph with 6,000 nodes (over the 5,000 a view draws)", MIME_GRAPH, many],
   ];
 }
 function nested(depth: number): unknown {
