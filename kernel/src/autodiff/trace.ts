@@ -13,6 +13,16 @@ export interface TraceEntry {
   inputs: number[];
 }
 
+/** One edge of the graph walked backwards: `out` = op(inputs), differentiated at `argnum`. */
+export interface Edge {
+  out: Tensor;
+  argnum: number;
+  input: Tensor;
+}
+
+/** A path as edges from x outward: edges[0].input is x, the last edge's out is L. */
+export type Path = Edge[];
+
 /**
  * The graph that produced `y` as a flat list in topological order (every input before its
  * users, leaves first, y last). Iterative, so deep graphs (thousands of ops) cannot overflow

@@ -8,7 +8,7 @@ import type { RuleContext } from "../ops/OpDef";
 import { numericAlgebra } from "../ops/numericAlgebra";
 import { noGrad } from "../ops/mode";
 import { evalIndexExpr, type IndexExpr, type IndexEnv } from "../ops/IndexExpr";
-import type { Path } from "./paths";
+import type { Path } from "../autodiff/trace";
 
 // Offset <-> index live with the other shape helpers; re-exported for this folder's callers.
 export { indexOf, offsetOf } from "../tensor/shape";

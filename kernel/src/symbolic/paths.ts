@@ -4,20 +4,13 @@
  * names of each tensor along a path (i, j for x, then k, l, ... outward, as chain-rule.md).
  */
 import type { Tensor } from "../tensor/Tensor";
-import { traceMany } from "../autodiff/trace";
+import { traceMany, type Edge, type Path } from "../autodiff/trace";
 import { displayNames, isLiteral } from "../autodiff/names";
 import { ChainlabError } from "../errors";
 import { differentiates } from "../ops/OpDef";
 
-/** One edge of the graph walked backwards: `out` = op(inputs), differentiated at `argnum`. */
-export interface Edge {
-  out: Tensor;
-  argnum: number;
-  input: Tensor;
-}
-
-/** A path as edges from x outward: edges[0].input is x, the last edge's out is L. */
-export type Path = Edge[];
+// Edge and Path are graph notions (autodiff/trace.ts): numeric verification replays them too.
+export type { Edge, Path };
 
 /** Tensors of the graph of L that depend differentiably on x. */
 export function dependents(L: Tensor, x: Tensor): Set<number> {
