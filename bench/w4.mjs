@@ -1,4 +1,4 @@
-// W4: the chain-rule expansion engine (symbolic/expandChain) for dL/dW1 of a 3-layer MLP
+// W4: the chain-rule expansion engine (symbolic/chain/expandChain) for dL/dW1 of a 3-layer MLP
 // (batch 32, widths 64, ReLU, 10 classes, cross-entropy), with its numeric instantiation
 // (each term evaluated, reverse mode and a finite difference). The graph is built once; the
 // timed call is expandChain alone. Returns null while the engine is absent from the build.
@@ -8,7 +8,7 @@ const require = createRequire(import.meta.url);
 
 export function w4(cl) {
   let mod;
-  for (const p of ["../kernel/lib/symbolic/expandChain.js", "../kernel/lib/symbolic/index.js"]) {
+  for (const p of ["../kernel/lib/symbolic/chain/expandChain.js", "../kernel/lib/symbolic/index.js"]) {
     try {
       mod = require(p);
       if (typeof mod.expandChain === "function") break;

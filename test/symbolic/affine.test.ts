@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { E, evalIndexExpr, type IndexExpr } from "../../kernel/src/ops/IndexExpr";
-import { collapseDeltas, type SumIndex } from "../../kernel/src/symbolic/simplify";
-import { affineOf, solveDelta } from "../../kernel/src/symbolic/affine";
-import { printIndex } from "../../kernel/src/symbolic/latex";
+import { collapseDeltas, type SumIndex } from "../../kernel/src/symbolic/algebra/simplify";
+import { affineOf, solveDelta } from "../../kernel/src/symbolic/algebra/affine";
+import { printIndex } from "../../kernel/src/symbolic/algebra/latex";
 
 /**
  * The affine solver is checked by brute force: the collapsed expression must equal the

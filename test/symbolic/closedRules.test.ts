@@ -5,10 +5,10 @@
  */
 import { describe, expect, test } from "vitest";
 import { manualSeed, rand, randn, tensor, eye, Tensor } from "../../kernel/src/index";
-import { RULES, applyRules } from "../../kernel/src/symbolic/closedRules";
-import { Consed } from "../../kernel/src/symbolic/cse";
-import { type SymExpr, evalSymTensor, num, sym } from "../../kernel/src/symbolic/SymExpr";
-import { symbolicAlgebra as S } from "../../kernel/src/symbolic/symbolicAlgebra";
+import { RULES, applyRules } from "../../kernel/src/symbolic/algebra/closedRules";
+import { Consed } from "../../kernel/src/symbolic/algebra/cse";
+import { type SymExpr, evalSymTensor, num, sym } from "../../kernel/src/symbolic/algebra/SymExpr";
+import { symbolicAlgebra as S } from "../../kernel/src/symbolic/algebra/symbolicAlgebra";
 import { numericAlgebra } from "../../kernel/src/ops/numericAlgebra";
 import { noGrad } from "../../kernel/src/ops/mode";
 

@@ -5,9 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { Tensor, randn, sum, mul, conv2d, maxPool2d, avgPool2d } from "../../kernel/src/index";
 import { E, evalIndexExpr, type IndexExpr } from "../../kernel/src/ops/IndexExpr";
-import { collapseDeltas, factorsOf } from "../../kernel/src/symbolic/simplify";
-import { expandChain } from "../../kernel/src/symbolic/expandChain";
-import { printIndex } from "../../kernel/src/symbolic/latex";
+import { collapseDeltas, factorsOf } from "../../kernel/src/symbolic/algebra/simplify";
+import { expandChain } from "../../kernel/src/symbolic/chain/expandChain";
+import { printIndex } from "../../kernel/src/symbolic/algebra/latex";
 
 /** Every node kind `k` anywhere in e. */
 function kinds(e: IndexExpr, out = new Set<string>()): Set<string> {

@@ -20,8 +20,8 @@ import {
 import type { ChainPayload } from "../../kernel/src/protocol/chain";
 import { checkChainPayload } from "../../kernel/src/protocol/validate";
 import { defineOp } from "../../kernel/src/ops/custom";
-import { compactForms } from "../../kernel/src/symbolic/expandChain";
-import { evalSymTensor } from "../../kernel/src/symbolic/SymExpr";
+import { compactForms } from "../../kernel/src/symbolic/chain/expandChain";
+import { evalSymTensor } from "../../kernel/src/symbolic/algebra/SymExpr";
 import { numericAlgebra } from "../../kernel/src/ops/numericAlgebra";
 import { noGrad } from "../../kernel/src/ops/mode";
 import { gradientsById } from "../../kernel/src/autodiff/backward";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { binaryCrossEntropy, log, relu, sum, tensor } from "../../kernel/src";
-import { expandChain } from "../../kernel/src/symbolic/expandChain";
-import { fdVerdict, finiteDiff } from "../../kernel/src/symbolic/numeric";
+import { expandChain } from "../../kernel/src/symbolic/chain/expandChain";
+import { fdVerdict, finiteDiff } from "../../kernel/src/symbolic/verify/numeric";
 
 /**
  * Finite differences that never lie: near a singularity the scaled, extrapolated difference

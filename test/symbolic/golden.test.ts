@@ -10,8 +10,8 @@
  */
 import { describe, expect, test } from "vitest";
 import { expandChain, manualSeed, randn, Tensor } from "../../kernel/src/index";
-import { compactForms } from "../../kernel/src/symbolic/expandChain";
-import { evalSymTensor } from "../../kernel/src/symbolic/SymExpr";
+import { compactForms } from "../../kernel/src/symbolic/chain/expandChain";
+import { evalSymTensor } from "../../kernel/src/symbolic/algebra/SymExpr";
 import { numericAlgebra } from "../../kernel/src/ops/numericAlgebra";
 import { noGrad } from "../../kernel/src/ops/mode";
 import type { ChainPayload, ChainStep } from "../../kernel/src/protocol/chain";

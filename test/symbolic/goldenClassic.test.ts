@@ -10,8 +10,8 @@
  */
 import { describe, expect, test } from "vitest";
 import * as C from "../../kernel/src/index";
-import { closedForm, evalClosedForm } from "../../kernel/src/symbolic/closedForm";
-import { traceGraph } from "../../kernel/src/symbolic/paths";
+import { closedForm, evalClosedForm } from "../../kernel/src/symbolic/chain/closedForm";
+import { traceGraph } from "../../kernel/src/symbolic/chain/paths";
 import { numericAlgebra } from "../../kernel/src/ops/numericAlgebra";
 import { noGrad } from "../../kernel/src/ops/mode";
 import { gradientsById } from "../../kernel/src/autodiff/backward";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { randn, sum } from "../../kernel/src";
-import { expandChain } from "../../kernel/src/symbolic/expandChain";
+import { expandChain } from "../../kernel/src/symbolic/chain/expandChain";
 
 /**
  * A LaTeX command written with one backslash inside a JS string loses it: "\quad" is "quad",

@@ -3,7 +3,7 @@
  * stack limit, and a graph with 2^40 paths must be counted exactly and cut to the limit quickly.
  */
 import { describe, expect, test } from "vitest";
-import { findPaths } from "../../kernel/src/symbolic/paths";
+import { findPaths } from "../../kernel/src/symbolic/chain/paths";
 import { expandChain, randn, tensor, Tensor } from "../../kernel/src/index";
 
 /** `h = h.mul(1.01).add(0.01).tanh()`, `steps` times: 3 ops per step, one path. */

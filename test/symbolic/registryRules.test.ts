@@ -15,9 +15,9 @@ import { numericAlgebra } from "../../kernel/src/ops/numericAlgebra";
 import { noGrad } from "../../kernel/src/ops/mode";
 import { Rng } from "../../kernel/src/tensor/random";
 import { evalIndexExpr, type IndexEnv } from "../../kernel/src/ops/IndexExpr";
-import { symbolicAlgebra } from "../../kernel/src/symbolic/symbolicAlgebra";
-import { type SymExpr, evalSymTensor, sym } from "../../kernel/src/symbolic/SymExpr";
-import { printSym } from "../../kernel/src/symbolic/latex";
+import { symbolicAlgebra } from "../../kernel/src/symbolic/algebra/symbolicAlgebra";
+import { type SymExpr, evalSymTensor, sym } from "../../kernel/src/symbolic/algebra/SymExpr";
+import { printSym } from "../../kernel/src/symbolic/algebra/latex";
 
 interface Case {
   op: OpDef;

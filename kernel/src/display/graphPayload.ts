@@ -4,8 +4,8 @@ import type { Tensor } from "../tensor/Tensor";
 import type { GraphEdge, GraphNode, GraphPayload, NodeKind } from "../protocol/graph";
 import { PROTOCOL_VERSION } from "../protocol/mime";
 import { summarize } from "./summarize";
-import { nodeRule } from "../symbolic/nodeRule";
-import { isLiteral } from "../symbolic/paths";
+import { nodeRule } from "../symbolic/chain/nodeRule";
+import { isLiteral } from "../symbolic/chain/paths";
 import { finiteOrNull } from "./markup";
 import { groupUnits } from "./graphUnits";
 

@@ -16,7 +16,7 @@ import { gradcheckBundle, type GradcheckReportLike } from "./gradcheckDisplay";
 import { chainBundle } from "./bundles";
 import { boundedPlotBundle } from "./plotBudget";
 import { BUNDLE_BUDGET, LIVE_FRAME_BUDGET } from "../protocol/budget";
-import { expandChain, type ExpandOptions } from "../symbolic/expandChain";
+import { expandChain, type ExpandOptions } from "../symbolic/chain/expandChain";
 import { activationMapsPayload, filterGridPayload, type GridOptions } from "./filterGrid";
 
 /** Options of show.chain: those of the chain-rule engine (`at`, `maxTerms`, `indexNames`, ...). */

@@ -18,7 +18,7 @@
  * API for op authors: nothing to call. Write the partial with E.delta(outIndexExpr, inIndexExpr)
  * using E.idx, E.num, E.add, E.mul(E.num(c), ...) and E.neg; collapseDeltas finds it.
  */
-import { E, type IndexExpr } from "../ops/IndexExpr";
+import { E, type IndexExpr } from "../../ops/IndexExpr";
 
 /** sum_k coef[k] * index_k + c, integer coefficients. */
 export interface Affine {

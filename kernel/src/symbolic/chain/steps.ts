@@ -4,18 +4,18 @@
  * the index form, the delta collapse, the compact form (from its vjp rule run symbolically),
  * the broadcasting reduction, and the numbers of the sum at one element of u.
  */
-import type { Tensor } from "../tensor/Tensor";
-import type { OpDef, RuleContext } from "../ops/OpDef";
-import type { ChainStep, ChainStepNumeric, ChainTerm, Rendered } from "../protocol/chain";
-import { E, mapChildren, type IndexExpr, type IndexEnv, evalIndexExpr } from "../ops/IndexExpr";
-import { type SymExpr, num, sym, symbolsInOrder } from "./SymExpr";
-import { sumToAxes } from "../tensor/shape";
-import { sameShape } from "../tensor/shape";
-import { symbolicAlgebra } from "./symbolicAlgebra";
-import { collapseDeltas, factorsOf, substitute, type SumIndex } from "./simplify";
-import { elementOf, nameLatex, printIndex, printSum, printSym, sumsPrefix, type Mode } from "./latex";
+import type { Tensor } from "../../tensor/Tensor";
+import type { OpDef, RuleContext } from "../../ops/OpDef";
+import type { ChainStep, ChainStepNumeric, ChainTerm, Rendered } from "../../protocol/chain";
+import { E, mapChildren, type IndexExpr, type IndexEnv, evalIndexExpr } from "../../ops/IndexExpr";
+import { type SymExpr, num, sym, symbolsInOrder } from "../algebra/SymExpr";
+import { sumToAxes } from "../../tensor/shape";
+import { sameShape } from "../../tensor/shape";
+import { symbolicAlgebra } from "../algebra/symbolicAlgebra";
+import { collapseDeltas, factorsOf, substitute, type SumIndex } from "../algebra/simplify";
+import { elementOf, nameLatex, printIndex, printSum, printSym, sumsPrefix, type Mode } from "../algebra/latex";
 import { isLiteral, type Edge } from "./paths";
-import { relErr, termValues, indexOf } from "./numeric";
+import { relErr, termValues, indexOf } from "../verify/numeric";
 
 /** What every step of one expansion shares. */
 export interface StepEnv {

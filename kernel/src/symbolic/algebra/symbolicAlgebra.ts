@@ -5,9 +5,9 @@
  * broadcast of a constant is that constant), so evaluating the result with the numeric
  * algebra gives the VJP's numbers; tests check this for every op.
  */
-import type { Algebra } from "../ops/OpDef";
+import type { Algebra } from "../../ops/OpDef";
 import { type SymAttrs, type SymExpr, type SymOp, num, shapeOf } from "./SymExpr";
-import { sameShape, sizeOf } from "../tensor/shape";
+import { sameShape, sizeOf } from "../../tensor/shape";
 
 function node(op: SymOp, args: SymExpr[], attrs: SymAttrs = {}): SymExpr {
   return { k: "op", op, args, attrs, shape: shapeOf(op, args, attrs) };

@@ -9,10 +9,10 @@
  * knows its shape, so printing can choose ^T, outer products and explicit reductions, and the
  * tree can be evaluated with the numeric algebra to prove the printed form is the VJP.
  */
-import type { Algebra, Attrs } from "../ops/OpDef";
-import { getOp } from "../ops/registry";
-import type { Tensor } from "../tensor/Tensor";
-import { broadcastShapes, sizeOf } from "../tensor/shape";
+import type { Algebra, Attrs } from "../../ops/OpDef";
+import { getOp } from "../../ops/registry";
+import type { Tensor } from "../../tensor/Tensor";
+import { broadcastShapes, sizeOf } from "../../tensor/shape";
 
 /** The Algebra operations a SymExpr node can apply (all but `scalar`, which is a `num`). */
 export type SymOp = Exclude<keyof Algebra<unknown>, "scalar">;

@@ -3,11 +3,11 @@
  * gives two paths, whose contributions add), the display names of tensors, and the index
  * names of each tensor along a path (i, j for x, then k, l, ... outward, as chain-rule.md).
  */
-import type { Tensor } from "../tensor/Tensor";
-import { traceMany, type Edge, type Path } from "../autodiff/trace";
-import { displayNames, isLiteral } from "../autodiff/names";
-import { ChainlabError } from "../errors";
-import { differentiates } from "../ops/OpDef";
+import type { Tensor } from "../../tensor/Tensor";
+import { traceMany, type Edge, type Path } from "../../autodiff/trace";
+import { displayNames, isLiteral } from "../../autodiff/names";
+import { ChainlabError } from "../../errors";
+import { differentiates } from "../../ops/OpDef";
 
 // Edge and Path are graph notions (autodiff/trace.ts): numeric verification replays them too.
 export type { Edge, Path };

@@ -3,9 +3,9 @@
  * sum (what deriving as you go spares us). It starts at the head: the tensor nearest x whose
  * gradient is still elementwise (dL/dc_k = c_k), written out by element, as chain-rule.md does.
  */
-import type { Tensor } from "../tensor/Tensor";
-import { E, type IndexExpr } from "../ops/IndexExpr";
-import type { SymExpr } from "./SymExpr";
+import type { Tensor } from "../../tensor/Tensor";
+import { E, type IndexExpr } from "../../ops/IndexExpr";
+import type { SymExpr } from "../algebra/SymExpr";
 
 /** A gradient in matrix notation written at element J of a tensor of shape `shape`, if it is elementwise. */
 export function elementwiseAt(e: SymExpr, shape: readonly number[], J: string[]): IndexExpr | null {

@@ -4,7 +4,7 @@
  * A collapse is only made when the renaming is exact: the substituted index expression must
  * stay inside the summed index's range for every value of the free indices.
  */
-import { E, mapChildren, type IndexExpr } from "../ops/IndexExpr";
+import { E, mapChildren, type IndexExpr } from "../../ops/IndexExpr";
 import { printIndex } from "./latex";
 import { solveDelta } from "./affine";
 

@@ -10,16 +10,16 @@
  * in this notation (a defineOp op's hand-written backward, gather with repeated indices), the
  * result says why instead of printing something that is not the gradient.
  */
-import type { Tensor } from "../tensor/Tensor";
-import type { Algebra } from "../ops/OpDef";
-import { differentiates } from "../ops/OpDef";
-import { fmtShape } from "../errors";
-import { type SymExpr, type SymOp, applyOp, evalSym, num, sym } from "./SymExpr";
-import { symbolicAlgebra as S } from "./symbolicAlgebra";
+import type { Tensor } from "../../tensor/Tensor";
+import type { Algebra } from "../../ops/OpDef";
+import { differentiates } from "../../ops/OpDef";
+import { fmtShape } from "../../errors";
+import { type SymExpr, type SymOp, applyOp, evalSym, num, sym } from "../algebra/SymExpr";
+import { symbolicAlgebra as S } from "../algebra/symbolicAlgebra";
 import { symbolicVjp } from "./steps";
 import { isLiteral, type TracedGraph } from "./paths";
-import { applyRules, isOneHot } from "./closedRules";
-import { Consed } from "./cse";
+import { applyRules, isOneHot } from "../algebra/closedRules";
+import { Consed } from "../algebra/cse";
 
 /** A named subexpression of a closed form. */
 export interface ClosedDef {

@@ -3,17 +3,17 @@
  * docs/chain-rule.md does, for every path from x to L, and proved with numbers: each term of
  * each sum, the total, reverse mode's value and a central finite difference.
  */
-import { Tensor } from "../tensor/Tensor";
-import { ChainlabError, fmtShape } from "../errors";
-import { differentiates } from "../ops/OpDef";
-import { gradientsById } from "../autodiff/backward";
-import type { ChainNumeric, ChainPath, ChainPayload, ChainTerm, Rendered } from "../protocol/chain";
-import { PROTOCOL_VERSION } from "../protocol/mime";
-import { E, type IndexExpr } from "../ops/IndexExpr";
-import { type SymExpr, num, sym } from "./SymExpr";
-import { collapseDeltas, factorsOf, replaceSym } from "./simplify";
-import { symbolicAlgebra } from "./symbolicAlgebra";
-import { elementOf, printClosedForm, printSum, printSym, nameLatex, type Mode } from "./latex";
+import { Tensor } from "../../tensor/Tensor";
+import { ChainlabError, fmtShape } from "../../errors";
+import { differentiates } from "../../ops/OpDef";
+import { gradientsById } from "../../autodiff/backward";
+import type { ChainNumeric, ChainPath, ChainPayload, ChainTerm, Rendered } from "../../protocol/chain";
+import { PROTOCOL_VERSION } from "../../protocol/mime";
+import { E, type IndexExpr } from "../../ops/IndexExpr";
+import { type SymExpr, num, sym } from "../algebra/SymExpr";
+import { collapseDeltas, factorsOf, replaceSym } from "../algebra/simplify";
+import { symbolicAlgebra } from "../algebra/symbolicAlgebra";
+import { elementOf, printClosedForm, printSum, printSym, nameLatex, type Mode } from "../algebra/latex";
 import { type Namer, findPaths, indexNames, isLiteral, traceGraph, type Edge, type Path } from "./paths";
 import { closedForm } from "./closedForm";
 import { definitionOf } from "./nodeRule";
@@ -29,7 +29,7 @@ import {
   replay,
   replayPath,
   vjpOne,
-} from "./numeric";
+} from "../verify/numeric";
 import {
   FLOAT32_TOL,
   FLOAT64_TOL,

@@ -4,11 +4,11 @@
  * precedence, so a printed form reads back as the tree it came from. Every op prints in its
  * OpDef's own notation (`compact`, else `latex`/`text`); this file only walks the trees.
  */
-import type { IndexExpr } from "../ops/IndexExpr";
+import type { IndexExpr } from "../../ops/IndexExpr";
 import type { SymExpr } from "./SymExpr";
-import { getOp } from "../ops/registry";
-import type { Attrs, OpDef } from "../ops/OpDef";
-import { formatConstant as fmtNum } from "../protocol/format";
+import { getOp } from "../../ops/registry";
+import type { Attrs, OpDef } from "../../ops/OpDef";
+import { formatConstant as fmtNum } from "../../protocol/format";
 import {
   ADD,
   ATOM,
@@ -22,7 +22,7 @@ import {
   paren,
   plain,
   sup,
-} from "../ops/notation";
+} from "../../ops/notation";
 
 export type { Mode };
 

@@ -4,9 +4,9 @@
  * not name are written out as what they are (y - t rather than v1) where the op has an algebra
  * form, so the printed gradient reads like the textbook's and still evaluates to the same numbers.
  */
-import type { Tensor } from "../tensor/Tensor";
-import { type SymExpr, type SymOp, applyOp, num, sym } from "./SymExpr";
-import { symbolicAlgebra as S } from "./symbolicAlgebra";
+import type { Tensor } from "../../tensor/Tensor";
+import { type SymExpr, type SymOp, applyOp, num, sym } from "../algebra/SymExpr";
+import { symbolicAlgebra as S } from "../algebra/symbolicAlgebra";
 import { symbolicVjp } from "./steps";
 import { isLiteral, type Path } from "./paths";
 

@@ -3,15 +3,15 @@
  * mode runs it), the terms of an index-form sum evaluated by brute force over every index of
  * the intermediate, and central finite differences from replaying the recorded graph.
  */
-import { Tensor } from "../tensor/Tensor";
-import type { RuleContext } from "../ops/OpDef";
-import { numericAlgebra } from "../ops/numericAlgebra";
-import { noGrad } from "../ops/mode";
-import { evalIndexExpr, type IndexExpr, type IndexEnv } from "../ops/IndexExpr";
-import type { Path } from "../autodiff/trace";
+import { Tensor } from "../../tensor/Tensor";
+import type { RuleContext } from "../../ops/OpDef";
+import { numericAlgebra } from "../../ops/numericAlgebra";
+import { noGrad } from "../../ops/mode";
+import { evalIndexExpr, type IndexExpr, type IndexEnv } from "../../ops/IndexExpr";
+import type { Path } from "../../autodiff/trace";
 
 // Offset <-> index live with the other shape helpers; re-exported for this folder's callers.
-export { indexOf, offsetOf } from "../tensor/shape";
+export { indexOf, offsetOf } from "../../tensor/shape";
 
 /** The rule's result for one input, summed back to the input's shape (as backward does). */
 export function vjpOne(out: Tensor, argnum: number, g: Tensor): Tensor {

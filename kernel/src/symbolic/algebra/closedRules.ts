@@ -8,7 +8,7 @@
  */
 import { type SymExpr, type SymOp, applyOp, num } from "./SymExpr";
 import { symbolicAlgebra as S } from "./symbolicAlgebra";
-import { sameShape } from "../tensor/shape";
+import { sameShape } from "../../tensor/shape";
 import { Consed } from "./cse";
 
 type OpNode = Extract<SymExpr, { k: "op" }>;

@@ -3,13 +3,13 @@
  * its inputs' names (the op's notation) and, per input that carries a gradient, the local
  * partial d out_J / d in_I from the op's index rule (the same rule expandChain prints).
  */
-import type { Tensor } from "../tensor/Tensor";
-import type { NodeRule } from "../protocol/graph";
-import type { Rendered } from "../protocol/chain";
-import { needsGrad } from "../ops/OpDef";
+import type { Tensor } from "../../tensor/Tensor";
+import type { NodeRule } from "../../protocol/graph";
+import type { Rendered } from "../../protocol/chain";
+import { needsGrad } from "../../ops/OpDef";
 import { localPartial } from "./steps";
 import { isLiteral } from "./paths";
-import { fmtNum, nameLatex, partial, printIndex, type Mode } from "./latex";
+import { fmtNum, nameLatex, partial, printIndex, type Mode } from "../algebra/latex";
 
 const OUT_LETTERS = ["k", "l", "m", "n", "o", "p"];
 const IN_LETTERS = ["i", "j", "a", "b", "c", "d"];
