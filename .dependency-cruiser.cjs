@@ -26,6 +26,18 @@ const layerRules = Object.entries(above).map(([layer, banned]) => ({
   to: { path: `${K}(${banned.join("|")})(/|\\.ts$)` },
 }));
 
+// Inside symbolic/: algebra/ (expression trees, their rewriting and printing) <- verify/ (numbers:
+// vjp along a path, finite differences, term values) <- chain/ (the chain-rule expansion, which
+// proves each step with verify/'s numbers). Each sub-folder names the ones it must not import.
+const symbolicAbove = { algebra: ["verify", "chain"], verify: ["chain"] };
+const symbolicRules = Object.entries(symbolicAbove).map(([part, banned]) => ({
+  name: `symbolic-${part}`,
+  comment: `symbolic/${part} may import only the symbolic/ parts below it (algebra <- verify <- chain)`,
+  severity: "error",
+  from: { path: `${K}symbolic/${part}/` },
+  to: { path: `${K}symbolic/(${banned.join("|")})/` },
+}));
+
 module.exports = {
   forbidden: [
     {
@@ -36,6 +48,7 @@ module.exports = {
       to: { circular: true },
     },
     ...layerRules,
+    ...symbolicRules,
     {
       name: "extension-imports-protocol-only",
       comment: "The extension shares only kernel/src/protocol with the kernel",
@@ -49,11 +62,14 @@ module.exports = {
         "protocol/ is compiled into the extension: it imports only itself, zod/mini (its schemas) and d3-scale-chromatic (its palettes)",
       severity: "error",
       from: { path: `${K}protocol/` },
-      to: { pathNot: [`${K}protocol/`, "node_modules/zod/", "node_modules/(d3-scale-chromatic|d3-interpolate|d3-color)/"] },
+      to: {
+        pathNot: [`${K}protocol/`, "node_modules/zod/", "node_modules/(d3-scale-chromatic|d3-interpolate|d3-color)/"],
+      },
     },
     {
       name: "browser-safe-below-jupyter",
-      comment: "Everything below jupyter/ runs in a browser (npm run build:browser, the JupyterLite kernel): no Node built-ins",
+      comment:
+        "Everything below jupyter/ runs in a browser (npm run build:browser, the JupyterLite kernel): no Node built-ins",
       severity: "error",
       from: { path: K, pathNot: `${K}jupyter/` },
       to: { dependencyTypes: ["core"] },

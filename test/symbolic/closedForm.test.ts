@@ -1,5 +1,5 @@
 /**
- * The closed formula of the whole gradient (symbolic/closedForm.ts): for every registry op, the
+ * The closed formula of the whole gradient (symbolic/chain/closedForm.ts): for every registry op, the
  * seed's four examples, the classic table and random graphs, the returned data structure (named
  * definitions + formula) evaluates to reverse mode's gradient to 1e-12; the printed forms of the
  * classic table read as a textbook writes them; where no closed form exists (defineOp ops,

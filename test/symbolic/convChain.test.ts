@@ -1,6 +1,6 @@
 // Convolution and pooling in the chain view: each op states its partial as Kronecker deltas over
 // shifted, strided, dilated windows (ops/conv.ts, ops/pool.ts); the shared affine solver
-// (symbolic/affine.ts, through collapseDeltas) must collapse them to the textbook sums, and the
+// (symbolic/algebra/affine.ts, through collapseDeltas) must collapse them to the textbook sums, and the
 // collapsed expression, evaluated element by element, must equal reverse mode's gradient.
 import { describe, expect, it } from "vitest";
 import { Tensor, randn, sum, mul, conv2d, maxPool2d, avgPool2d } from "../../kernel/src/index";

@@ -1,5 +1,5 @@
 /**
- * Path search (symbolic/paths.ts) at real size: a 100,000-op chain must not reach the call
+ * Path search (symbolic/chain/paths.ts) at real size: a 100,000-op chain must not reach the call
  * stack limit, and a graph with 2^40 paths must be counted exactly and cut to the limit quickly.
  */
 import { describe, expect, test } from "vitest";

@@ -1,7 +1,7 @@
 /**
  * The vocabulary an op's notation is written in: precedence levels, parenthesising, and how a
  * constant coefficient reads. It lives in ops/ because every OpDef states its own notation
- * (`latex`, `text`, and where its form depends on the operands, `compact`); symbolic/latex.ts
+ * (`latex`, `text`, and where its form depends on the operands, `compact`); symbolic/algebra/latex.ts
  * only walks expression trees and hands each node's printed operands to its op.
  */
 import { formatConstant } from "../protocol/format";

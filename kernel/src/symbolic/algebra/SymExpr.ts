@@ -1,7 +1,10 @@
 /**
- * symbolic/: index-notation simplification (delta collapse), matrix-form recognition, LaTeX,
- * and the stepwise chain-rule builder. Never computes gradients by itself: every derivative
- * comes from the op registry's rules.
+ * symbolic/: the chain rule written out and proved with numbers, in three parts imported one way
+ * only (algebra/ <- verify/ <- chain/, checked by .dependency-cruiser.cjs). Never computes
+ * gradients by itself: every derivative comes from the op registry's rules.
+ * symbolic/algebra/: the expressions, in matrix notation (SymExpr, the symbolic Algebra that op
+ * rules run with, closed-form rewrite rules, common subexpressions) and in index notation (delta
+ * collapse, affine index solving), and their printing (latex.ts). It knows no graph and no run.
  */
 /**
  * SymExpr: a tensor expression tree in matrix notation (X^T G, g x^T, 2 y ⊙ (1 - y ⊙ y)).

@@ -1,4 +1,8 @@
 /**
+ * symbolic/chain/: the chain-rule expansion over a traced graph: its paths (paths.ts), each
+ * step's local partial and sum (steps.ts), the paths composed and inlined (compose.ts,
+ * substituted.ts), the closed formula of the whole gradient (closedForm.ts), a node's rule
+ * (nodeRule.ts), all assembled here into the chain payload with verify/'s numbers.
  * expandChain(L, x): the multivariate chain rule for dL/dx written out step by step, the way
  * docs/chain-rule.md does, for every path from x to L, and proved with numbers: each term of
  * each sum, the total, reverse mode's value and a central finite difference.

@@ -1,5 +1,6 @@
 /**
- * The numbers behind each sum: the upstream gradient along a path (each op's vjp, as reverse
+ * symbolic/verify/: the numbers that prove an expansion (it builds no expression, so chain/
+ * imports it and not the other way). The numbers behind each sum: the upstream gradient along a path (each op's vjp, as reverse
  * mode runs it), the terms of an index-form sum evaluated by brute force over every index of
  * the intermediate, and central finite differences from replaying the recorded graph.
  */
