@@ -5,6 +5,9 @@
  * - its vjp rule run with the symbolic algebra (the compact form that is printed), evaluated
  *   back with the numeric algebra, must equal the numeric VJP too (so X^T G is never printed
  *   where G X^T is meant).
+ * - an op that prints as algebra (OpDef.printsAsAlgebra: the closed formula and inlined
+ *   intermediates write it as the symbolic Algebra's method of the same name) must be that method:
+ *   the algebra's op, evaluated numerically, equals the op's forward.
  * An op without an index rule fails here.
  */
 import { describe, expect, test } from "vitest";
@@ -16,7 +19,7 @@ import { noGrad } from "../../kernel/src/ops/mode";
 import { Rng } from "../../kernel/src/tensor/random";
 import { evalIndexExpr, type IndexEnv } from "../../kernel/src/ops/IndexExpr";
 import { symbolicAlgebra } from "../../kernel/src/symbolic/algebra/symbolicAlgebra";
-import { type SymExpr, evalSymTensor, sym } from "../../kernel/src/symbolic/algebra/SymExpr";
+import { type SymExpr, type SymOp, applyOp, evalSymTensor, sym } from "../../kernel/src/symbolic/algebra/SymExpr";
 import { printSym } from "../../kernel/src/symbolic/algebra/latex";
 
 interface Case {
@@ -171,6 +174,29 @@ describe("compact form (vjp run symbolically) evaluates to the VJP", () => {
       const s = printSym(compact, mode);
       expect(s.length).toBeGreaterThan(0);
       expect(s).not.toMatch(/undefined|NaN|\[object/);
+    }
+  });
+});
+
+describe("an op that prints as algebra is the symbolic Algebra's op of its name", () => {
+  const algebraic = registry.filter((op) => op.printsAsAlgebra);
+  test("some ops print as algebra (add ... transpose)", () => {
+    expect(algebraic.map((op) => op.name)).toContain("matmul");
+  });
+  test.each(algebraic.map((op) => ({ op, label: op.name })))("$label", ({ op }) => {
+    expect(typeof (symbolicAlgebra as unknown as Record<string, unknown>)[op.name]).toBe("function");
+    for (const sample of op.samples(7)) {
+      const bind = new Map<string, Tensor>();
+      const args = sample.inputs.map((t, k) => {
+        bind.set(`a${k}`, t);
+        return sym(`a${k}`, t.shape);
+      });
+      const perm = sample.attrs?.perm as number[] | undefined;
+      const e = applyOp(op.name as SymOp, args, { perm: perm?.slice() }, symbolicAlgebra);
+      const got = noGrad(() => evalSymTensor(e, bind, numericAlgebra));
+      const want = forward(op, sample);
+      expect(got.shape).toEqual(want.shape);
+      expect(Array.from(got.data)).toEqual(Array.from(want.data));
     }
   });
 });

@@ -136,6 +136,12 @@ export interface OpDef {
    * Without it the compact form is `latex`/`text` of the printed operands, an atom.
    */
   compact?(args: readonly Operand[], attrs: Attrs, mode: Mode): Printed;
+  /**
+   * y = op(args) reads as a textbook formula (X W + b, x^T, e^{x}), so the chain-rule display writes
+   * an inlined intermediate and the closed formula with it, not as a call op(...). Only for ops the
+   * symbolic Algebra has a method of the same name for (a registry test checks it).
+   */
+  readonly printsAsAlgebra?: boolean;
   /** Test domain: samples over ranks and broadcasting cases for the registry-wide tests. */
   samples(seed: number): Sample[];
   /** Second derivatives exist everywhere on the test domain (grad-of-grad is checked). */

@@ -153,6 +153,7 @@ interface BinarySpec {
   latex: (a: string, b: string) => string;
   text: (a: string, b: string) => string;
   compact?: OpDef["compact"];
+  printsAsAlgebra?: boolean;
   domain?: [[number, number, number], [number, number, number]];
   smooth?: boolean;
   nondiff?: number[];
@@ -197,6 +198,7 @@ function binary(s: BinarySpec): OpDef {
     latex: ([a, b]) => s.latex(a, b),
     text: ([a, b]) => s.text(a, b),
     compact: s.compact,
+    printsAsAlgebra: s.printsAsAlgebra,
     samples(seed) {
       const rng = rngOf(seed);
       const [da, db] = s.domain ?? [
@@ -214,6 +216,7 @@ function binary(s: BinarySpec): OpDef {
 const one = E.num(1);
 export const add = binary({
   name: "add",
+  printsAsAlgebra: true,
   kernel: K.Add,
   vjp: (g) => [g, g],
   d: [() => one, () => one],
@@ -223,6 +226,7 @@ export const add = binary({
 });
 export const sub = binary({
   name: "sub",
+  printsAsAlgebra: true,
   kernel: K.Sub,
   vjp: (g, _a, _b, _y, A) => [g, A.neg(g)],
   d: [() => one, () => E.num(-1)],
@@ -232,6 +236,7 @@ export const sub = binary({
 });
 export const mul = binary({
   name: "mul",
+  printsAsAlgebra: true,
   kernel: K.Mul,
   vjp: (g, a, b, _y, A) => [A.mul(g, b), A.mul(g, a)],
   // One pass over g for both gradients (tanh(x*y)'s backward reads g once, not twice).
@@ -265,6 +270,7 @@ export const mul = binary({
 });
 export const div = binary({
   name: "div",
+  printsAsAlgebra: true,
   kernel: K.Div,
   vjp: (g, _a, b, y, A) => [A.div(g, b), A.neg(A.div(A.mul(g, y), b))],
   d: [(_a, b) => E.div(one, b), (_a, b, y) => E.neg(E.div(y, b))],
@@ -288,6 +294,7 @@ export const div = binary({
 const safeLog = <T>(a: T, A: Algebra<T>): T => A.log(A.where(A.equal(a, A.scalar(0)), A.scalar(1), a));
 export const pow = binary({
   name: "pow",
+  printsAsAlgebra: true,
   kernel: K.Pow,
   vjp: (g, a, b, y, A) => [A.mul(g, A.mul(b, A.pow(a, A.sub(b, A.scalar(1))))), A.mul(g, A.mul(y, safeLog(a, A)))],
   d: [

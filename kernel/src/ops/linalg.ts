@@ -48,6 +48,7 @@ function swapLast2(r: number): number[] {
 export const matmul: OpDef = {
   name: "matmul",
   family: "linalg",
+  printsAsAlgebra: true,
   smooth: true,
   forward([a, b]: readonly Tensor[]) {
     const dt = resultDType([a, b]);
@@ -201,6 +202,7 @@ export const matmul: OpDef = {
 export const outer: OpDef = {
   name: "outer",
   family: "linalg",
+  printsAsAlgebra: true,
   smooth: true,
   forward([a, b]) {
     const out = alloc(a.size * b.size, resultDType([a, b]));

@@ -19,6 +19,7 @@ function invert(perm: number[]): number[] {
 export const transpose: OpDef = {
   name: "transpose",
   family: "shape",
+  printsAsAlgebra: true,
   smooth: true,
   forward([x], attrs) {
     const perm = attrs.perm as number[];

@@ -34,6 +34,7 @@ interface UnarySpec {
   /** How tightly `latex`/`text`'s form binds in the compact form, where not an atom (exp's e^{x}). */
   binds?: number;
   compact?: OpDef["compact"];
+  printsAsAlgebra?: boolean;
   /** Attribute sets the samples cycle through (negativeSlope, alpha, min/max). */
   attrSamples?: Attrs[];
   showAttrs?: (attrs: Attrs) => Record<string, string>;
@@ -79,6 +80,7 @@ function unary(s: UnarySpec): OpDef {
       (s.binds === undefined
         ? undefined
         : ([a], attrs, mode) => ({ s: mode === "latex" ? s.latex(a.s, attrs) : s.text(a.s, attrs), prec: s.binds! })),
+    printsAsAlgebra: s.printsAsAlgebra,
     showAttrs: s.showAttrs,
     samples(seed) {
       const rng = rngOf(seed);
@@ -98,6 +100,7 @@ const fnT = (name: string) => (a: string) => `${name}(${a})`;
 
 export const neg = unary({
   name: "neg",
+  printsAsAlgebra: true,
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = -x[i];
   },
@@ -112,6 +115,7 @@ export const neg = unary({
 });
 export const square = unary({
   name: "square",
+  printsAsAlgebra: true,
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) {
       const v = x[i];
@@ -136,6 +140,7 @@ export const square = unary({
 });
 export const sqrt = unary({
   name: "sqrt",
+  printsAsAlgebra: true,
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.sqrt(x[i]);
   },
@@ -162,6 +167,7 @@ export const abs = unary({
 });
 export const exp = unary({
   name: "exp",
+  printsAsAlgebra: true,
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.exp(x[i]);
   },
@@ -176,6 +182,7 @@ export const exp = unary({
 });
 export const log = unary({
   name: "log",
+  printsAsAlgebra: true,
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.log(x[i]);
   },
@@ -190,6 +197,7 @@ export const log = unary({
 });
 export const sin = unary({
   name: "sin",
+  printsAsAlgebra: true,
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.sin(x[i]);
   },
@@ -200,6 +208,7 @@ export const sin = unary({
 });
 export const cos = unary({
   name: "cos",
+  printsAsAlgebra: true,
   loop: (x, o) => {
     for (let i = 0; i < x.length; i++) o[i] = Math.cos(x[i]);
   },

@@ -46,25 +46,6 @@ const MAX_NODES = 400;
 /** Graphs with more tensors than this are not written as one formula (and the recursive rewrites stay shallow). */
 const MAX_GRAPH = 1000;
 
-/** Ops whose definition prints as algebra (X W + b) rather than as a function call. */
-const ALGEBRA_OPS = new Set<string>([
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "pow",
-  "neg",
-  "square",
-  "sqrt",
-  "exp",
-  "log",
-  "sin",
-  "cos",
-  "matmul",
-  "outer",
-  "transpose",
-]);
-
 /** Whether gather's indices pick some element twice within one fibre along `axis`. */
 function repeatsAlong(idx: Tensor, axis: number): boolean {
   const shape = idx.shape;
@@ -168,7 +149,7 @@ export function closedForm(L: Tensor, x: Tensor, g: TracedGraph): ClosedResult {
     const args = node.inputs.map(leafOrDefinition);
     let d: SymExpr;
     const a = node.attrs;
-    if (ALGEBRA_OPS.has(node.op.name)) {
+    if (node.op.printsAsAlgebra) {
       const perm = a.perm as number[] | undefined;
       d = applyOp(node.op.name as SymOp, args, { perm: perm?.slice() }, S);
     } else if (node.op.name === "sum") d = S.sum(args[0], (a.axes as number[]).slice(), a.keepDims as boolean);

@@ -35,29 +35,10 @@ export function composePath(
   return composed;
 }
 
-/** Ops whose definition reads like a textbook formula when an unnamed intermediate is inlined. */
-const INLINED = new Set<string>([
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "pow",
-  "neg",
-  "square",
-  "sqrt",
-  "exp",
-  "log",
-  "sin",
-  "cos",
-  "matmul",
-  "outer",
-  "transpose",
-]);
-
-/** op(args) as a SymExpr, for the ops in INLINED; else null. */
+/** op(args) as a SymExpr, for an op that prints as algebra (OpDef.printsAsAlgebra); else null. */
 function definition(t: Tensor, arg: (u: Tensor) => SymExpr): SymExpr | null {
   const node = t.node!;
-  if (!INLINED.has(node.op.name)) return null;
+  if (!node.op.printsAsAlgebra) return null;
   const perm = node.attrs.perm as number[] | undefined;
   return applyOp(node.op.name as SymOp, node.inputs.map(arg), { perm: perm?.slice() }, S);
 }

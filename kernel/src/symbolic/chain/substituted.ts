@@ -29,6 +29,8 @@ export function elementwiseAt(e: SymExpr, shape: readonly number[], J: string[])
   const args = e.args.map(r);
   if (args.some((a) => a === null)) return null;
   const [a, b] = args as IndexExpr[];
+  // Keyed by the symbolic Algebra's methods (what a SymExpr node is), not OpDef.printsAsAlgebra:
+  // this is each elementwise method's value at one element (matmul, outer, transpose have none).
   switch (e.op) {
     case "add":
       return E.add(a, b);
