@@ -175,4 +175,40 @@
         (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
         (br $overJ)))
   )
+
+  ;; pack_runs (src, sk, dst, n, panels, w): packing of operands whose panel entries are adjacent
+  ;; in the source (B stored row-major; A stored transposed), after the host copied the source
+  ;; rows into this memory. For panel t < panels and row k < n, copies the w bytes (16 or 32) at
+  ;; src + k*sk + t*w to dst + t*n*w + k*w. Rows go in blocks of 8 so that the block's runs stay
+  ;; in L1 while every panel takes its strip (walking one panel down all n rows at a row stride
+  ;; that is a multiple of 2 KiB maps every read to the same few cache sets).
+  (func (export "pack_runs") (param $src i32) (param $sk i32) (param $dst i32) (param $n i32)
+        (param $panels i32) (param $w i32)
+    (local $k0 i32) (local $k1 i32) (local $t i32) (local $k i32) (local $s i32) (local $d i32)
+    (block $doneK0
+      (loop $overK0 ;; blocks of 8 rows
+        (br_if $doneK0 (i32.ge_s (local.get $k0) (local.get $n)))
+        (local.set $k1 (i32.add (local.get $k0) (i32.const 8)))
+        (if (i32.gt_s (local.get $k1) (local.get $n)) (then (local.set $k1 (local.get $n))))
+        (local.set $t (i32.const 0))
+        (block $doneT
+          (loop $overT ;; panels
+            (br_if $doneT (i32.ge_s (local.get $t) (local.get $panels)))
+            (local.set $s (i32.add (i32.add (local.get $src) (i32.mul (local.get $k0) (local.get $sk)))
+                                   (i32.mul (local.get $t) (local.get $w))))
+            (local.set $d (i32.add (local.get $dst)
+                                   (i32.mul (i32.add (i32.mul (local.get $t) (local.get $n)) (local.get $k0)) (local.get $w))))
+            (local.set $k (local.get $k0))
+            (loop $overK ;; the block's rows (k0 < k1 always)
+              (v128.store offset=0 (local.get $d) (v128.load offset=0 (local.get $s)))
+              (if (i32.eq (local.get $w) (i32.const 32))
+                (then (v128.store offset=16 (local.get $d) (v128.load offset=16 (local.get $s)))))
+              (local.set $s (i32.add (local.get $s) (local.get $sk)))
+              (local.set $d (i32.add (local.get $d) (local.get $w)))
+              (br_if $overK (i32.lt_s (local.tee $k (i32.add (local.get $k) (i32.const 1))) (local.get $k1))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $overT)))
+        (local.set $k0 (local.get $k1))
+        (br $overK0)))
+  )
 )

@@ -144,6 +144,19 @@ describe("gemm kernels: transposed operands, float32, relaxed SIMD", () => {
     const scale = absProduct(a, b, m, n, p, false, false);
     got.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(2 * n * 2 ** -24 * scale[i] + 1e-30));
   });
+  // float32 packs A read transposed in 16-byte runs and B in 32-byte runs (the module's
+  // pack_runs): every transpose combination, bit for bit against the float32 JS loop.
+  for (const [tA, tB] of flags)
+    it.each(shapes)(`float32 transA=${tA} transB=${tB}: %i x %i x %i equals the JS loop`, (m, n, p) => {
+      useWasmKind("simd");
+      const a = f32(rnd(m * n + 3, 33)),
+        b = f32(rnd(n * p + 5, 34));
+      const got = new Float32Array(m * p + 1).fill(7),
+        js = new Float32Array(m * p + 1).fill(7);
+      gemm(a, 3, b, 5, got, 1, m, n, p, tA, tB);
+      gemmJs(a, 3, b, 5, js, 1, m, n, p, tA, tB);
+      expect(Array.from(got)).toEqual(Array.from(js));
+    });
   describe("relaxed SIMD (fused multiply-add)", () => {
     // Node 20 has relaxed SIMD behind a V8 flag (the kernel's launcher passes it); set it here.
     v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
@@ -278,6 +291,27 @@ describe("gemm split into blocks", () => {
       c2 = new Float64Array(m * p);
     gemm(a, 0, b, 0, c1, 0, m, n, p);
     gemmJs(a, 0, b, 0, c2, 0, m, n, p);
+    expect(Array.from(c1)).toEqual(Array.from(c2));
+  });
+});
+
+describe("gemm packing without room for the scratch copy", () => {
+  // Packed operands that fit in one pass (<= 32 MiB) but not together with the scratch copy
+  // the module packs from: 8 x 220,000 (A read transposed) x 4 needs 21.1 MB packed + 14.1 MB
+  // scratch, 4 x 220,000 x 8 the same for B. These pack in JS (packRuns) and must still give
+  // exactly the JS product.
+  it.each([
+    [8, 220_000, 4, true, false],
+    [4, 220_000, 8, false, false],
+    [8, 220_000, 8, true, false],
+  ])("%i x %i x %i (transA %s)", (m, n, p, tA, tB) => {
+    useWasmKind("simd");
+    const a = rnd(m * n, 9),
+      b = rnd(n * p, 10);
+    const c1 = new Float64Array(m * p),
+      c2 = new Float64Array(m * p);
+    gemm(a, 0, b, 0, c1, 0, m, n, p, tA, tB);
+    gemmJs(a, 0, b, 0, c2, 0, m, n, p, tA, tB);
     expect(Array.from(c1)).toEqual(Array.from(c2));
   });
 });

@@ -177,16 +177,36 @@ function wasmRun(
   const mP = (m + 3) >> 2;
   const pP = Math.ceil(p / PW);
   const pw = pP * PW;
-  // Packed A, packed B and the padded C, one after the other in the module's memory (elements).
+  const bytes = f32 ? 4 : 8;
+  // Packed A, packed B and the padded C, one after the other in the module's memory (elements),
+  // then a scratch area: operands whose panel entries are adjacent in memory (A read transposed,
+  // B not) are copied there as they are (one memcpy) and packed by the module's SIMD pack_runs,
+  // ~8x faster than packing element by element in JS. Without room for it, JS packs them.
   const aAt = 0;
   const bAt = mP * 4 * n;
   const cAt = bAt + pw * n;
-  const need = wasmBytes(m, n, p, f32);
+  const sAt = cAt + mP * 4 * pw;
+  const runsA = sai === 1 && m >= 4 ? (n - 1) * sak + 4 * (m >> 2) : 0;
+  const runsB = sbj === 1 && p >= PW ? (n - 1) * sbk + PW * Math.floor(p / PW) : 0;
+  const packed = wasmBytes(m, n, p, f32);
+  const scratch = packed + Math.max(runsA, runsB) * bytes <= MAX_WASM_BYTES;
+  const need = scratch ? sAt * bytes + Math.max(runsA, runsB) * bytes : packed;
   if (w.mem.buffer.byteLength < need) w.mem.grow(Math.ceil((need - w.mem.buffer.byteLength) / 65536));
   const v = memView(w, f32);
   packA(v, aAt, a, ao, sai, sak, m, n);
+  if (runsA > 0) {
+    if (scratch) {
+      v.set(a.subarray(ao, ao + runsA), sAt);
+      w.pack_runs(sAt * bytes, sak * bytes, aAt * bytes, n, m >> 2, 4 * bytes);
+    } else packRuns(v, aAt, 4, a, ao, sak, n, m >> 2);
+  }
   packB(v, bAt, PW, b, bo, sbk, sbj, n, p);
-  const bytes = f32 ? 4 : 8;
+  if (runsB > 0) {
+    if (scratch) {
+      v.set(b.subarray(bo, bo + runsB), sAt);
+      w.pack_runs(sAt * bytes, sbk * bytes, bAt * bytes, n, Math.floor(p / PW), PW * bytes);
+    } else packRuns(v, bAt, PW, b, bo, sbk, n, Math.floor(p / PW));
+  }
   // Cache blocking (as GotoBLAS, see threads.ts runPanels): per block of KC values of k and of
   // MC row panels of A, the kernel sweeps all column panels of B, so that block of A
   // (KC x 4*MC) stays in L2 and each KC x 32-byte panel of B in L1. Blocks after the first add
@@ -197,22 +217,16 @@ function wasmRun(
   else for (let i = 0; i < m; i++) c.set(v.subarray(cAt + i * pw, cAt + i * pw + p), co + i * ldc);
 }
 
-/** A in panels of 4 rows, k-major within a panel; rows past m are zero. */
+/**
+ * A in panels of 4 rows, k-major within a panel; rows past m are zero. Full panels of an A read
+ * transposed (sai = 1: the 4 entries at k are adjacent) are left to the caller (pack_runs).
+ */
 function packA(v: Arr, at: number, a: Arr, ao: number, sai: number, sak: number, m: number, n: number): void {
   const mP = (m + 3) >> 2;
   for (let ip = 0; ip < mP; ip++) {
     const base = at + ip * n * 4;
     const i0 = ip * 4;
-    if (sai === 1 && i0 + 4 <= m) {
-      // A read transposed (A^T stored row-major): the panel's 4 entries at k are adjacent
-      for (let k = 0, s = ao + i0, d = base; k < n; k++, s += sak, d += 4) {
-        v[d] = a[s];
-        v[d + 1] = a[s + 1];
-        v[d + 2] = a[s + 2];
-        v[d + 3] = a[s + 3];
-      }
-      continue;
-    }
+    if (sai === 1 && i0 + 4 <= m) continue;
     for (let r = 0; r < 4; r++) {
       const i = i0 + r;
       if (i < m) for (let k = 0, s = ao + i * sai, d = base + r; k < n; k++, s += sak, d += 4) v[d] = a[s];
@@ -222,8 +236,9 @@ function packA(v: Arr, at: number, a: Arr, ao: number, sai: number, sak: number,
 }
 
 /**
- * B in panels of PW columns, k-major within a panel; columns past p are zero. Stores are
- * sequential for a row-major B; a transposed B (B^T stored row-major) is read row by row.
+ * B in panels of PW columns, k-major within a panel; columns past p are zero. A transposed B
+ * (B^T stored row-major) is read row by row; full panels of a row-major B (sbj = 1: a panel's
+ * PW entries at k are adjacent) are left to the caller (pack_runs).
  */
 function packB(
   v: Arr,
@@ -241,14 +256,41 @@ function packB(
     const base = at + jp * n * PW;
     const j0 = jp * PW;
     const cols = Math.min(PW, p - j0);
-    if (sbj === 1 && cols === PW) {
-      for (let k = 0, s = bo + j0, d = base; k < n; k++, s += sbk, d += PW)
-        for (let q = 0; q < PW; q++) v[d + q] = b[s + q];
-      continue;
-    }
+    if (sbj === 1 && cols === PW) continue;
     for (let q = 0; q < PW; q++) {
       if (q < cols) for (let k = 0, s = bo + (j0 + q) * sbj, d = base + q; k < n; k++, s += sbk, d += PW) v[d] = b[s];
       else for (let k = 0, d = base + q; k < n; k++, d += PW) v[d] = 0;
+    }
+  }
+}
+
+/** Rows of the source read per block by packRuns (their runs stay in L1 across all panels). */
+const RUN_ROWS = 8;
+
+/**
+ * Packs the first `panels` full panels of W adjacent source values per row k (source row k
+ * starts at so + k*sk): panel t gets src[so + k*sk + t*W + q] at at + t*n*W + k*W + q.
+ * Why in blocks of RUN_ROWS rows: walking one panel down all n rows reads 32 bytes per row at
+ * the row stride, and when that stride is a multiple of 2 KiB (a [784,256] float64 weight) all
+ * those lines fall into the same few cache sets and every read misses (X W1 ran at ~4 GFLOP/s).
+ * A block of rows is read once, each panel takes its W-wide strip of it.
+ */
+function packRuns(v: Arr, at: number, W: number, src: Arr, so: number, sk: number, n: number, panels: number): void {
+  const panelStride = n * W;
+  for (let k0 = 0; k0 < n; k0 += RUN_ROWS) {
+    const k1 = Math.min(n, k0 + RUN_ROWS);
+    for (let t = 0; t < panels; t++) {
+      let d = at + t * panelStride + k0 * W;
+      if (W === 4)
+        for (let k = k0, s = so + k0 * sk + t * 4; k < k1; k++, s += sk, d += 4) {
+          v[d] = src[s];
+          v[d + 1] = src[s + 1];
+          v[d + 2] = src[s + 2];
+          v[d + 3] = src[s + 3];
+        }
+      else
+        for (let k = k0, s = so + k0 * sk + t * W; k < k1; k++, s += sk, d += W)
+          for (let q = 0; q < W; q++) v[d + q] = src[s + q];
     }
   }
 }

@@ -43,6 +43,8 @@ export interface GemmModule {
   gemm_f64: GemmKernel;
   /** float32: panels of 4 rows of A, 8 columns of B. */
   gemm_f32: GemmKernel;
+  /** Packs panels whose entries are adjacent in the source (see gemm.simd.wat); byte offsets. */
+  pack_runs: (src: number, sk: number, dst: number, n: number, panels: number, w: number) => void;
   mem: WasmMemory;
   /** Which module this is: "relaxed" (fused multiply-add) or "simd". */
   kind: WasmKind;
@@ -77,9 +79,10 @@ export function loadWasmGemm(kind: WasmKind, shared = false): GemmModule | null 
       const mem = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem } }).exports as Pick<
         GemmModule,
-        "gemm_f32" | "gemm_f64"
+        "gemm_f32" | "gemm_f64" | "pack_runs"
       >;
-      mod = { gemm_f64: exports.gemm_f64, gemm_f32: exports.gemm_f32, mem, kind, shared, bytes };
+      const { gemm_f64, gemm_f32, pack_runs } = exports;
+      mod = { gemm_f64, gemm_f32, pack_runs, mem, kind, shared, bytes };
     }
   } catch {
     mod = null; // e.g. shared memory where SharedArrayBuffer is unavailable
