@@ -33,6 +33,9 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const only = (args.find((a) => a.startsWith("--only=")) ?? "").slice(7).split(",").filter(Boolean);
 const want = (w) => only.length === 0 || only.includes(w);
+// --pt=mlp,matmul,tanh,chain,threads: a subset of the PyTorch section's groups (default all).
+const ptOnly = (args.find((a) => a.startsWith("--pt=")) ?? "").slice(5).split(",").filter(Boolean);
+const wantPt = (g) => ptOnly.length === 0 || ptOnly.includes(g);
 const R = (rounds, reps) =>
   quick ? { rounds: Math.max(2, Math.ceil(rounds / 3)), reps, warm: 2 } : { rounds, reps, warm: 3 };
 
@@ -335,6 +338,15 @@ if (want("pt")) {
     return P[id];
   }
   try {
+    if (wantPt("mlp")) await mlpGroup();
+    if (wantPt("matmul")) await matmulGroups();
+    if (wantPt("tanh")) await tanhGroups();
+    if (wantPt("chain")) await chainGroup();
+    if (wantPt("threads")) await threadsGroup();
+  } finally {
+    if (!torch.skipped) torch.close();
+  }
+  async function mlpGroup() {
     const mlp = await group("mlp", "MLP 784-256-10 step (fwd,bwd,SGD)", C.mlpStep, { w: "mlp" });
     if (mlp.vsTorch64)
       target(
@@ -359,6 +371,8 @@ if (want("pt")) {
       mlp.f32Speedup >= 1.7,
       `${mlp.f32Speedup.toFixed(2)}x`,
     );
+  }
+  async function matmulGroups() {
     for (const n of quick ? [64, 256, 1024] : [64, 256, 512, 1024]) {
       const g = await group(
         `mm${n}`,
@@ -386,6 +400,8 @@ if (want("pt")) {
           `${g.f32Speedup.toFixed(2)}x`,
         );
     }
+  }
+  async function tanhGroups() {
     for (const n of [1e6, 1e7]) {
       const g = await group(
         `tanh${n === 1e6 ? "1e6" : "1e7"}`,
@@ -402,6 +418,8 @@ if (want("pt")) {
           `${g.vsTorch64.toFixed(2)}x`,
         );
     }
+  }
+  async function chainGroup() {
     const ch = await group(
       "chain",
       "2,000 ops on [4] fwd+bwd (W3)",
@@ -417,6 +435,8 @@ if (want("pt")) {
         ch.vsTorch64 <= 0.25,
         `${ch.vsTorch64.toFixed(2)}x`,
       );
+  }
+  async function threadsGroup() {
     if (typeof C.cl.setNumThreads === "function") {
       // Big products on every core: the same 1024 product with 1 thread and with all of them.
       const all = os.cpus().length;
@@ -444,8 +464,6 @@ if (want("pt")) {
         `${sp.toFixed(2)}x`,
       );
     } else say("threads: setNumThreads not available");
-  } finally {
-    if (!torch.skipped) torch.close();
   }
 }
 

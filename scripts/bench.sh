@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # `npm run bench`: chainlab vs TensorFlow.js (cpu and wasm backends, one thread each) and NumPy,
 # in one Node process with interleaved runs; see bench/run.mjs. Not part of `npm test`.
-# Options pass through: --quick (fewer rounds), --only=w1,w2,w3,w4,pt,mem,conv.
+# Options pass through: --quick (fewer rounds), --only=w1,w2,w3,w4,pt,mem,conv (plus w5, lite for
+# the parts below), --pt=mlp,matmul,tanh,chain,threads (groups of the PyTorch section).
 set -euo pipefail
+# With --only, the W5 and lite parts run only when named in it (they start kernels / Chromium).
+only=""
+for a in "$@"; do case "$a" in --only=*) only=",${a#--only=},";; esac; done
+part() { [ -z "$only" ] || [[ "$only" == *",$1,"* ]]; }
 cd "$(dirname "$0")/.."
 for dep in @tensorflow/tfjs @tensorflow/tfjs-backend-wasm typescript; do
   [ -d "node_modules/$dep" ] || { echo "bench: node_modules/$dep is missing; run npm ci first" >&2; exit 1; }
@@ -49,7 +54,7 @@ node --expose-gc $relaxed bench/run.mjs "$@"
 # (bench/kernel-memory.py), written by the kernel part when present. They drive
 # real kernels through jupyter_client, so it needs the project .venv (made by scripts/setup.sh,
 # i.e. by `npm start` or `npm test`). Its failure does not fail the bench.
-for f in bench/kernel-latency.* bench/kernel-memory.*; do
+part w5 && for f in bench/kernel-latency.* bench/kernel-memory.*; do
   [ -e "$f" ] || { echo; echo "W5: bench/kernel-latency.* not available"; break; }
   echo; echo "== W5 $(basename "$f")"
   rc=0
@@ -69,6 +74,7 @@ done
 # lite: the JupyterLite site and browser kernel vs the tslab kernel (bench/lite.mjs): site size,
 # time to the first executed cell, cell round trip, training step; and (bench/lite-transpile.mjs)
 # stripping types with sucrase against ts.transpileModule. Needs .venv and Chromium.
+part lite || exit 0
 echo; echo "== lite (bench/lite.mjs)"
 if [ -x .venv/bin/python ] && [ -x "${CHAINLAB_CHROMIUM:-/usr/bin/chromium}" ]; then
   node bench/lite.mjs || echo "lite: bench/lite.mjs failed (exit $?)"
