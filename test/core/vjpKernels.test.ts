@@ -138,6 +138,43 @@ describe("a kernel skips gradients nobody wants", () => {
   });
 });
 
+describe("binary rules skip gradients nobody wants", () => {
+  // The rules are one function per input, so y - c (or x^c) works out no gradient for the
+  // constant; wanted gradients are the same values as with every input wanted.
+  for (const op of registry.filter((o) => o.family === "binary"))
+    it(`${op.name}: needs false gives null, the rest bit for bit the full rule`, () => {
+      const rng = new Rng(12);
+      let checked = 0;
+      for (const s of op.samples(5)) {
+        const inputs = s.inputs;
+        const out = apply(op, inputs, s.attrs ?? {});
+        const g = new Tensor(
+          Float64Array.from(out.data, () => rng.normal()),
+          out.shape,
+        );
+        const ctx: RuleContext<Tensor> = {
+          inputs,
+          out,
+          attrs: s.attrs ?? {},
+          shapes: inputs.map((x) => x.shape),
+          outShape: out.shape,
+        };
+        const full = noGrad(() => op.vjp(g, ctx, numericAlgebra));
+        for (let k = 0; k < inputs.length; k++) {
+          const needs = inputs.map((_, i) => i === k);
+          const one = noGrad(() => op.vjp(g, { ...ctx, needs }, numericAlgebra));
+          one.forEach((gi, i) => {
+            if (i !== k) return expect(gi).toBeNull();
+            if (full[i] === null) return expect(gi).toBeNull();
+            checked++;
+            expect(Array.from(gi!.data)).toEqual(Array.from(full[i]!.data));
+          });
+        }
+      }
+      if (!op.nondiff || op.nondiff.length < 2) expect(checked).toBeGreaterThan(0);
+    });
+});
+
 describe("backward with kernels equals backward through recorded rules", () => {
   // createGraph records the gradients, so it runs every rule through the numeric algebra; the
   // plain backward takes the kernels. Same gradients (float64: the same arithmetic).

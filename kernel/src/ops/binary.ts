@@ -144,10 +144,17 @@ function broadcastRun(
   return { data: out, shape };
 }
 
+/** One input's gradient: dL/d(that input) from g = dL/dy, the operands a, b and the output y. */
+type Partial = <T>(g: T, a: T, b: T, y: T, A: Algebra<T>) => T | null;
+
 interface BinarySpec {
   name: string;
   kernel: K;
-  vjp: <T>(g: T, a: T, b: T, y: T, A: Algebra<T>) => [T | null, T | null];
+  /**
+   * The rule, one function per input (dL/da, dL/db given g = dL/dy), so backward computes only
+   * the gradients it needs (RuleContext.needs): y - c or x^2 never work out the constant's.
+   */
+  vjp: [Partial, Partial];
   /** Local partials d y / d a and d y / d b at the output index. */
   d: [(a: IndexExpr, b: IndexExpr, y: IndexExpr) => IndexExpr, (a: IndexExpr, b: IndexExpr, y: IndexExpr) => IndexExpr];
   latex: (a: string, b: string) => string;
@@ -176,7 +183,9 @@ function binary(s: BinarySpec): OpDef {
     },
     shape: ([a, b]) => broadcastShapes(s.name, a, b),
     vjp<T>(g: T, c: RuleContext<T>, A: Algebra<T>) {
-      return s.vjp(g, c.inputs[0], c.inputs[1], c.out, A);
+      const [a, b] = c.inputs;
+      const n = c.needs;
+      return [!n || n[0] ? s.vjp[0](g, a, b, c.out, A) : null, !n || n[1] ? s.vjp[1](g, a, b, c.out, A) : null];
     },
     vjpKernel: dloop
       ? (g, c) => {
@@ -218,7 +227,7 @@ export const add = binary({
   name: "add",
   printsAsAlgebra: true,
   kernel: K.Add,
-  vjp: (g) => [g, g],
+  vjp: [(g) => g, (g) => g],
   d: [() => one, () => one],
   latex: (a, b) => `${a} + ${b}`,
   text: (a, b) => `${a} + ${b}`,
@@ -228,7 +237,7 @@ export const sub = binary({
   name: "sub",
   printsAsAlgebra: true,
   kernel: K.Sub,
-  vjp: (g, _a, _b, _y, A) => [g, A.neg(g)],
+  vjp: [(g) => g, (g, _a, _b, _y, A) => A.neg(g)],
   d: [() => one, () => E.num(-1)],
   latex: (a, b) => `${a} - ${b}`,
   text: (a, b) => `${a} - ${b}`,
@@ -238,7 +247,7 @@ export const mul = binary({
   name: "mul",
   printsAsAlgebra: true,
   kernel: K.Mul,
-  vjp: (g, a, b, _y, A) => [A.mul(g, b), A.mul(g, a)],
+  vjp: [(g, _a, b, _y, A) => A.mul(g, b), (g, a, _b, _y, A) => A.mul(g, a)],
   // One pass over g for both gradients (tanh(x*y)'s backward reads g once, not twice).
   dloop: (g, a, b, da, db) => {
     const n = g.length;
@@ -272,7 +281,7 @@ export const div = binary({
   name: "div",
   printsAsAlgebra: true,
   kernel: K.Div,
-  vjp: (g, _a, b, y, A) => [A.div(g, b), A.neg(A.div(A.mul(g, y), b))],
+  vjp: [(g, _a, b, _y, A) => A.div(g, b), (g, _a, b, y, A) => A.neg(A.div(A.mul(g, y), b))],
   d: [(_a, b) => E.div(one, b), (_a, b, y) => E.neg(E.div(y, b))],
   latex: (a, b) => `${a} \\oslash ${b}`,
   text: (a, b) => `${a} ⊘ ${b}`,
@@ -296,7 +305,10 @@ export const pow = binary({
   name: "pow",
   printsAsAlgebra: true,
   kernel: K.Pow,
-  vjp: (g, a, b, y, A) => [A.mul(g, A.mul(b, A.pow(a, A.sub(b, A.scalar(1))))), A.mul(g, A.mul(y, safeLog(a, A)))],
+  vjp: [
+    (g, a, b, _y, A) => A.mul(g, A.mul(b, A.pow(a, A.sub(b, A.scalar(1))))),
+    (g, a, _b, y, A) => A.mul(g, A.mul(y, safeLog(a, A))),
+  ],
   d: [
     (a, b) => E.mul(b, E.pow(a, E.sub(b, one))),
     (a, _b, y) => E.mul(y, E.fn("log", E.add(a, E.cmp("eq", a, E.num(0))))),
@@ -316,7 +328,7 @@ export const pow = binary({
 export const remainder = binary({
   name: "remainder",
   kernel: K.Rem,
-  vjp: (g, a, b, _y, A) => [g, A.neg(A.mul(g, A.call("floor", [A.div(a, b)])))],
+  vjp: [(g) => g, (g, a, b, _y, A) => A.neg(A.mul(g, A.call("floor", [A.div(a, b)])))],
   d: [() => one, (a, b) => E.neg(E.fn("floor", E.div(a, b)))],
   latex: (a, b) => `${a} \\bmod ${b}`,
   text: (a, b) => `${a} mod ${b}`,
@@ -326,14 +338,15 @@ export const remainder = binary({
   ],
   smooth: false,
 });
+const radius2 = <T>(a: T, b: T, A: Algebra<T>): T => A.add(A.square(a), A.square(b));
 /** atan2(a, b): the angle of the point (b, a); d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2). */
 export const atan2 = binary({
   name: "atan2",
   kernel: K.Atan2,
-  vjp: (g, a, b, _y, A) => {
-    const r2 = A.add(A.square(a), A.square(b));
-    return [A.div(A.mul(g, b), r2), A.neg(A.div(A.mul(g, a), r2))];
-  },
+  vjp: [
+    (g, a, b, _y, A) => A.div(A.mul(g, b), radius2(a, b, A)),
+    (g, a, b, _y, A) => A.neg(A.div(A.mul(g, a), radius2(a, b, A))),
+  ],
   d: [
     (a, b) => E.div(b, E.add(E.pow(a, E.num(2)), E.pow(b, E.num(2)))),
     (a, b) => E.neg(E.div(a, E.add(E.pow(a, E.num(2)), E.pow(b, E.num(2))))),
@@ -346,13 +359,14 @@ export const atan2 = binary({
   ],
 });
 // Ties split the gradient evenly between both inputs (JAX's convention for max/min).
+const tieHalf = <T>(a: T, b: T, A: Algebra<T>): T => A.mul(A.scalar(0.5), A.equal(a, b));
 export const maximum = binary({
   name: "maximum",
   kernel: K.Max,
-  vjp: (g, a, b, _y, A) => {
-    const half = A.mul(A.scalar(0.5), A.equal(a, b));
-    return [A.mul(g, A.add(A.greater(a, b), half)), A.mul(g, A.add(A.greater(b, a), half))];
-  },
+  vjp: [
+    (g, a, b, _y, A) => A.mul(g, A.add(A.greater(a, b), tieHalf(a, b, A))),
+    (g, a, b, _y, A) => A.mul(g, A.add(A.greater(b, a), tieHalf(a, b, A))),
+  ],
   d: [
     (a, b) => E.add(E.cmp("gt", a, b), E.mul(E.num(0.5), E.cmp("eq", a, b))),
     (a, b) => E.add(E.cmp("gt", b, a), E.mul(E.num(0.5), E.cmp("eq", a, b))),
@@ -364,10 +378,10 @@ export const maximum = binary({
 export const minimum = binary({
   name: "minimum",
   kernel: K.Min,
-  vjp: (g, a, b, _y, A) => {
-    const half = A.mul(A.scalar(0.5), A.equal(a, b));
-    return [A.mul(g, A.add(A.greater(b, a), half)), A.mul(g, A.add(A.greater(a, b), half))];
-  },
+  vjp: [
+    (g, a, b, _y, A) => A.mul(g, A.add(A.greater(b, a), tieHalf(a, b, A))),
+    (g, a, b, _y, A) => A.mul(g, A.add(A.greater(a, b), tieHalf(a, b, A))),
+  ],
   d: [
     (a, b) => E.add(E.cmp("lt", a, b), E.mul(E.num(0.5), E.cmp("eq", a, b))),
     (a, b) => E.add(E.cmp("lt", b, a), E.mul(E.num(0.5), E.cmp("eq", a, b))),
@@ -379,7 +393,7 @@ export const minimum = binary({
 export const greater = binary({
   name: "greater",
   kernel: K.Gt,
-  vjp: () => [null, null],
+  vjp: [() => null, () => null],
   d: [() => E.num(0), () => E.num(0)],
   latex: (a, b) => `[${a} > ${b}]`,
   text: (a, b) => `[${a} > ${b}]`,
@@ -389,7 +403,7 @@ export const greater = binary({
 export const equal = binary({
   name: "equal",
   kernel: K.Eq,
-  vjp: () => [null, null],
+  vjp: [() => null, () => null],
   d: [() => E.num(0), () => E.num(0)],
   latex: (a, b) => `[${a} = ${b}]`,
   text: (a, b) => `[${a} = ${b}]`,
@@ -414,7 +428,8 @@ export const where: OpDef = {
   },
   vjp(g, c, A) {
     const zero = A.scalar(0);
-    return [null, A.where(c.inputs[0], g, zero), A.where(c.inputs[0], zero, g)];
+    const n = c.needs;
+    return [null, !n || n[1] ? A.where(c.inputs[0], g, zero) : null, !n || n[2] ? A.where(c.inputs[0], zero, g) : null];
   },
   index: (c) => {
     const cond = E.cmp("eq", inAtOut(c, 0), E.num(0));
