@@ -213,4 +213,126 @@
         (local.set $k0 (local.get $k1))
         (br $overK0)))
   )
+
+  ;; tanh_f64 (src, dst, pairs): dst[i] = tanh(src[i]) for 2*pairs float64 values at byte offsets
+  ;; src, dst. The arithmetic of tensor/kernels/special.ts tanhScalar, operation for operation
+  ;; (IEEE mul/add/div, no fused multiply-add), on two lanes at once: both branches are computed
+  ;; and selected per lane, so results are bit-identical to the scalar function.
+  (func (export "tanh_f64") (param $src i32) (param $dst i32) (param $pairs i32)
+    (local $i i32) (local $x v128) (local $a v128) (local $z v128) (local $t v128) (local $num v128) (local $neg v128)
+    (local $small v128) (local $t2 v128) (local $k v128) (local $kf v128) (local $s v128) (local $p v128) (local $r v128)
+    (block $done
+      (br_if $done (i32.eqz (local.get $pairs)))
+      (loop $over
+        (local.set $x (v128.load (local.get $src)))
+        ;; a = |x|; the rational for |x| < 0.625
+        (local.set $a (f64x2.abs (local.get $x)))
+        (local.set $z (f64x2.mul (local.get $x) (local.get $x)))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.2900000000000p+9)) (local.get $z)))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.5fea000000000p+15)) (f64x2.mul (local.get $z) (local.get $t))))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.49eb600000000p+19)) (f64x2.mul (local.get $z) (local.get $t))))
+        (local.set $num (f64x2.mul (f64x2.mul (local.get $a) (local.get $z)) (local.get $t)))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.3b00000000000p+9)) (local.get $z)))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.960e000000000p+15)) (f64x2.mul (local.get $z) (local.get $t))))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.cde3200000000p+19)) (f64x2.mul (local.get $z) (local.get $t))))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.eee1100000000p+20)) (f64x2.mul (local.get $z) (local.get $t))))
+        (local.set $t (f64x2.div (local.get $num) (local.get $t)))
+        ;; small = x < 0 ? x + t : x - t
+        (local.set $neg (f64x2.lt (local.get $x) (v128.const i64x2 0 0)))
+        (local.set $small (v128.bitselect (f64x2.add (local.get $x) (local.get $t)) (f64x2.sub (local.get $x) (local.get $t)) (local.get $neg)))
+        (local.set $x (if (result v128) (i64x2.all_true (f64x2.lt (local.get $a) (f64x2.splat (f64.const 0x1.4000000000000p-1))))
+          (then (local.get $small)) ;; both lanes |x| < 0.625 (the common case near 0): no exp
+          (else
+        ;; 1 - 2 / (e^{2a} + 1), e^{2a} = 2^k e^s
+        (local.set $t2 (f64x2.add (local.get $a) (local.get $a)))
+        (local.set $k (i32x4.trunc_sat_f64x2_s_zero (f64x2.add (f64x2.mul (local.get $t2) (f64x2.splat (f64.const 0x1.71547652b82fep+0))) (f64x2.splat (f64.const 0x1.0000000000000p-1)))))
+        (local.set $kf (f64x2.convert_low_i32x4_s (local.get $k)))
+        (local.set $s (f64x2.sub (f64x2.sub (local.get $t2) (f64x2.mul (local.get $kf) (f64x2.splat (f64.const 0x1.62e42fee00000p-1)))) (f64x2.mul (local.get $kf) (f64x2.splat (f64.const 0x1.a39ef35793c76p-33)))))
+        (local.set $p (f64x2.splat (f64.const 0x1.6124613a86d09p-33)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.1eed8eff8d898p-29))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.ae64567f544e4p-26))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.27e4fb7789f5cp-22))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.71de3a556c734p-19))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.a01a01a01a01ap-16))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.a01a01a01a01ap-13))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.6c16c16c16c17p-10))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.1111111111111p-7))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.5555555555555p-5))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.5555555555555p-3))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.0000000000000p-1))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.0000000000000p+0))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.0000000000000p+0))))
+        ;; 2^k from its bits: (k + 1023) << 52
+        (local.set $p (f64x2.mul (local.get $p) (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (local.get $k)) (i64x2.splat (i64.const 1023))) (i32.const 52))))
+        (local.set $r (f64x2.sub (f64x2.splat (f64.const 0x1.0000000000000p+0)) (f64x2.div (f64x2.splat (f64.const 0x1.0000000000000p+1)) (f64x2.add (local.get $p) (f64x2.splat (f64.const 0x1.0000000000000p+0))))))
+        ;; |x| >= 22: 1; NaN: x
+        (local.set $r (v128.bitselect (local.get $r) (f64x2.splat (f64.const 0x1.0000000000000p+0)) (f64x2.lt (local.get $a) (f64x2.splat (f64.const 0x1.6000000000000p+4)))))
+        (local.set $r (v128.bitselect (local.get $x) (local.get $r) (f64x2.ne (local.get $x) (local.get $x))))
+        (local.set $r (v128.bitselect (f64x2.neg (local.get $r)) (local.get $r) (local.get $neg)))
+        (v128.bitselect (local.get $small) (local.get $r) (f64x2.lt (local.get $a) (f64x2.splat (f64.const 0x1.4000000000000p-1)))))))
+        (v128.store (local.get $dst) (local.get $x))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br_if $over (local.tee $pairs (i32.sub (local.get $pairs) (i32.const 1)))))))
+
+  ;; tanh_f32 (src, dst, pairs): dst[i] = tanh(src[i]) for 2*pairs float32 (each pair widened to float64, computed, rounded once) values at byte offsets
+  ;; src, dst. The arithmetic of tensor/kernels/special.ts tanhScalar, operation for operation
+  ;; (IEEE mul/add/div, no fused multiply-add), on two lanes at once: both branches are computed
+  ;; and selected per lane, so results are bit-identical to the scalar function.
+  (func (export "tanh_f32") (param $src i32) (param $dst i32) (param $pairs i32)
+    (local $i i32) (local $x v128) (local $a v128) (local $z v128) (local $t v128) (local $num v128) (local $neg v128)
+    (local $small v128) (local $t2 v128) (local $k v128) (local $kf v128) (local $s v128) (local $p v128) (local $r v128)
+    (block $done
+      (br_if $done (i32.eqz (local.get $pairs)))
+      (loop $over
+        (local.set $x (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $src))))
+        ;; a = |x|; the rational for |x| < 0.625
+        (local.set $a (f64x2.abs (local.get $x)))
+        (local.set $z (f64x2.mul (local.get $x) (local.get $x)))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.2900000000000p+9)) (local.get $z)))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.5fea000000000p+15)) (f64x2.mul (local.get $z) (local.get $t))))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.49eb600000000p+19)) (f64x2.mul (local.get $z) (local.get $t))))
+        (local.set $num (f64x2.mul (f64x2.mul (local.get $a) (local.get $z)) (local.get $t)))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.3b00000000000p+9)) (local.get $z)))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.960e000000000p+15)) (f64x2.mul (local.get $z) (local.get $t))))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.cde3200000000p+19)) (f64x2.mul (local.get $z) (local.get $t))))
+        (local.set $t (f64x2.add (f64x2.splat (f64.const 0x1.eee1100000000p+20)) (f64x2.mul (local.get $z) (local.get $t))))
+        (local.set $t (f64x2.div (local.get $num) (local.get $t)))
+        ;; small = x < 0 ? x + t : x - t
+        (local.set $neg (f64x2.lt (local.get $x) (v128.const i64x2 0 0)))
+        (local.set $small (v128.bitselect (f64x2.add (local.get $x) (local.get $t)) (f64x2.sub (local.get $x) (local.get $t)) (local.get $neg)))
+        (local.set $x (if (result v128) (i64x2.all_true (f64x2.lt (local.get $a) (f64x2.splat (f64.const 0x1.4000000000000p-1))))
+          (then (local.get $small)) ;; both lanes |x| < 0.625 (the common case near 0): no exp
+          (else
+        ;; 1 - 2 / (e^{2a} + 1), e^{2a} = 2^k e^s
+        (local.set $t2 (f64x2.add (local.get $a) (local.get $a)))
+        (local.set $k (i32x4.trunc_sat_f64x2_s_zero (f64x2.add (f64x2.mul (local.get $t2) (f64x2.splat (f64.const 0x1.71547652b82fep+0))) (f64x2.splat (f64.const 0x1.0000000000000p-1)))))
+        (local.set $kf (f64x2.convert_low_i32x4_s (local.get $k)))
+        (local.set $s (f64x2.sub (f64x2.sub (local.get $t2) (f64x2.mul (local.get $kf) (f64x2.splat (f64.const 0x1.62e42fee00000p-1)))) (f64x2.mul (local.get $kf) (f64x2.splat (f64.const 0x1.a39ef35793c76p-33)))))
+        (local.set $p (f64x2.splat (f64.const 0x1.6124613a86d09p-33)))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.1eed8eff8d898p-29))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.ae64567f544e4p-26))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.27e4fb7789f5cp-22))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.71de3a556c734p-19))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.a01a01a01a01ap-16))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.a01a01a01a01ap-13))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.6c16c16c16c17p-10))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.1111111111111p-7))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.5555555555555p-5))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.5555555555555p-3))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.0000000000000p-1))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.0000000000000p+0))))
+        (local.set $p (f64x2.add (f64x2.mul (local.get $p) (local.get $s)) (f64x2.splat (f64.const 0x1.0000000000000p+0))))
+        ;; 2^k from its bits: (k + 1023) << 52
+        (local.set $p (f64x2.mul (local.get $p) (i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (local.get $k)) (i64x2.splat (i64.const 1023))) (i32.const 52))))
+        (local.set $r (f64x2.sub (f64x2.splat (f64.const 0x1.0000000000000p+0)) (f64x2.div (f64x2.splat (f64.const 0x1.0000000000000p+1)) (f64x2.add (local.get $p) (f64x2.splat (f64.const 0x1.0000000000000p+0))))))
+        ;; |x| >= 22: 1; NaN: x
+        (local.set $r (v128.bitselect (local.get $r) (f64x2.splat (f64.const 0x1.0000000000000p+0)) (f64x2.lt (local.get $a) (f64x2.splat (f64.const 0x1.6000000000000p+4)))))
+        (local.set $r (v128.bitselect (local.get $x) (local.get $r) (f64x2.ne (local.get $x) (local.get $x))))
+        (local.set $r (v128.bitselect (f64x2.neg (local.get $r)) (local.get $r) (local.get $neg)))
+        (v128.bitselect (local.get $small) (local.get $r) (f64x2.lt (local.get $a) (f64x2.splat (f64.const 0x1.4000000000000p-1)))))))
+        (v128.store64_lane 0 (local.get $dst) (f32x4.demote_f64x2_zero (local.get $x)))
+        (local.set $src (i32.add (local.get $src) (i32.const 8)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+        (br_if $over (local.tee $pairs (i32.sub (local.get $pairs) (i32.const 1)))))))
 )

@@ -3,7 +3,10 @@
 // the same special values. The tanh op's gradient is checked against finite differences in
 // registry.test.ts like every op's.
 import { describe, expect, it } from "vitest";
-import { tanhScalar } from "../../kernel/src/tensor/kernels/special";
+import v8 from "node:v8";
+import { afterEach } from "vitest";
+import { tanhArray, tanhScalar } from "../../kernel/src/tensor/kernels/special";
+import { useWasmKind, wasmGemm } from "../../kernel/src/tensor/kernels/wasmGemm";
 import { Tensor, tanh } from "../../kernel/src";
 
 const f = new Float64Array(1);
@@ -69,5 +72,43 @@ describe("the tanh op uses it in float64 and float32", () => {
       expect(v).toBe(Math.fround(tanhScalar(x32[i])));
       expect(Math.abs(v - Math.tanh(x32[i]))).toBeLessThanOrEqual(2 ** -24 * Math.abs(Math.tanh(x32[i])) + 1e-45);
     });
+  });
+});
+
+describe("tanhArray: the WebAssembly SIMD tanh equals tanhScalar bit for bit", () => {
+  // Both branches' sweeps and the special values, interleaved with a stride so that the two
+  // lanes of a SIMD pair mix branches (the module computes the exp branch only for such pairs).
+  const specials = [0, -0, NaN, Infinity, -Infinity, 5e-324, -5e-324, 1e-300, 0.625, -0.625, 22, -22, 21.999, 1e308];
+  const pool = [
+    ...specials,
+    ...sweep(0, 0.625, 40000),
+    ...sweep(0.62, 0.63, 4000),
+    ...sweep(0.625, 22, 40000),
+    ...sweep(18, 23, 4000),
+  ];
+  const xs = pool.map((_, i) => pool[(i * 7919) % pool.length]);
+  v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+  afterEach(() => useWasmKind(null));
+  it.each(["simd", "relaxed"] as const)("%s module: float64 and float32, every length class", (kind) => {
+    useWasmKind(kind);
+    expect(typeof wasmGemm()?.tanh_f64).toBe("function");
+    expect(wasmGemm()?.kind).toBe(kind);
+    // below the module's minimum (JS), odd, exactly one chunk, across chunks with an odd tail
+    for (const n of [1023, 1025, 32768, 32768 * 2 + 3, xs.length]) {
+      const x64 = Float64Array.from(xs.slice(0, n));
+      const y64 = new Float64Array(n);
+      tanhArray(x64, y64);
+      expect(
+        y64.every((v, i) => Object.is(v, tanhScalar(x64[i]))),
+        `float64, n = ${n}`,
+      ).toBe(true);
+      const x32 = Float32Array.from(xs.slice(0, n));
+      const y32 = new Float32Array(n);
+      tanhArray(x32, y32);
+      expect(
+        y32.every((v, i) => Object.is(v, Math.fround(tanhScalar(x32[i])))),
+        `float32, n = ${n}`,
+      ).toBe(true);
+    }
   });
 });

@@ -9,7 +9,7 @@ import { alloc, resultDType } from "../tensor/storage";
 import { E, type IndexExpr } from "./IndexExpr";
 import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { UNARY_SHAPES, rngOf, uniform } from "./samples";
-import { erfScalar, tanhScalar } from "../tensor/kernels/special";
+import { erfScalar, tanhArray } from "../tensor/kernels/special";
 import { ATOM, MUL, NEG, POST, isScalar, paren, sup } from "./notation";
 
 type Loop = (x: ArrayLike<number>, out: Float64Array | Float32Array, attrs: Attrs) => void;
@@ -219,9 +219,7 @@ export const cos = unary({
 });
 export const tanh = unary({
   name: "tanh",
-  loop: (x, o) => {
-    for (let i = 0; i < x.length; i++) o[i] = tanhScalar(x[i]);
-  },
+  loop: (x, o) => tanhArray(x, o),
   vjp: (g, _x, y, A) => A.mul(g, A.sub(A.scalar(1), A.square(y))),
   dloop: (g, _x, y, o) => {
     for (let i = 0; i < g.length; i++) {

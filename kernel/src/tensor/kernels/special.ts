@@ -1,4 +1,5 @@
 /** Special functions on numbers (no tensors): tanh for tanh, the error function for erf and gelu. */
+import { wasmGemm } from "./wasmGemm";
 
 /**
  * The error function, to about 1e-15 relative (checked against Python's math.erf in tests): erf(x) = 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (2n+1)!!,
@@ -64,4 +65,40 @@ export function tanhScalar(x: number): number {
     r = 1 - 2 / (p * POW2[k] + 1);
   } else r = a >= 22 ? 1 : x;
   return x < 0 ? -r : r;
+}
+
+/** Values per call of the module's tanh: input and output chunks (512 KB in float64) stay in L2. */
+const TANH_CHUNK = 32768;
+/** Shorter arrays stay in JS (the copies in and out of the module's memory are not worth it). */
+const TANH_WASM_MIN = 1024;
+
+/**
+ * out[i] = tanhScalar(x[i]) (rounded once to float32 for a Float32Array), bit for bit: on long
+ * typed arrays of one dtype, by the WebAssembly SIMD module (two lanes of the same arithmetic,
+ * see tanh_f64 in kernel/wasm/gemm.simd.wat), chunk by chunk through its memory; else in JS.
+ */
+export function tanhArray(x: ArrayLike<number>, out: Float64Array | Float32Array): void {
+  const n = out.length;
+  const f32 = out instanceof Float32Array;
+  const w = n >= TANH_WASM_MIN && (f32 ? x instanceof Float32Array : x instanceof Float64Array) ? wasmGemm() : null;
+  if (w === null) {
+    for (let i = 0; i < n; i++) out[i] = tanhScalar(x[i]);
+    return;
+  }
+  const bytes = f32 ? 4 : 8;
+  const need = 2 * (TANH_CHUNK + 2) * bytes;
+  if (w.mem.buffer.byteLength < need) w.mem.grow(Math.ceil((need - w.mem.buffer.byteLength) / 65536));
+  const src = x as Float64Array | Float32Array;
+  const v = f32
+    ? new Float32Array(w.mem.buffer, 0, 2 * (TANH_CHUNK + 2))
+    : new Float64Array(w.mem.buffer, 0, 2 * (TANH_CHUNK + 2));
+  const outAt = TANH_CHUNK + 2;
+  const run = f32 ? w.tanh_f32 : w.tanh_f64;
+  for (let i0 = 0; i0 < n; i0 += TANH_CHUNK) {
+    const len = Math.min(TANH_CHUNK, n - i0);
+    v.set(src.subarray(i0, i0 + len), 0);
+    // pairs: an odd length's last lane reads one stale value and its result is not copied out
+    run(0, outAt * bytes, (len + 1) >> 1);
+    out.set(v.subarray(outAt, outAt + len), i0);
+  }
 }

@@ -45,6 +45,9 @@ export interface GemmModule {
   gemm_f32: GemmKernel;
   /** Packs panels whose entries are adjacent in the source (see gemm.simd.wat); byte offsets. */
   pack_runs: (src: number, sk: number, dst: number, n: number, panels: number, w: number) => void;
+  /** tanh of 2*pairs float64 / float32 values (see gemm.simd.wat); byte offsets. */
+  tanh_f64: (src: number, dst: number, pairs: number) => void;
+  tanh_f32: (src: number, dst: number, pairs: number) => void;
   mem: WasmMemory;
   /** Which module this is: "relaxed" (fused multiply-add) or "simd". */
   kind: WasmKind;
@@ -79,10 +82,10 @@ export function loadWasmGemm(kind: WasmKind, shared = false): GemmModule | null 
       const mem = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem } }).exports as Pick<
         GemmModule,
-        "gemm_f32" | "gemm_f64" | "pack_runs"
+        "gemm_f32" | "gemm_f64" | "pack_runs" | "tanh_f64" | "tanh_f32"
       >;
-      const { gemm_f64, gemm_f32, pack_runs } = exports;
-      mod = { gemm_f64, gemm_f32, pack_runs, mem, kind, shared, bytes };
+      const { gemm_f64, gemm_f32, pack_runs, tanh_f64, tanh_f32 } = exports;
+      mod = { gemm_f64, gemm_f32, pack_runs, tanh_f64, tanh_f32, mem, kind, shared, bytes };
     }
   } catch {
     mod = null; // e.g. shared memory where SharedArrayBuffer is unavailable
