@@ -2,23 +2,15 @@
  * Payload sizes per view on real-size models (npm run bench:render prints them): the JSON bytes
  * of each full MIME bundle as the kernel sends it, and how far expandChain goes on long chains.
  */
-import { nn, randn, tensor, Tensor, expandChain } from "../kernel/src/index";
+import { nn, randn, tensor, expandChain } from "../kernel/src/index";
 import { buildGraphPayload } from "../kernel/src/display/graphPayload";
 import { buildHeatmapPayload } from "../kernel/src/display/heatmapPayload";
 import { chainBundle, graphBundle, heatmapBundle } from "../kernel/src/display/bundles";
 import { boundedHeatmapBundle } from "../kernel/src/display/heatmapBudget";
+import { tanhChain } from "../test/display/largeGraphs";
 
 export function bytes(v: unknown): number {
   return Buffer.byteLength(JSON.stringify(v), "utf8");
-}
-
-/** `h = h.mul(1.01).add(0.01).tanh()` repeated `steps` times from a parameter x (3 ops a step). */
-export function tanhChain(steps: number, size = 4): { x: Tensor; L: Tensor } {
-  const x = randn([size], { requiresGrad: true, seed: 1 }).named("x");
-  let h = x;
-  for (let i = 0; i < steps; i++) h = h.mul(1.01).add(0.01).tanh();
-  const L = h.sum().named("L");
-  return { x, L };
 }
 
 /** A 3-layer MLP (256-128-64-10) on a batch, after backward: its first weight's heatmap bundle. */
@@ -58,7 +50,7 @@ export function bigParamChainBytes(n = 1000): number {
 /** Largest chain length (in steps of 3 ops) that expandChain finishes, trying the given lengths. */
 export function expandChainLimit(lengths: number[]): { steps: number; ok: boolean; error?: string; ms: number }[] {
   return lengths.map((steps) => {
-    const { x, L } = tanhChain(steps, 2);
+    const { x, L } = tanhChain(steps, { size: 2 });
     const t0 = performance.now();
     try {
       expandChain(L, x);

@@ -7,13 +7,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, it } from "vitest";
-import { expandChain, randn, type Tensor } from "../kernel/src/index";
+import { expandChain, type Tensor } from "../kernel/src/index";
 import { boundedGraphBundle } from "../kernel/src/display/graphBudget";
 import { chainBundle } from "../kernel/src/display/bundles";
 import { BUNDLE_BUDGET, MIME_GRAPH } from "../kernel/src/protocol";
 import { launchBrowser } from "../test/e2e/browser";
 import { REPO, startLab } from "../test/e2e/jupyterLab";
-import { bigParamChainBytes, bytes, graphBytes, mlpHeatmapBytes, tanhChain } from "./payloadSizes";
+import { bigParamChainBytes, bytes, graphBytes, mlpHeatmapBytes } from "./payloadSizes";
+import { deepMlp, tanhChain } from "../test/display/largeGraphs";
 
 const OUT = path.join(REPO, ".bench/real-size.json");
 
@@ -25,15 +26,9 @@ function save(key: string, value: unknown): void {
   console.log(key, JSON.stringify(value, null, 2));
 }
 
-/** ~5 ops a layer, each layer its own weight: nothing folds, the graph is cut to budget. */
-function deepMlp(layers: number): Tensor {
-  let h: Tensor = randn([2, 8], { seed: 3 }).named("X");
-  for (let l = 0; l < layers; l++)
-    h = h
-      .matmul(randn([8, 8], { requiresGrad: true, seed: 10 + l }).named(`W${l}`))
-      .add(l / layers)
-      .tanh();
-  const L = h.square().sum().named("L");
+/** ~5 ops a layer, each layer its own weight (test/display/largeGraphs.ts): nothing folds, the graph is cut to budget. */
+function trainedMlp(layers: number): Tensor {
+  const { L } = deepMlp(layers);
   L.backward();
   return L;
 }
@@ -43,13 +38,13 @@ it("bundle sizes per view and expandChain on long chains", () => {
     mlpHeatmapBundle: mlpHeatmapBytes(),
     chain300GraphBundle: graphBytes(100),
     chain500GraphBundle: graphBytes(167),
-    graph2000Bundle: bytes(boundedGraphBundle(deepMlp(400))),
-    graph20000Bundle: bytes(boundedGraphBundle(deepMlp(4000))),
+    graph2000Bundle: bytes(boundedGraphBundle(trainedMlp(400))),
+    graph20000Bundle: bytes(boundedGraphBundle(trainedMlp(4000))),
     bigParamChainBundle: bigParamChainBytes(1000),
   };
   const chains: Record<string, { ms: number; bundleBytes: number }> = {};
   for (const steps of [167, 3334, 33334]) {
-    const { x, L } = tanhChain(steps, 2);
+    const { x, L } = tanhChain(steps, { size: 2 });
     const t0 = performance.now();
     const p = expandChain(L, x);
     const ms = Math.round(performance.now() - t0);
@@ -77,9 +72,9 @@ it("first readable render of 2,000- and 20,000-op graphs in Chromium", async () 
       nbformat_minor: 5,
     });
   const lab = await startLab({
-    "warm.ipynb": nb(deepMlp(4)),
-    "g2000.ipynb": nb(deepMlp(400)),
-    "g20000.ipynb": nb(deepMlp(4000)),
+    "warm.ipynb": nb(trainedMlp(4)),
+    "g2000.ipynb": nb(trainedMlp(400)),
+    "g20000.ipynb": nb(trainedMlp(4000)),
   });
   const browser = await launchBrowser();
   try {

@@ -19,13 +19,7 @@ import { boundedHeatmapBundle, withinBudget } from "../../kernel/src/display/hea
 import { MIME_HEATMAP, type HeatmapPayload } from "../../kernel/src/protocol";
 import { nn } from "../../kernel/src/index";
 import { contributionsPayload as contributionsFor } from "../../kernel/src/display/show";
-
-function tanhChain(steps: number): { x: Tensor; L: Tensor } {
-  const x = randn([3], { requiresGrad: true, seed: 7 }).named("x");
-  let h = x;
-  for (let i = 0; i < steps; i++) h = h.mul(1.01).add(0.01).tanh();
-  return { x, L: h.sum().named("L") };
-}
+import { tanhChain } from "./largeGraphs";
 
 describe("budget bookkeeping", () => {
   it("jsonBytes counts UTF-8 bytes of the JSON text", () => {
@@ -38,7 +32,7 @@ describe("budget bookkeeping", () => {
 
 describe("chain bundle budget", () => {
   it("a 10,000-op chain: a few steps written out, the gap counted, numbers still exact", () => {
-    const { x, L } = tanhChain(3334);
+    const { x, L } = tanhChain(3334, { size: 3, seed: 7 });
     const p = expandChain(L, x);
     const bundle = chainBundle(p);
     expect(jsonBytes(bundle)).toBeLessThanOrEqual(BUNDLE_BUDGET.chain);

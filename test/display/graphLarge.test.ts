@@ -4,20 +4,14 @@
  * count what they hold, and the whole bundle within budget for any graph size.
  */
 import { describe, expect, it } from "vitest";
-import { randn, tensor, Tensor } from "../../kernel/src/index";
+import { randn, Tensor } from "../../kernel/src/index";
 import { buildGraphPayload, firstView } from "../../kernel/src/display/graphPayload";
 import { boundedGraphBundle } from "../../kernel/src/display/graphBudget";
 import { BUNDLE_BUDGET, jsonBytes, MIME_GRAPH, type GraphPayload } from "../../kernel/src/protocol";
 import { graphNodeLabel } from "../../kernel/src/protocol/graphLayout";
 import { checkGraphPayload } from "../../kernel/src/protocol/validate";
 import { trace } from "../../kernel/src/autodiff/trace";
-
-function tanhChain(steps: number) {
-  const x = randn([4], { requiresGrad: true, seed: 1 }).named("x");
-  let h = x;
-  for (let i = 0; i < steps; i++) h = h.mul(1.01).add(0.01).tanh();
-  return { x, L: h.sum().named("L") };
-}
+import { deepMlp, tanhChain, unrolledRnn } from "./largeGraphs";
 
 /** Every parameter node reaches the output along the payload's edges. */
 function paramsReachOutput(p: GraphPayload): boolean {
@@ -39,23 +33,6 @@ function paramsReachOutput(p: GraphPayload): boolean {
       }
       return false;
     });
-}
-
-/** A deep MLP with its own weights per layer (nothing repeats structurally): ~5 nodes a layer. */
-function deepMlp(layers: number) {
-  const params: Tensor[] = [];
-  let h: Tensor = randn([2, 8], { seed: 3 }).named("X");
-  for (let l = 0; l < layers; l++) {
-    const W = randn([8, 8], { requiresGrad: true, seed: 10 + l })
-      .mul(0.3)
-      .named(`W${l}`);
-    params.push(W);
-    h = h
-      .matmul(W)
-      .add(l / layers)
-      .tanh();
-  }
-  return { params, L: h.square().sum().named("L") };
 }
 
 describe("the 300-op chain h = h.mul(1.01).add(0.01).tanh() x100", () => {
@@ -93,7 +70,7 @@ describe("the 300-op chain h = h.mul(1.01).add(0.01).tanh() x100", () => {
 describe("graphs without repeats, over budget", () => {
   for (const layers of [400, 4000]) {
     it(`a ${layers}-layer MLP (~${layers * 5} ops): every parameter drawn (and reaching the output) or listed in a summary, bundle <= 300 KB`, () => {
-      const { params, L } = deepMlp(layers);
+      const { params, L } = deepMlp(layers, 0.3);
       L.backward();
       const b = boundedGraphBundle(L);
       expect(jsonBytes(b)).toBeLessThanOrEqual(BUNDLE_BUDGET.graph);
@@ -134,7 +111,7 @@ const opsOf = (nodes: GraphPayload["nodes"]) =>
   nodes.reduce((k, n) => k + (n.op === "summary" ? n.summary!.count : 1), 0);
 
 describe("a cut part opens one level from the payload itself", () => {
-  const { L } = deepMlp(400);
+  const { L } = deepMlp(400, 0.3);
   L.backward();
   const b = boundedGraphBundle(L);
   const p = b[MIME_GRAPH] as GraphPayload;
@@ -251,17 +228,7 @@ describe("loop summaries say how many copies they hold, and it is true", () => {
 describe("recurrences fold", () => {
   it("an RNN unrolled 60 steps: W and U are kept once, the step body folds", () => {
     // W is itself computed (scaled once): shared tensors fold by identity, parameters or not.
-    const W = randn([8, 8], { requiresGrad: true, seed: 1 }).mul(0.4).named("W");
-    const U = randn([8, 3], { requiresGrad: true, seed: 2 }).named("U");
-    let h = tensor(new Array(8).fill(0));
-    let loss = tensor(0);
-    for (let t = 0; t < 60; t++) {
-      h = W.matmul(h)
-        .add(U.matmul(randn([3], { seed: 10 + t })))
-        .tanh();
-      loss = loss.add(h.square().sum());
-    }
-    const p = buildGraphPayload(loss.named("L"));
+    const p = buildGraphPayload(unrolledRnn(60, 0.4));
     const loops = p.nodes.filter((n) => n.summary?.times !== undefined);
     expect(loops).toHaveLength(1);
     expect(loops[0].summary!.times! + 1).toBeGreaterThanOrEqual(58);

@@ -8,7 +8,8 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randn, tensor, type Tensor } from "../../kernel/src/index";
+import type { Tensor } from "../../kernel/src/index";
+import { deepMlp, tanhChain, unrolledRnn } from "../display/largeGraphs";
 import { boundedGraphBundle } from "../../kernel/src/display/graphBudget";
 import { launchBrowser, type Browser } from "./browser";
 import { REPO, startLab, type RunningLab } from "./jupyterLab";
@@ -16,40 +17,8 @@ import { REPO, startLab, type RunningLab } from "./jupyterLab";
 const RESULTS = path.join(REPO, "test-results");
 const SHOWN = ".jp-NotebookPanel:not(.lm-mod-hidden)";
 
-function chain300(): Tensor {
-  const x = randn([4], { requiresGrad: true, seed: 1 }).named("x");
-  let h = x;
-  for (let i = 0; i < 100; i++) h = h.mul(1.01).add(0.01).tanh();
-  const L = h.sum().named("L");
-  L.backward();
-  return L;
-}
-
-/** ~2,000 ops, every layer its own weight and offset: nothing folds, so the graph is cut. */
-function graph2000(): Tensor {
-  let h: Tensor = randn([2, 8], { seed: 3 }).named("X");
-  for (let l = 0; l < 400; l++)
-    h = h
-      .matmul(randn([8, 8], { requiresGrad: true, seed: 10 + l }).named(`W${l}`))
-      .add(l / 400)
-      .tanh();
-  const L = h.square().sum().named("L");
-  L.backward();
-  return L;
-}
-
-function rnn60(): Tensor {
-  const W = randn([8, 8], { requiresGrad: true, seed: 1 }).mul(0.3).named("W");
-  const U = randn([8, 3], { requiresGrad: true, seed: 2 }).named("U");
-  let h = tensor(new Array(8).fill(0));
-  let loss = tensor(0);
-  for (let t = 0; t < 60; t++) {
-    h = W.matmul(h)
-      .add(U.matmul(randn([3], { seed: 10 + t })))
-      .tanh();
-    loss = loss.add(h.square().sum());
-  }
-  const L = loss.named("L");
+/** A graph built by the shared builders, differentiated as a notebook would before drawing it. */
+function backwardDone(L: Tensor): Tensor {
   L.backward();
   return L;
 }
@@ -73,9 +42,11 @@ let page: Page;
 beforeAll(async () => {
   fs.mkdirSync(RESULTS, { recursive: true });
   lab = await startLab({
-    "chain.ipynb": notebook([["show.graph(L)  // h = h.mul(1.01).add(0.01).tanh() x100", chain300()]]),
-    "big.ipynb": notebook([["show.graph(L)  // 400 layers, ~2,000 ops", graph2000()]]),
-    "rnn.ipynb": notebook([["show.graph(L)  // RNN unrolled 60 steps", rnn60()]]),
+    "chain.ipynb": notebook([
+      ["show.graph(L)  // h = h.mul(1.01).add(0.01).tanh() x100", backwardDone(tanhChain(100).L)],
+    ]),
+    "big.ipynb": notebook([["show.graph(L)  // 400 layers, ~2,000 ops", backwardDone(deepMlp(400).L)]]),
+    "rnn.ipynb": notebook([["show.graph(L)  // RNN unrolled 60 steps", backwardDone(unrolledRnn(60, 0.3))]]),
   });
   browser = await launchBrowser();
   page = await browser.context.newPage();

@@ -4,19 +4,12 @@
  */
 import { describe, expect, test } from "vitest";
 import { findPaths } from "../../kernel/src/symbolic/chain/paths";
-import { expandChain, randn, tensor, Tensor } from "../../kernel/src/index";
-
-/** `h = h.mul(1.01).add(0.01).tanh()`, `steps` times: 3 ops per step, one path. */
-function tanhChain(steps: number): { x: Tensor; L: Tensor } {
-  const x = randn([2], { requiresGrad: true, seed: 4 }).named("x");
-  let h = x;
-  for (let i = 0; i < steps; i++) h = h.mul(1.01).add(0.01).tanh();
-  return { x, L: h.sum().named("L") };
-}
+import { expandChain, tensor } from "../../kernel/src/index";
+import { tanhChain } from "../display/largeGraphs";
 
 describe("findPaths", () => {
   test("walks a 100,000-op chain without recursion: one path through every op", () => {
-    const { x, L } = tanhChain(33_334);
+    const { x, L } = tanhChain(33_334, { size: 2, seed: 4 });
     const { paths, total } = findPaths(L, x, 8);
     expect(total).toBe(1);
     expect(paths).toHaveLength(1);
