@@ -65,8 +65,11 @@ declare module "../tensor/Tensor" {
   }
 }
 
-/** Each method forwards to the op function of the same name with `this` as first argument. */
-const METHODS = [
+/**
+ * Each method forwards to the op function of the same name with `this` as first argument (the
+ * fuzz test calls every one of them as a public function too).
+ */
+export const METHODS = [
   "add",
   "sub",
   "mul",
