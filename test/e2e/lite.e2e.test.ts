@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "./browser";
 import { REPO } from "./jupyterLab";
 import { serveStatic, type StaticServer } from "./staticServer";
+import { BROWSER_NOTEBOOKS } from "../lite/notebooks";
 
 const SITE = path.join(REPO, "lite", "_output");
 const RESULTS = path.join(REPO, "test-results");
@@ -117,17 +118,8 @@ async function reportCells(page: Page): Promise<CellReport[]> {
   });
 }
 
-const NOTEBOOKS = [
-  "01-vectors.ipynb",
-  "02-matrix-param-vector.ipynb",
-  "03-matrix-param-matrix.ipynb",
-  "04-three-step-chain.ipynb",
-  "06-train-an-mlp.ipynb",
-  "assignments/backprop-assignment.ipynb",
-];
-
 describe("the static site runs the notebooks in the browser", () => {
-  it.each(NOTEBOOKS)(
+  it.each(BROWSER_NOTEBOOKS)(
     "%s: every cell succeeds, every chainlab output drawn by chainlab's renderers",
     async (notebook) => {
       // A fresh profile per notebook: JupyterLite keeps its workspace (open tabs, kernels) in IndexedDB.

@@ -6,17 +6,9 @@ import ts from "typescript";
 import { beforeEach, describe, expect, it } from "vitest";
 import { checkerFiles } from "../../lite/checkerFiles.mjs";
 import { CellTypeChecker } from "../../lite/src/typeCheck";
+import { BROWSER_NOTEBOOKS } from "./notebooks";
 
 const REPO = path.join(__dirname, "..", "..");
-/** The notebooks test/e2e/lite.e2e.test.ts runs in the browser kernel. */
-const NOTEBOOKS = [
-  "01-vectors.ipynb",
-  "02-matrix-param-vector.ipynb",
-  "03-matrix-param-matrix.ipynb",
-  "04-three-step-chain.ipynb",
-  "06-train-an-mlp.ipynb",
-  "assignments/backprop-assignment.ipynb",
-];
 interface NotebookCell {
   cell_type: string;
   source: string | string[];
@@ -69,7 +61,7 @@ describe("CellTypeChecker", () => {
   });
 
   it("finds no type errors in the notebooks the browser test runs (cell by cell, as the kernel checks them)", () => {
-    for (const nb of NOTEBOOKS) {
+    for (const nb of BROWSER_NOTEBOOKS) {
       const cells = JSON.parse(fs.readFileSync(path.join(REPO, "notebooks", nb), "utf8")).cells as NotebookCell[];
       const nbChecker = new CellTypeChecker(ts, files);
       const code = cells.filter((c) => c.cell_type === "code").map((c) => [c.source].flat().join(""));
