@@ -2,13 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { checkChainPayload, type ChainPayload } from "../../kernel/src/protocol";
 import { drawChain, sortedTerms } from "../../extension/src/draw/drawChain";
-import { fixture, fixtures } from "./payloadFixtures";
+import { fixtures, validFixture } from "./payloadFixtures";
 
-function chain(file: string): ChainPayload {
-  const checked = checkChainPayload(fixture(file));
-  if (!checked.ok) throw new Error(checked.error);
-  return checked.payload;
-}
+const chain = (file: string): ChainPayload => validFixture(file, checkChainPayload);
 
 describe("chain payload fixtures", () => {
   it("there is at least one chain fixture", () => expect(fixtures("chain").length).toBeGreaterThan(0));

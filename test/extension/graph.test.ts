@@ -13,15 +13,11 @@ import { allScopePaths, foldGraph, partKey } from "../../extension/src/draw/fold
 import { gradScale, paletteColor, scalePosition, textColorOn } from "../../extension/src/draw/gradColor";
 import { layoutGraph, type ElkLike } from "../../extension/src/draw/graphLayout";
 import { drawNodeRule, drawSummaryCard, NOT_SENT_TEXT } from "../../extension/src/draw/summaryCard";
-import { fixture, fixtures } from "./payloadFixtures";
+import { fixtures, validFixture } from "./payloadFixtures";
 
 const elk = new ELK() as unknown as ElkLike;
 
-function graph(file: string): GraphPayload {
-  const checked = checkGraphPayload(fixture(file));
-  if (!checked.ok) throw new Error(checked.error);
-  return checked.payload;
-}
+const graph = (file: string): GraphPayload => validFixture(file, checkGraphPayload);
 
 describe("graph payload fixtures", () => {
   it("there is at least one graph fixture", () => expect(fixtures("graph").length).toBeGreaterThan(0));

@@ -12,7 +12,7 @@ import {
   DIVERGING_SCALE,
   SEQUENTIAL_SCALE,
 } from "../../extension/src/draw/heatmapFigure";
-import { fixture, fixtures } from "./payloadFixtures";
+import { fixture, fixtures, validFixture } from "./payloadFixtures";
 import { plotFigure } from "../../extension/src/draw/plotFigure";
 import type { PlotPayload } from "../../kernel/src/protocol";
 import { tensor } from "../../kernel/src/index";
@@ -22,11 +22,7 @@ import { plotSvg } from "../../kernel/src/display/plotFallback";
 
 const theme = { font: "#000", grid: "#ccc" };
 
-function heatmap(file: string): HeatmapPayload {
-  const checked = checkHeatmapPayload(fixture(file));
-  if (!checked.ok) throw new Error(checked.error);
-  return checked.payload;
-}
+const heatmap = (file: string): HeatmapPayload => validFixture(file, checkHeatmapPayload);
 
 describe("heatmap payload fixtures", () => {
   it("there is at least one heatmap fixture", () => expect(fixtures("heatmap").length).toBeGreaterThan(0));

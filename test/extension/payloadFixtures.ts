@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { Checked } from "../../kernel/src/protocol/validate";
 
 const DIR = path.resolve(__dirname, "../fixtures/payloads");
 
@@ -23,4 +24,11 @@ export function fixtures(kind: "graph" | "heatmap" | "chain" | "plot"): Fixture[
 
 export function fixture(file: string): Fixture["data"] {
   return JSON.parse(fs.readFileSync(path.join(DIR, file), "utf8"));
+}
+
+/** A fixture as the renderers see it: validated by its MIME type's checker (a bad one fails the test). */
+export function validFixture<T>(file: string, check: (v: unknown) => Checked<T>): T {
+  const checked = check(fixture(file));
+  if (!checked.ok) throw new Error(`${file}: ${checked.error}`);
+  return checked.payload;
 }

@@ -7,26 +7,13 @@ vi.hoisted(() => {
   if (!g.DragEvent) g.DragEvent = class DragEvent extends g.MouseEvent {};
 });
 import { Widget } from "@lumino/widgets";
-import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import extensions, { RENDERER_RANK } from "../../extension/src/index";
 import { CHAINLAB_MIME_TYPES, MIME_CHAIN, MIME_GRAPH, type GraphPayload } from "../../kernel/src/protocol";
 import { GraphRenderer } from "../../extension/src/renderers/GraphRenderer";
 import { ChainRenderer } from "../../extension/src/renderers/ChainRenderer";
 import { isLightTheme, watchTheme } from "../../extension/src/renderers/theme";
 import { fixture } from "./payloadFixtures";
-
-function model(mime: string, data: unknown): IRenderMime.IMimeModel {
-  return { trusted: false, data: { [mime]: data as never }, metadata: {}, setData: () => undefined };
-}
-function options(mimeType: string): IRenderMime.IRendererOptions {
-  return {
-    mimeType,
-    sanitizer: { sanitize: (s: string) => s },
-    resolver: null,
-    linkHandler: null,
-    latexTypesetter: null,
-  } as never;
-}
+import { model, options } from "./rendermime";
 
 describe("extension registration", () => {
   it("registers safe renderers below the html fallback's rank (50) for graph, heatmap, chain and plot", () => {

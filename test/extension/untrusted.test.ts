@@ -7,11 +7,11 @@ vi.hoisted(() => {
   if (!g.DragEvent) g.DragEvent = class DragEvent extends g.MouseEvent {};
 });
 
-import type { IRenderMime } from "@jupyterlab/rendermime-interfaces";
 import { MIME_CHAIN, MIME_GRAPH } from "../../kernel/src/protocol";
 import { ChainRenderer } from "../../extension/src/renderers/ChainRenderer";
 import { GraphRenderer } from "../../extension/src/renderers/GraphRenderer";
 import { fixture } from "./payloadFixtures";
+import { model, options } from "./rendermime";
 
 /**
  * Payloads are untrusted: every field of a fixture (top level and one level into its first
@@ -38,19 +38,6 @@ function variants(base: Record<string, unknown>, nestedPaths: string[][]): { lab
       out.push({ label: `${p.join(".")}=${JSON.stringify(r) ?? "deleted"}`, data });
     }
   return out;
-}
-
-function model(mime: string, data: unknown): IRenderMime.IMimeModel {
-  return { trusted: false, data: { [mime]: data as never }, metadata: {}, setData: () => undefined };
-}
-function options(mimeType: string): IRenderMime.IRendererOptions {
-  return {
-    mimeType,
-    sanitizer: { sanitize: (s: string) => s },
-    resolver: null,
-    linkHandler: null,
-    latexTypesetter: null,
-  } as never;
 }
 
 async function check(
