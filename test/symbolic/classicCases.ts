@@ -6,6 +6,8 @@ export interface Case {
   name: string;
   L: Tensor;
   x: Tensor;
+  /** Other inputs whose gradient the closed-form tests take too. */
+  also?: Tensor[];
 }
 
 export function classicCases(): Case[] {
@@ -24,10 +26,10 @@ export function classicCases(): Case[] {
     out.push({ name: "seed 2: y = W x, L = 1/2 ||y - t||^2", L: y.sub(t).square().sum().mul(0.5).named("L"), x: W });
   }
   {
-    const X = C.randn([5, 3]).named("X");
+    const X = C.randn([5, 3], { requiresGrad: true }).named("X");
     const W = C.randn([3, 2], { requiresGrad: true }).named("W");
     const Y = X.matmul(W).named("Y");
-    out.push({ name: "seed 3: Y = X W, L = sum sin(Y)", L: Y.sin().sum().named("L"), x: W });
+    out.push({ name: "seed 3: Y = X W, L = sum sin(Y)", L: Y.sin().sum().named("L"), x: W, also: [X] });
   }
   {
     const W = C.randn([3, 4]).named("W");
@@ -59,7 +61,12 @@ export function classicCases(): Case[] {
     const W = C.randn([3, 5], { requiresGrad: true }).named("W");
     const b = C.randn([5], { requiresGrad: true }).named("b");
     const labels = C.tensor([0, 2, 4, 1]).named("labels");
-    out.push({ name: "softmax cross-entropy", L: C.crossEntropy(X.matmul(W).add(b), labels).named("L"), x: W });
+    out.push({
+      name: "softmax cross-entropy",
+      L: C.crossEntropy(X.matmul(W).add(b), labels).named("L"),
+      x: W,
+      also: [b],
+    });
   }
   {
     const W1 = C.randn([3, 6], { requiresGrad: true }).named("W1");
@@ -68,7 +75,7 @@ export function classicCases(): Case[] {
     const b2 = C.randn([2]).named("b2");
     const T = C.randn([4, 2]).named("T");
     const H = X.matmul(W1).add(b1).tanh().named("H");
-    out.push({ name: "2-layer MLP", L: H.matmul(W2).add(b2).sub(T).square().mean().named("L"), x: W1 });
+    out.push({ name: "2-layer MLP", L: H.matmul(W2).add(b2).sub(T).square().mean().named("L"), x: W1, also: [W2] });
   }
   {
     const x = C.randn([4, 5], { requiresGrad: true }).named("x");
