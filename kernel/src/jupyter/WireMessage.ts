@@ -26,7 +26,7 @@ export class WireMessage {
     public parent: Header | Record<string, never>,
     public metadata: Record<string, unknown>,
     // Message content is whatever JSON the Jupyter message type defines; handlers narrow it.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each message type's content: narrowed by its handler
     public content: any,
   ) {}
 

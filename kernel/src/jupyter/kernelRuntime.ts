@@ -103,7 +103,7 @@ const MIN_GAP_MS = 20000;
  */
 function idleCollector(): () => void {
   v8.setFlagsFromString("--expose_gc");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the same vm module object as nameCellFiles (vm is imported for types only)
   const gc = (require("vm") as typeof VmModule).runInNewContext("gc") as (() => void) | undefined;
   let timer: NodeJS.Timeout | null = null;
   let last = 0;

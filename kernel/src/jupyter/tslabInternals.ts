@@ -92,7 +92,7 @@ interface TslabUtilModule {
   TaskCanceledError: new (reason: unknown) => Error;
 }
 
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* eslint-disable @typescript-eslint/no-require-imports -- tslab/dist/* are deep CommonJS paths with no typings: loaded lazily, typed by the interfaces above */
 export const tslabExecutor = (): TslabExecutorModule => require("tslab/dist/executor");
 export const tslabConverter = (): TslabConverterModule => require("tslab/dist/converter");
 export const tslabJupyter = (): TslabJupyterModule => require("tslab/dist/jupyter");
