@@ -87,11 +87,19 @@ async function view(graph: Locator) {
       r.right > frame.left && r.left < frame.right && r.bottom > frame.top && r.top < frame.bottom;
     const nodes = [...root.querySelectorAll<SVGGElement>("g.cl-node")];
     const out = nodes.find((n) => n.classList.contains("cl-node--output"));
+    const boxes = nodes.map((n) => n.getBoundingClientRect());
+    // Frame height left empty below the lowest node and above the highest one that reach into the frame.
+    const seen = boxes.filter(inside);
+    const emptyBelow = seen.length ? frame.bottom - Math.max(...seen.map((r) => r.bottom)) : frame.height;
+    const emptyAbove = seen.length ? Math.min(...seen.map((r) => r.top)) - frame.top : frame.height;
     const minimap = root.querySelector<HTMLElement>(".cl-minimap");
     return {
       zoom: Number(root.dataset.zoom),
       nodes: nodes.length,
-      inView: nodes.filter((n) => inside(n.getBoundingClientRect())).length,
+      inView: seen.length,
+      emptyBelow: Math.max(0, emptyBelow) / frame.height,
+      emptyAbove: Math.max(0, emptyAbove) / frame.height,
+      frameHeight: frame.height,
       outputInView: !!out && inside(out.getBoundingClientRect()),
       minimap: !!minimap && !minimap.hidden,
       legend: root.querySelector(".cl-graph-legend")?.textContent ?? "",
@@ -218,5 +226,11 @@ describe("large graphs in JupyterLab", () => {
     await shot(graph, "large-rnn-expanded.png");
     expect(opened.titles.some((t) => /^\d+ earlier copies$/.test(t))).toBe(true);
     expect(opened.zoom).toBeGreaterThanOrEqual(0.75);
+    // The opened loop is taller than the frame: the drawing fills the frame (it used to centre on the
+    // loop's last node and leave the lower half empty) and the output stays in view.
+    expect(opened.nodes).toBeGreaterThan(opened.inView);
+    expect(opened.emptyBelow).toBeLessThan(0.2);
+    expect(opened.emptyAbove).toBeLessThan(0.2);
+    expect(opened.outputInView).toBe(true);
   });
 });

@@ -210,11 +210,17 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     this.centreOn(box.x + box.width / 2, box.y + box.height - MAX_HEIGHT / (2 * this.zoom.k) + 40 / this.zoom.k);
   }
 
-  /** Pans so that layout point (x, y) is at the centre of the frame. */
+  /**
+   * Pans so that layout point (x, y) is at the centre of the frame, but never past the drawing's edge:
+   * centring a node near the bottom of a tall graph would otherwise leave the frame's lower half empty.
+   */
   private centreOn(x: number, y: number): void {
     const w = this.node.clientWidth || 800;
-    this.zoom.x = w / 2 - x * this.zoom.k;
-    this.zoom.y = this.svgHeight() / 2 - y * this.zoom.k;
+    const h = this.svgHeight();
+    const { k } = this.zoom;
+    const span = this.graphLayout ? { w: this.graphLayout.width * k, h: this.graphLayout.height * k } : null;
+    this.zoom.x = clampPan(w / 2 - x * k, w, span?.w);
+    this.zoom.y = clampPan(h / 2 - y * k, h, span?.h);
     this.applyZoom();
   }
 
@@ -398,4 +404,11 @@ export class GraphRenderer extends ChainlabRenderer<GraphPayload> {
     this.minimap = null;
     super.dispose();
   }
+}
+
+/** Keeps a drawing longer than its frame covering the frame (a small margin at either end); shorter ones pan freely. */
+function clampPan(offset: number, frame: number, drawing: number | undefined): number {
+  const margin = 16;
+  if (drawing === undefined || drawing <= frame - 2 * margin) return offset;
+  return Math.min(margin, Math.max(frame - drawing - margin, offset));
 }
