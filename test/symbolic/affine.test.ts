@@ -120,6 +120,32 @@ describe("affine delta solver", () => {
     expect(col.sums).toEqual([]);
   });
 
+  it("a strided index on the other side of the delta prints as a textbook does: a positive divisor, l - 2q", () => {
+    // delta(i, 2k + 1) and delta(l - 2q, 2k) put -2 on the summed index (dilated conv's dX did this):
+    // the solution must read (i - 1)/2, not (-i + 1)/(-2), and l - 2q, not l + -2 q.
+    const a = check(
+      [{ name: "k", n: 4 }],
+      [E.sym("G", [k]), E.delta(i, E.add(E.mul(E.num(2), k), E.num(1)))],
+      [{ name: "i", n: 9 }],
+      { shape: [4] },
+    );
+    const b = check(
+      [{ name: "k", n: 4 }],
+      [E.sym("G", [k]), E.delta(E.sub(l, E.mul(E.num(2), q)), E.mul(E.num(2), k))],
+      [
+        { name: "l", n: 9 },
+        { name: "q", n: 2 },
+      ],
+      { shape: [4] },
+    );
+    for (const { col, text } of [a, b]) {
+      expect(col.sums).toEqual([]);
+      expect(text).not.toMatch(/\/\s*\(?\s*[-−]/);
+      expect(text).not.toMatch(/\+\s*[-−]/);
+    }
+    expect(b.text).toMatch(/l\s*[-−]\s*2\s*q/);
+  });
+
   it("negative coefficient (flip): sum_k G_k delta(4 - k, i)", () => {
     const { col } = check(
       [{ name: "k", n: 5 }],

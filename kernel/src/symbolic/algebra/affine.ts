@@ -85,7 +85,11 @@ export function scale(a: Affine, k: number): Affine {
 /** Back to an index expression: 2 i + j - 1. */
 export function affineExpr(a: Affine): IndexExpr {
   const terms: IndexExpr[] = [];
-  for (const [n, v] of a.coef) terms.push(v === 1 ? E.idx(n) : v === -1 ? E.neg(E.idx(n)) : E.mul(E.num(v), E.idx(n)));
+  // A negative coefficient is a negated term (l - 2q), never a negative factor (l + -2 q).
+  for (const [n, v] of a.coef) {
+    const term = Math.abs(v) === 1 ? E.idx(n) : E.mul(E.num(Math.abs(v)), E.idx(n));
+    terms.push(v < 0 ? E.neg(term) : term);
+  }
   if (a.c !== 0 || terms.length === 0) terms.push(E.num(a.c));
   return E.add(...terms);
 }
@@ -154,18 +158,18 @@ export function solveDelta(
       const val = scale(F, c);
       return { by: new Map([[s, affineExpr(val)]]), guards: rangeGuards(val, 0, n - 1, ranges) };
     }
-    // c s = F: F must be a multiple of c, and F / c in s's range.
-    const Fe = affineExpr(F);
+    // c s = F  <=>  |c| s = sign(c) F: F' := sign(c) F must be a multiple of |c| and F' / |c| in
+    // s's range. Dividing by |c| prints as a textbook does ((k - 2p + 1)/2, not (-k + 2p - 1)/(-2)).
+    const m = Math.abs(c);
+    const Fp = scale(F, Math.sign(c));
+    const Fe = affineExpr(Fp);
     const guards: IndexExpr[] = [];
-    const multiple = F.c % c === 0 && [...F.coef.values()].every((v) => v % c === 0);
-    if (!multiple) guards.push(E.cmp("eq", modOf(Fe, Math.abs(c)), E.num(0)));
-    const r = affineRange(F, ranges);
-    const lo = Math.min(0, c * (n - 1));
-    const hi = Math.max(0, c * (n - 1));
-    if (!r || r[0] < lo) guards.push(E.cmp("ge", Fe, E.num(lo)));
-    if (!r || r[1] > hi) guards.push(E.cmp("le", Fe, E.num(hi)));
-    const q = E.div(Fe, E.num(c));
-    return { by: new Map([[s, q]]), guards };
+    const multiple = Fp.c % m === 0 && [...Fp.coef.values()].every((v) => v % m === 0);
+    if (!multiple) guards.push(E.cmp("eq", modOf(Fe, m), E.num(0)));
+    const r = affineRange(Fp, ranges);
+    if (!r || r[0] < 0) guards.push(E.cmp("ge", Fe, E.num(0)));
+    if (!r || r[1] > m * (n - 1)) guards.push(E.cmp("le", Fe, E.num(m * (n - 1))));
+    return { by: new Map([[s, E.div(Fe, E.num(m))]]), guards };
   }
   // Mixed radix: all coefficients one sign, sorted |c| = 1, n_0, n_0 n_1, ...
   const sign = Math.sign(mine[0][1]);
