@@ -335,4 +335,119 @@
         (local.set $src (i32.add (local.get $src) (i32.const 8)))
         (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
         (br_if $over (local.tee $pairs (i32.sub (local.get $pairs) (i32.const 1)))))))
+
+  ;; pack_rows_f64 (src, ld, dst, n, panels, groups): packing of operands whose panel entries lie in
+  ;; different rows of the source (A stored row-major, B stored transposed), after the host copied
+  ;; those rows into this memory. A panel is 2*groups rows, ld bytes apart; the packed panel
+  ;; holds, for each k < n, the panel's rows' values at k (2 per 16-byte group), panels n*16*groups
+  ;; bytes apart: out[t][k][row] = src[(t*rows + row)*ld + k]. 2 rows x 2 values of k are
+  ;; transposed at once with shuffles; a last n % 2 values of k are copied one by one.
+  (func (export "pack_rows_f64") (param $src i32) (param $ld i32) (param $dst i32) (param $n i32)
+        (param $panels i32) (param $groups i32)
+    (local $t i32) (local $g i32) (local $k i32) (local $s i32) (local $d i32) (local $wb i32) (local $r i32)
+    (local $r0 v128) (local $r1 v128) (local $u0 v128) (local $u1 v128)
+    (local.set $wb (i32.mul (local.get $groups) (i32.const 16)))
+    (block $doneT
+      (loop $overT ;; panels
+        (br_if $doneT (i32.ge_s (local.get $t) (local.get $panels)))
+        (local.set $g (i32.const 0))
+        (block $doneG
+          (loop $overG ;; groups of 2 rows within the panel
+            (br_if $doneG (i32.ge_s (local.get $g) (local.get $groups)))
+            ;; the group's first row, and its place within each k's 16*groups bytes
+            (local.set $s (i32.add (local.get $src)
+              (i32.mul (i32.mul (i32.add (i32.mul (local.get $t) (local.get $groups)) (local.get $g)) (i32.const 2)) (local.get $ld))))
+            (local.set $d (i32.add (local.get $dst)
+              (i32.add (i32.mul (i32.mul (local.get $t) (local.get $n)) (local.get $wb)) (i32.mul (local.get $g) (i32.const 16)))))
+            (local.set $k (i32.const 0))
+            (block $doneK
+              (loop $overK ;; 2 values of k at a time
+                (br_if $doneK (i32.gt_s (i32.add (local.get $k) (i32.const 2)) (local.get $n)))
+                (local.set $r0 (v128.load (i32.add (local.get $s) (i32.mul (local.get $ld) (i32.const 0)))))
+                (local.set $r1 (v128.load (i32.add (local.get $s) (i32.mul (local.get $ld) (i32.const 1)))))
+                (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $r0) (local.get $r1)))
+                (v128.store (i32.add (local.get $d) (local.get $wb)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $r0) (local.get $r1)))
+                (local.set $s (i32.add (local.get $s) (i32.const 16)))
+                (local.set $d (i32.add (local.get $d) (i32.mul (local.get $wb) (i32.const 2))))
+                (local.set $k (i32.add (local.get $k) (i32.const 2)))
+                (br $overK)))
+            (block $doneTail
+              (loop $overTail ;; the last n % 2 values of k, one row at a time
+                (br_if $doneTail (i32.ge_s (local.get $k) (local.get $n)))
+                (local.set $r (i32.const 0))
+                (loop $overR
+                  (f64.store (i32.add (local.get $d) (i32.mul (local.get $r) (i32.const 8)))
+                    (f64.load (i32.add (local.get $s) (i32.mul (local.get $r) (local.get $ld)))))
+                  (br_if $overR (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const 2))))
+                (local.set $s (i32.add (local.get $s) (i32.const 8)))
+                (local.set $d (i32.add (local.get $d) (local.get $wb)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $overTail)))
+            (local.set $g (i32.add (local.get $g) (i32.const 1)))
+            (br $overG)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $overT)))
+  )
+
+  ;; pack_rows_f32 (src, ld, dst, n, panels, groups): packing of operands whose panel entries lie in
+  ;; different rows of the source (A stored row-major, B stored transposed), after the host copied
+  ;; those rows into this memory. A panel is 4*groups rows, ld bytes apart; the packed panel
+  ;; holds, for each k < n, the panel's rows' values at k (4 per 16-byte group), panels n*16*groups
+  ;; bytes apart: out[t][k][row] = src[(t*rows + row)*ld + k]. 4 rows x 4 values of k are
+  ;; transposed at once with shuffles; a last n % 4 values of k are copied one by one.
+  (func (export "pack_rows_f32") (param $src i32) (param $ld i32) (param $dst i32) (param $n i32)
+        (param $panels i32) (param $groups i32)
+    (local $t i32) (local $g i32) (local $k i32) (local $s i32) (local $d i32) (local $wb i32) (local $r i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $u0 v128) (local $u1 v128)
+    (local.set $wb (i32.mul (local.get $groups) (i32.const 16)))
+    (block $doneT
+      (loop $overT ;; panels
+        (br_if $doneT (i32.ge_s (local.get $t) (local.get $panels)))
+        (local.set $g (i32.const 0))
+        (block $doneG
+          (loop $overG ;; groups of 4 rows within the panel
+            (br_if $doneG (i32.ge_s (local.get $g) (local.get $groups)))
+            ;; the group's first row, and its place within each k's 16*groups bytes
+            (local.set $s (i32.add (local.get $src)
+              (i32.mul (i32.mul (i32.add (i32.mul (local.get $t) (local.get $groups)) (local.get $g)) (i32.const 4)) (local.get $ld))))
+            (local.set $d (i32.add (local.get $dst)
+              (i32.add (i32.mul (i32.mul (local.get $t) (local.get $n)) (local.get $wb)) (i32.mul (local.get $g) (i32.const 16)))))
+            (local.set $k (i32.const 0))
+            (block $doneK
+              (loop $overK ;; 4 values of k at a time
+                (br_if $doneK (i32.gt_s (i32.add (local.get $k) (i32.const 4)) (local.get $n)))
+                (local.set $r0 (v128.load (i32.add (local.get $s) (i32.mul (local.get $ld) (i32.const 0)))))
+                (local.set $r1 (v128.load (i32.add (local.get $s) (i32.mul (local.get $ld) (i32.const 1)))))
+                (local.set $r2 (v128.load (i32.add (local.get $s) (i32.mul (local.get $ld) (i32.const 2)))))
+                (local.set $r3 (v128.load (i32.add (local.get $s) (i32.mul (local.get $ld) (i32.const 3)))))
+                ;; 4 x 4 transpose: u0 = (r0[0] r1[0] r0[1] r1[1]), u1 = the same of r2, r3; then halves
+                (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+                (local.set $u1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u1)))
+                (v128.store (i32.add (local.get $d) (local.get $wb)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u1)))
+                (local.set $u0 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+                (local.set $u1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                (v128.store (i32.add (local.get $d) (i32.mul (local.get $wb) (i32.const 2))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u1)))
+                (v128.store (i32.add (local.get $d) (i32.mul (local.get $wb) (i32.const 3))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u1)))
+                (local.set $s (i32.add (local.get $s) (i32.const 16)))
+                (local.set $d (i32.add (local.get $d) (i32.mul (local.get $wb) (i32.const 4))))
+                (local.set $k (i32.add (local.get $k) (i32.const 4)))
+                (br $overK)))
+            (block $doneTail
+              (loop $overTail ;; the last n % 4 values of k, one row at a time
+                (br_if $doneTail (i32.ge_s (local.get $k) (local.get $n)))
+                (local.set $r (i32.const 0))
+                (loop $overR
+                  (f32.store (i32.add (local.get $d) (i32.mul (local.get $r) (i32.const 4)))
+                    (f32.load (i32.add (local.get $s) (i32.mul (local.get $r) (local.get $ld)))))
+                  (br_if $overR (i32.lt_s (local.tee $r (i32.add (local.get $r) (i32.const 1))) (i32.const 4))))
+                (local.set $s (i32.add (local.get $s) (i32.const 4)))
+                (local.set $d (i32.add (local.get $d) (local.get $wb)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $overTail)))
+            (local.set $g (i32.add (local.get $g) (i32.const 1)))
+            (br $overG)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $overT)))
+  )
 )

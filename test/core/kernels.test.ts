@@ -298,13 +298,14 @@ describe("gemm split into blocks", () => {
 describe("gemm packing without room for the scratch copy", () => {
   // Packed operands that fit in one pass (<= 32 MiB) but not together with the scratch copy
   // the module packs from: 8 x 220,000 (A read transposed) x 4 needs 21.1 MB packed + 14.1 MB
-  // scratch, 4 x 220,000 x 8 the same for B. These pack in JS (packRuns) and must still give
-  // exactly the JS product.
+  // scratch, 4 x 220,000 x 8 the same for B, 8 x 220,000 x 4 with B transposed the same for A
+  // stored row-major. These pack in JS and must still give exactly the JS product.
   it.each([
     [8, 220_000, 4, true, false],
     [4, 220_000, 8, false, false],
     [8, 220_000, 8, true, false],
-  ])("%i x %i x %i (transA %s)", (m, n, p, tA, tB) => {
+    [8, 220_000, 4, false, true],
+  ])("%i x %i x %i (transA %s, transB %s)", (m, n, p, tA, tB) => {
     useWasmKind("simd");
     const a = rnd(m * n, 9),
       b = rnd(n * p, 10);

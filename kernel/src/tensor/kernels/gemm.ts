@@ -179,33 +179,43 @@ function wasmRun(
   const pw = pP * PW;
   const bytes = f32 ? 4 : 8;
   // Packed A, packed B and the padded C, one after the other in the module's memory (elements),
-  // then a scratch area: operands whose panel entries are adjacent in memory (A read transposed,
-  // B not) are copied there as they are (one memcpy) and packed by the module's SIMD pack_runs,
-  // ~8x faster than packing element by element in JS. Without room for it, JS packs them.
+  // then a scratch area. A full panel's entries are either adjacent in memory ("runs": A read
+  // transposed, B not) or in adjacent rows ("rows": A not transposed, B transposed); either way
+  // the source rows are copied there as they are (one memcpy) and packed by the module's SIMD
+  // pack_runs / pack_rows_*, several times faster than packing element by element in JS.
+  // Without room for the scratch copy, JS packs them.
   const aAt = 0;
   const bAt = mP * 4 * n;
   const cAt = bAt + pw * n;
   const sAt = cAt + mP * 4 * pw;
-  const runsA = sai === 1 && m >= 4 ? (n - 1) * sak + 4 * (m >> 2) : 0;
-  const runsB = sbj === 1 && p >= PW ? (n - 1) * sbk + PW * Math.floor(p / PW) : 0;
+  const fullA = m >> 2,
+    fullB = Math.floor(p / PW);
+  const modeA = fullA === 0 ? NONE : sai === 1 ? RUNS : sak === 1 ? ROWS : NONE;
+  const modeB = fullB === 0 ? NONE : sbj === 1 ? RUNS : sbk === 1 ? ROWS : NONE;
+  // Elements of each source region the module packs from (from its first element).
+  const spanA = modeA === RUNS ? (n - 1) * sak + 4 * fullA : modeA === ROWS ? (4 * fullA - 1) * sai + n : 0;
+  const spanB = modeB === RUNS ? (n - 1) * sbk + PW * fullB : modeB === ROWS ? (PW * fullB - 1) * sbj + n : 0;
   const packed = wasmBytes(m, n, p, f32);
-  const scratch = packed + Math.max(runsA, runsB) * bytes <= MAX_WASM_BYTES;
-  const need = scratch ? sAt * bytes + Math.max(runsA, runsB) * bytes : packed;
+  const scratch = packed + Math.max(spanA, spanB) * bytes <= MAX_WASM_BYTES;
+  const need = scratch ? sAt * bytes + Math.max(spanA, spanB) * bytes : packed;
   if (w.mem.buffer.byteLength < need) w.mem.grow(Math.ceil((need - w.mem.buffer.byteLength) / 65536));
   const v = memView(w, f32);
-  packA(v, aAt, a, ao, sai, sak, m, n);
-  if (runsA > 0) {
-    if (scratch) {
-      v.set(a.subarray(ao, ao + runsA), sAt);
-      w.pack_runs(sAt * bytes, sak * bytes, aAt * bytes, n, m >> 2, 4 * bytes);
-    } else packRuns(v, aAt, 4, a, ao, sak, n, m >> 2);
+  const packRows = f32 ? w.pack_rows_f32 : w.pack_rows_f64;
+  // 16-byte groups per panel: A's 4 rows (2 groups of 2 doubles, 1 of 4 floats); B's 32 bytes.
+  const groupsA = f32 ? 1 : 2;
+  packA(v, aAt, a, ao, sai, sak, m, n, modeA === RUNS || (modeA === ROWS && scratch));
+  if (modeA === RUNS && !scratch) packRuns(v, aAt, 4, a, ao, sak, n, fullA);
+  else if (modeA !== NONE && scratch) {
+    v.set(a.subarray(ao, ao + spanA), sAt);
+    if (modeA === RUNS) w.pack_runs(sAt * bytes, sak * bytes, aAt * bytes, n, fullA, 4 * bytes);
+    else packRows(sAt * bytes, sai * bytes, aAt * bytes, n, fullA, groupsA);
   }
-  packB(v, bAt, PW, b, bo, sbk, sbj, n, p);
-  if (runsB > 0) {
-    if (scratch) {
-      v.set(b.subarray(bo, bo + runsB), sAt);
-      w.pack_runs(sAt * bytes, sbk * bytes, bAt * bytes, n, Math.floor(p / PW), PW * bytes);
-    } else packRuns(v, bAt, PW, b, bo, sbk, n, Math.floor(p / PW));
+  packB(v, bAt, PW, b, bo, sbk, sbj, n, p, modeB === RUNS || (modeB === ROWS && scratch));
+  if (modeB === RUNS && !scratch) packRuns(v, bAt, PW, b, bo, sbk, n, fullB);
+  else if (modeB !== NONE && scratch) {
+    v.set(b.subarray(bo, bo + spanB), sAt);
+    if (modeB === RUNS) w.pack_runs(sAt * bytes, sbk * bytes, bAt * bytes, n, fullB, PW * bytes);
+    else packRows(sAt * bytes, sbj * bytes, bAt * bytes, n, fullB, 2);
   }
   // Cache blocking (as GotoBLAS, see threads.ts runPanels): per block of KC values of k and of
   // MC row panels of A, the kernel sweeps all column panels of B, so that block of A
@@ -218,15 +228,25 @@ function wasmRun(
 }
 
 /**
- * A in panels of 4 rows, k-major within a panel; rows past m are zero. Full panels of an A read
- * transposed (sai = 1: the 4 entries at k are adjacent) are left to the caller (pack_runs).
+ * A in panels of 4 rows, k-major within a panel; rows past m are zero. With `skipFull`, full
+ * panels are left to the caller (the module's pack_runs / pack_rows_*).
  */
-function packA(v: Arr, at: number, a: Arr, ao: number, sai: number, sak: number, m: number, n: number): void {
+function packA(
+  v: Arr,
+  at: number,
+  a: Arr,
+  ao: number,
+  sai: number,
+  sak: number,
+  m: number,
+  n: number,
+  skipFull: boolean,
+): void {
   const mP = (m + 3) >> 2;
   for (let ip = 0; ip < mP; ip++) {
     const base = at + ip * n * 4;
     const i0 = ip * 4;
-    if (sai === 1 && i0 + 4 <= m) continue;
+    if (skipFull && i0 + 4 <= m) continue;
     for (let r = 0; r < 4; r++) {
       const i = i0 + r;
       if (i < m) for (let k = 0, s = ao + i * sai, d = base + r; k < n; k++, s += sak, d += 4) v[d] = a[s];
@@ -236,9 +256,8 @@ function packA(v: Arr, at: number, a: Arr, ao: number, sai: number, sak: number,
 }
 
 /**
- * B in panels of PW columns, k-major within a panel; columns past p are zero. A transposed B
- * (B^T stored row-major) is read row by row; full panels of a row-major B (sbj = 1: a panel's
- * PW entries at k are adjacent) are left to the caller (pack_runs).
+ * B in panels of PW columns, k-major within a panel; columns past p are zero. With `skipFull`,
+ * full panels are left to the caller (the module's pack_runs / pack_rows_*).
  */
 function packB(
   v: Arr,
@@ -250,19 +269,25 @@ function packB(
   sbj: number,
   n: number,
   p: number,
+  skipFull: boolean,
 ): void {
   const pP = Math.ceil(p / PW);
   for (let jp = 0; jp < pP; jp++) {
     const base = at + jp * n * PW;
     const j0 = jp * PW;
     const cols = Math.min(PW, p - j0);
-    if (sbj === 1 && cols === PW) continue;
+    if (skipFull && cols === PW) continue;
     for (let q = 0; q < PW; q++) {
       if (q < cols) for (let k = 0, s = bo + (j0 + q) * sbj, d = base + q; k < n; k++, s += sbk, d += PW) v[d] = b[s];
       else for (let k = 0, d = base + q; k < n; k++, d += PW) v[d] = 0;
     }
   }
 }
+
+/** How full panels of an operand are packed (see wasmRun). */
+const NONE = 0,
+  RUNS = 1,
+  ROWS = 2;
 
 /** Rows of the source read per block by packRuns (their runs stay in L1 across all panels). */
 const RUN_ROWS = 8;

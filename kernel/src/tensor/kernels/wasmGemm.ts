@@ -45,6 +45,9 @@ export interface GemmModule {
   gemm_f32: GemmKernel;
   /** Packs panels whose entries are adjacent in the source (see gemm.simd.wat); byte offsets. */
   pack_runs: (src: number, sk: number, dst: number, n: number, panels: number, w: number) => void;
+  /** Packs panels whose entries lie in adjacent rows of the source (see gemm.simd.wat); byte offsets. */
+  pack_rows_f64: (src: number, ld: number, dst: number, n: number, panels: number, groups: number) => void;
+  pack_rows_f32: (src: number, ld: number, dst: number, n: number, panels: number, groups: number) => void;
   /** tanh of 2*pairs float64 / float32 values (see gemm.simd.wat); byte offsets. */
   tanh_f64: (src: number, dst: number, pairs: number) => void;
   tanh_f32: (src: number, dst: number, pairs: number) => void;
@@ -82,10 +85,22 @@ export function loadWasmGemm(kind: WasmKind, shared = false): GemmModule | null 
       const mem = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared });
       const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { mem } }).exports as Pick<
         GemmModule,
-        "gemm_f32" | "gemm_f64" | "pack_runs" | "tanh_f64" | "tanh_f32"
+        "gemm_f32" | "gemm_f64" | "pack_runs" | "pack_rows_f64" | "pack_rows_f32" | "tanh_f64" | "tanh_f32"
       >;
-      const { gemm_f64, gemm_f32, pack_runs, tanh_f64, tanh_f32 } = exports;
-      mod = { gemm_f64, gemm_f32, pack_runs, tanh_f64, tanh_f32, mem, kind, shared, bytes };
+      const { gemm_f64, gemm_f32, pack_runs, pack_rows_f64, pack_rows_f32, tanh_f64, tanh_f32 } = exports;
+      mod = {
+        gemm_f64,
+        gemm_f32,
+        pack_runs,
+        pack_rows_f64,
+        pack_rows_f32,
+        tanh_f64,
+        tanh_f32,
+        mem,
+        kind,
+        shared,
+        bytes,
+      };
     }
   } catch {
     mod = null; // e.g. shared memory where SharedArrayBuffer is unavailable
