@@ -106,8 +106,11 @@ export interface OpDef {
   readonly name: string;
   /** Family (file) the op belongs to, for docs and test grouping. */
   readonly family: string;
-  /** Computes the output values. Inputs have been validated by the public function. */
-  forward(inputs: readonly Tensor[], attrs: Attrs): { data: Storage; shape: number[] };
+  /**
+   * Computes the output values. Inputs have been validated by the public function. The shape
+   * is handed to the result tensor as it is (see opResult): a fresh array, or an input's.
+   */
+  forward(inputs: readonly Tensor[], attrs: Attrs): { data: Storage; shape: readonly number[] };
   /**
    * The derivative rule: given g = dL/d(out), returns dL/d(input) for each input (null where an
    * input has no gradient, e.g. integer labels). Results may have the broadcast shape; the

@@ -1,5 +1,5 @@
 import { needsGrad, type OpDef, type Attrs } from "./OpDef";
-import { Tensor } from "../tensor/Tensor";
+import { opResult, type Tensor } from "../tensor/Tensor";
 import { currentScope, isGradEnabled } from "./mode";
 import { checkAnomaly, isAnomalyMode } from "./anomaly";
 
@@ -7,7 +7,7 @@ import { checkAnomaly, isAnomalyMode } from "./anomaly";
  * Runs an op and records it: the result remembers {op, inputs, attrs, scope} when any
  * differentiable input requires grad and recording is on. Inputs are never mutated.
  */
-export function apply(op: OpDef, inputs: readonly Tensor[], attrs: Attrs = {}): Tensor {
+export function apply(op: OpDef, inputs: readonly Tensor[], attrs: Attrs = NO_ATTRS): Tensor {
   const { data, shape } = op.forward(inputs, attrs);
   let record = false;
   if (isGradEnabled()) {
@@ -18,7 +18,9 @@ export function apply(op: OpDef, inputs: readonly Tensor[], attrs: Attrs = {}): 
       }
     }
   }
-  const out = new Tensor(data, shape, record ? { node: { op, inputs, attrs, scope: currentScope() } } : {});
+  const out = opResult(data, shape, record ? { op, inputs, attrs, scope: currentScope() } : null);
   if (isAnomalyMode()) checkAnomaly(op.name, "forward", data, inputs, out);
   return out;
 }
+/** The attributes of ops that have none: one shared, frozen object instead of a new {} per op. */
+const NO_ATTRS: Attrs = Object.freeze({});

@@ -112,13 +112,13 @@ function broadcastRun(
   k: K,
   a: Tensor,
   b: Tensor,
-): { data: Float64Array | Float32Array; shape: number[] } {
+): { data: Float64Array | Float32Array; shape: readonly number[] } {
   const ad = a.data,
     bd = b.data;
   if (sameShape(a.shape, b.shape)) {
     const out = alloc(ad.length, resultDType([a, b]));
     run(k, ad, 0, 1, bd, 0, 1, out, 0, ad.length);
-    return { data: out, shape: a.shape.slice() };
+    return { data: out, shape: a.shape };
   }
   const shape = broadcastShapes(name, a.shape, b.shape);
   const out = alloc(sizeOf(shape), resultDType([a, b]));
@@ -171,6 +171,11 @@ interface BinarySpec {
   dloop?: (g: Storage, a: Storage, b: Storage, da: Storage | null, db: Storage | null) => void;
 }
 
+/** A kernel's result as a tensor: one written into g (same shape here) is g itself. */
+function asGradient(d: Storage | null, g: Tensor, shape: readonly number[]): Tensor | null {
+  return d === null ? null : d === g.data ? g : new Tensor(d, shape);
+}
+
 function binary(s: BinarySpec): OpDef {
   const dloop = s.dloop;
   return {
@@ -200,7 +205,7 @@ function binary(s: BinarySpec): OpDef {
           const da = wantA ? (inG === 0 ? g.data : alloc(a.size, da0)) : null;
           const db = wantB ? (inG === 1 ? g.data : alloc(b.size, db0)) : null;
           dloop(g.data, a.data, b.data, da, db);
-          return [da && new Tensor(da, a.shape), db && new Tensor(db, b.shape)];
+          return [asGradient(da, g, a.shape), asGradient(db, g, b.shape)];
         }
       : undefined,
     index: (c: IndexContext) => E.mul(alignedDeltas(c), s.d[c.argnum](inAtOut(c, 0), inAtOut(c, 1), outAtOut(c))),

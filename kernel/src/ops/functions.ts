@@ -6,7 +6,7 @@
  */
 import { fail, fmtShape } from "../errors";
 import { Tensor, type TensorLike } from "../tensor/Tensor";
-import { broadcastShapes, checkShape, describe, normAxes, normAxis, sizeOf } from "../tensor/shape";
+import { broadcastShapes, checkShape, describe, normAxes, normAxis, sameShape, sizeOf } from "../tensor/shape";
 import { fromNested } from "../tensor/nested";
 import { alloc } from "../tensor/storage";
 import { apply } from "./apply";
@@ -52,8 +52,8 @@ export function asTensor(op: string, v: unknown, arg = "argument", like?: Tensor
 function bin(op: typeof B.add, a: TensorLike, b: TensorLike): Tensor {
   const ta = asTensor(op.name, a, "first argument", b instanceof Tensor ? b : undefined);
   const tb = asTensor(op.name, b, "second argument", ta);
-  broadcastShapes(op.name, ta.shape, tb.shape);
-  checkShape(op.name, broadcastShapes(op.name, ta.shape, tb.shape));
+  // Operands of one shape need no check (both exist, so their size is allowed).
+  if (!sameShape(ta.shape, tb.shape)) checkShape(op.name, broadcastShapes(op.name, ta.shape, tb.shape));
   return apply(op, [ta, tb]);
 }
 function un(op: typeof U.neg, x: TensorLike): Tensor {

@@ -6,6 +6,7 @@
 import type { Algebra, Attrs, OpDef, RuleContext } from "./OpDef";
 import { Tensor, type Storage } from "../tensor/Tensor";
 import { alloc, resultDType } from "../tensor/storage";
+import { sameShape } from "../tensor/shape";
 import { E, type IndexExpr } from "./IndexExpr";
 import { alignedDeltas, inAtOut, outAtOut } from "./indexRules";
 import { UNARY_SHAPES, rngOf, uniform } from "./samples";
@@ -56,7 +57,7 @@ function unary(s: UnarySpec): OpDef {
     forward([x]: readonly Tensor[], attrs: Attrs) {
       const out = alloc(x.data.length, x.dtype);
       loop(x.data, out, attrs);
-      return { data: out, shape: x.shape.slice() };
+      return { data: out, shape: x.shape };
     },
     shape: ([x]) => x.slice(),
     vjp<T>(g: T, c: RuleContext<T>, A: Algebra<T>) {
@@ -69,7 +70,8 @@ function unary(s: UnarySpec): OpDef {
           // Elementwise at one index (out[i] from g[i]), so writing into g itself is safe.
           const out = c.gWritable && g.dtype === dt && g.size === x.size ? g.data : alloc(x.size, dt);
           dloop(g.data, x.data, c.out.data, out);
-          return [new Tensor(out, x.shape)];
+          // Written in place: g itself is the result (no new tensor for it).
+          return [out === g.data && sameShape(g.shape, x.shape) ? g : new Tensor(out, x.shape)];
         }
       : undefined,
     index: (c) => E.mul(alignedDeltas(c), s.d(inAtOut(c, 0), outAtOut(c), c.attrs)),

@@ -47,6 +47,23 @@ function copyShape(shape: Shape): number[] {
   return s;
 }
 const NO_OPTS: { requiresGrad?: boolean; name?: string; node?: Node | null } = Object.freeze({});
+
+// The shape and node handed over by opResult to the constructor it calls (read and cleared
+// first thing there, so no other construction ever sees them).
+let handedShape: Shape | null = null;
+let handedNode: Node | null = null;
+
+/**
+ * An op's result: like `new Tensor(data, shape, { node })`, but the shape array is adopted
+ * instead of copied, and no options object is made. Ops hand over a shape that is fresh or
+ * another tensor's: shapes are never written after construction, so sharing one is safe,
+ * while a caller's own array (the public constructor's) is always copied.
+ */
+export function opResult(data: Storage, shape: Shape, node: Node | null): Tensor {
+  handedShape = shape;
+  handedNode = node;
+  return new Tensor(data, shape);
+}
 let warnedNonRetained = false;
 
 /**
@@ -73,12 +90,18 @@ export class Tensor {
   /** Scratch of backward's graph walk: the walk's number when reached, and the position then. */
   declare _mark: number;
   declare _slot: number;
+  /** Scratch of backward's buffer reuse: how many gradient slots hold this tensor. */
+  declare _holds: number;
 
   constructor(
     data: Storage,
     shape: Shape,
     opts: { requiresGrad?: boolean; name?: string; node?: Node | null } = NO_OPTS,
   ) {
+    const handed = shape === handedShape;
+    const node = handed ? handedNode : (opts.node ?? null);
+    handedShape = null;
+    handedNode = null;
     if (data.length !== sizeOf(shape))
       throw new ChainlabError(
         "Tensor",
@@ -86,12 +109,11 @@ export class Tensor {
       );
     this.id = nextId++;
     this.data = data;
-    // A private copy, typed readonly but not Object.freeze'd: V8 has no fast path for slice()
-    // (and other copies) of frozen arrays, and shapes are copied in every op and rule (~0.5 µs
-    // each, measured: a third of the per-op cost of a small elementwise op).
-    this.shape = copyShape(shape);
+    // A private copy (unless an op handed its shape over, see opResult), typed readonly but not
+    // Object.freeze'd: V8 has no fast path for slice() (and other copies) of frozen arrays.
+    this.shape = handed ? shape : copyShape(shape);
     this.dtype = data instanceof Float32Array ? "float32" : "float64";
-    this.node = opts.node ?? null;
+    this.node = node;
     this.name = opts.name;
     this._requiresGrad = opts.requiresGrad ?? this.node !== null;
     this._grad = null;
@@ -99,6 +121,7 @@ export class Tensor {
     this._backwardRan = false;
     this._mark = 0;
     this._slot = -1;
+    this._holds = 0;
   }
 
   get rank(): number {
