@@ -7,7 +7,8 @@
  * Type checking: after the first cell has run, a second worker loads the TypeScript compiler
  * (checkerWorker.ts); from then on each cell is checked first, and a cell with type errors is
  * reported (cell line and column) and not run, as in the tslab kernel. Cells that ran before the
- * checker arrived are handed to it unchecked, so later cells see their declarations.
+ * checker arrived are handed to it unchecked, so later cells see their declarations. The same
+ * worker answers Tab completion and Shift+Tab inspection (Tab before any cell has run loads it).
  */
 import type { KernelMessage } from "@jupyterlab/services";
 import { BaseKernel, type IKernel } from "@jupyterlite/services";
@@ -34,8 +35,13 @@ interface Checker {
   worker: Worker;
   ready: boolean;
   nextId: number;
-  waiting: Map<number, (d: CellDiagnostic[] | null) => void>;
+  /** Settles when the compiler has loaded (or failed to). */
+  loaded: Promise<void>;
+  waiting: Map<number, (reply: FromChecker | null) => void>;
 }
+
+/** How long Tab or Shift+Tab waits for the checker to load before answering with nothing. */
+const CHECKER_WAIT_MS = 20_000;
 
 export class ChainlabLiteKernel extends BaseKernel implements IKernel {
   private worker: Worker | null = null;
@@ -206,8 +212,32 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
     }
     const id = ++c.nextId;
     return new Promise((resolve) => {
-      c.waiting.set(id, resolve);
+      c.waiting.set(id, (r) => resolve(r?.type === "checked" ? r.diagnostics : null));
       this.toChecker({ type: "check", id, code });
+    });
+  }
+
+  /**
+   * A complete or inspect request answered by the checker's language service: loads the checker if
+   * no cell has run yet (the user is typing), waits for it a while, and gives null when it is off.
+   */
+  private async askChecker(m: {
+    type: "complete" | "inspect";
+    code: string;
+    pos: number;
+  }): Promise<Record<string, unknown> | null> {
+    if (this.checker === null) this.startChecker();
+    const c = this.checker;
+    if (c === null || c === "off") return null;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, CHECKER_WAIT_MS)));
+    await Promise.race([c.loaded, late]);
+    clearTimeout(timer);
+    if (!c.ready || this.checker !== c) return null;
+    const id = ++c.nextId;
+    return new Promise((resolve) => {
+      c.waiting.set(id, (r) => resolve(r?.type === "replied" ? r.content : null));
+      this.toChecker({ ...m, id });
     });
   }
 
@@ -218,14 +248,23 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
   /** Loads the type checker (after the first cell, so that cell does not wait for the compiler). */
   private startChecker(): void {
     const worker = new Worker(this.checkerUrl);
-    const c: Checker = { worker, ready: false, nextId: 0, waiting: new Map() };
+    let loaded = () => {};
+    const c: Checker = {
+      worker,
+      ready: false,
+      nextId: 0,
+      loaded: new Promise<void>((resolve) => (loaded = resolve)),
+      waiting: new Map(),
+    };
     this.checker = c;
     for (const code of this.uncheckedCells) this.toChecker({ type: "add", code });
     this.uncheckedCells = [];
     worker.addEventListener("message", (e: MessageEvent<FromChecker>) => {
-      if (e.data.type === "ready") c.ready = true;
-      else {
-        c.waiting.get(e.data.id)?.(e.data.diagnostics);
+      if (e.data.type === "ready") {
+        c.ready = true;
+        loaded();
+      } else {
+        c.waiting.get(e.data.id)?.(e.data);
         c.waiting.delete(e.data.id);
       }
     });
@@ -233,6 +272,7 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
       e.preventDefault();
       worker.terminate();
       this.checker = "off";
+      loaded();
       for (const resolve of c.waiting.values()) resolve(null);
       const why = e.message || "its script failed to load";
       this.stream(
@@ -257,20 +297,26 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
     return { status: "error", execution_count: this.executionCount, ...error } as ExecuteReply;
   }
 
+  /** Tab: TypeScript's completions from the checker worker (nothing while it cannot answer). */
   async completeRequest(
     content: KernelMessage.ICompleteRequestMsg["content"],
   ): Promise<KernelMessage.ICompleteReplyMsg["content"]> {
-    return {
-      status: "ok",
-      matches: [],
-      cursor_start: content.cursor_pos,
-      cursor_end: content.cursor_pos,
-      metadata: {},
-    };
+    const { code, cursor_pos } = content;
+    const reply = await this.askChecker({ type: "complete", code, pos: utf16Offset(code, cursor_pos) });
+    if (!reply) return { status: "ok", matches: [], cursor_start: cursor_pos, cursor_end: cursor_pos, metadata: {} };
+    const ok = reply as { cursor_start: number; cursor_end: number; matches: string[] };
+    const [start, end] = [codePoints(code, ok.cursor_start), codePoints(code, ok.cursor_end)];
+    return { status: "ok", matches: ok.matches, cursor_start: start, cursor_end: end, metadata: {} };
   }
 
-  async inspectRequest(): Promise<KernelMessage.IInspectReplyMsg["content"]> {
-    return { status: "ok", found: false, data: {}, metadata: {} };
+  /** Shift+Tab: the type, signature and documentation at the cursor, from the checker worker. */
+  async inspectRequest(
+    content: KernelMessage.IInspectRequestMsg["content"],
+  ): Promise<KernelMessage.IInspectReplyMsg["content"]> {
+    const { code, cursor_pos } = content;
+    const reply = await this.askChecker({ type: "inspect", code, pos: utf16Offset(code, cursor_pos) });
+    if (!reply) return { status: "ok", found: false, data: {}, metadata: {} };
+    return reply as unknown as KernelMessage.IInspectReplyMsg["content"];
   }
 
   async isCompleteRequest(): Promise<KernelMessage.IIsCompleteReplyMsg["content"]> {
@@ -285,4 +331,12 @@ export class ChainlabLiteKernel extends BaseKernel implements IKernel {
   async commOpen(): Promise<void> {}
   async commMsg(): Promise<void> {}
   async commClose(): Promise<void> {}
+}
+
+// Jupyter counts cursor positions in Unicode code points; JavaScript strings index UTF-16 units.
+function utf16Offset(code: string, points: number): number {
+  return Array.from(code).slice(0, points).join("").length;
+}
+function codePoints(code: string, offset: number): number {
+  return Array.from(code.slice(0, offset)).length;
 }

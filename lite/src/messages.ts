@@ -25,7 +25,12 @@ export type FromWorker =
   | { type: "done"; id: number; ok: false; ename: string; evalue: string; traceback: string[] };
 
 /** The page-side kernel and the type checker's worker (checkerWorker.ts). */
-export type ToChecker = { type: "check"; id: number; code: string } | { type: "add"; code: string } | { type: "reset" };
+export type ToChecker =
+  | { type: "check"; id: number; code: string }
+  | { type: "complete"; id: number; code: string; pos: number }
+  | { type: "inspect"; id: number; code: string; pos: number }
+  | { type: "add"; code: string }
+  | { type: "reset" };
 
 /** A type error; line and column are 1-based, in the cell; code is TypeScript's number (TS2322). */
 export interface CellDiagnostic {
@@ -35,4 +40,8 @@ export interface CellDiagnostic {
   message: string;
 }
 
-export type FromChecker = { type: "ready" } | { type: "checked"; id: number; diagnostics: CellDiagnostic[] };
+/** Replies to complete and inspect requests: a complete_reply's or inspect_reply's content. */
+export type FromChecker =
+  | { type: "ready" }
+  | { type: "checked"; id: number; diagnostics: CellDiagnostic[] }
+  | { type: "replied"; id: number; content: Record<string, unknown> };

@@ -14,6 +14,8 @@
  * `ts` is passed in (the TypeScript module), so Node tests run this file with the same compiler.
  */
 import type * as TS from "typescript";
+import type { CompletionInfo } from "../../kernel/src/jupyter/completion";
+import type { InspectContent } from "../../kernel/src/jupyter/inspection";
 import type { CellDiagnostic } from "./messages";
 import { WORKER_GLOBALS_DTS } from "./workerGlobals";
 
@@ -130,6 +132,54 @@ export class CellTypeChecker {
     if (inCell.length === 0) this.keep(file, code);
     else this.files.delete(file);
     return inCell;
+  }
+
+  /**
+   * TypeScript's completions at `pos` (a UTF-16 offset) in a cell being typed, in tslab's shape
+   * (the identifier typed so far is replaced); the cell is not kept. Ranking and hiding of
+   * internals are the tslab kernel's (kernel/src/jupyter/completion.ts).
+   */
+  complete(code: string, pos: number): CompletionInfo {
+    let start = pos;
+    while (start > 0 && /[\w$#]/.test(code[start - 1]!)) start--;
+    const typed = code.slice(start, pos).toLowerCase();
+    const file = this.writeCell(code);
+    try {
+      const info = this.service.getCompletionsAtPosition(file, pos, {});
+      const entries = (info?.entries ?? [])
+        .filter((e) => e.name.toLowerCase().startsWith(typed))
+        .map((e) => ({ name: e.name, kind: String(e.kind), sortText: e.sortText }));
+      return { start, end: pos, candidates: entries.map((e) => e.name), original: { entries } };
+    } finally {
+      this.files.delete(file);
+    }
+  }
+
+  /** True for names earlier cells declared or imported (ranked first in completions). */
+  isUserName(name: string): boolean {
+    return this.latestDecl.has(name) || this.importedNames.has(name);
+  }
+
+  /**
+   * What is at `pos` (Shift+Tab): its type or signature, documentation and tags, as tslab's inspect
+   * shows them; found: false when TypeScript knows nothing there. The cell is not kept.
+   */
+  inspect(code: string, pos: number): InspectContent {
+    const ts = this.ts;
+    const file = this.writeCell(code);
+    try {
+      const info =
+        this.service.getQuickInfoAtPosition(file, pos) ??
+        (pos > 0 ? this.service.getQuickInfoAtPosition(file, pos - 1) : undefined);
+      if (!info) return { status: "ok", found: false, data: {}, metadata: {} };
+      const parts = [ts.displayPartsToString(info.displayParts)];
+      const doc = ts.displayPartsToString(info.documentation);
+      if (doc) parts.push(doc);
+      for (const tag of info.tags ?? []) parts.push(`@${tag.name} ${ts.displayPartsToString(tag.text)}`.trimEnd());
+      return { status: "ok", found: true, data: { "text/plain": parts.join("\n\n") }, metadata: {} };
+    } finally {
+      this.files.delete(file);
+    }
   }
 
   /** Keeps a cell's declarations without reporting (cells that ran before the checker loaded). */

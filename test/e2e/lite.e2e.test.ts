@@ -294,6 +294,37 @@ describe("the browser kernel through the page's Jupyter client", () => {
     expect(upper.msgs.find((m) => m.type === "execute_result")!.content.data["text/plain"]).toContain("NOW TEXT");
   });
 
+  it("Tab completes and Shift+Tab inspects from the checker, with cursor positions in code points", async () => {
+    const ask = (kind: "complete" | "inspect", code: string) =>
+      page.evaluate(
+        async ([k, c]) => {
+          const kernel = (window as any).testKernel;
+          // Jupyter counts the cursor in code points: the emoji before it is one, not two UTF-16 units.
+          const pos = Array.from(c).length;
+          const reply =
+            k === "complete"
+              ? await kernel.requestComplete({ code: c, cursor_pos: pos })
+              : await kernel.requestInspect({ code: c, cursor_pos: pos, detail_level: 0 });
+          return reply.content;
+        },
+        [kind, code] as const,
+      );
+    await run('import { randn } from "chainlab";\nconst probe = randn([2, 2], { requiresGrad: true });');
+    const code = 'const face = "😀"; probe.ba';
+    const c = await ask("complete", code);
+    expect(c.status).toBe("ok");
+    expect(c.matches).toContain("backward");
+    expect(c.matches.every((m: string) => m.toLowerCase().startsWith("ba"))).toBe(true);
+    expect(c.cursor_start).toBe(Array.from(code).length - 2);
+    expect(c.cursor_end).toBe(Array.from(code).length);
+    const hidden = await ask("complete", "probe.");
+    expect(hidden.matches).toEqual(expect.arrayContaining(["matmul", "sum"]));
+    expect(hidden.matches.filter((m: string) => m.startsWith("_"))).toEqual([]);
+    const info = await ask("inspect", "randn([2, 3], ");
+    expect(info.found).toBe(true);
+    expect(info.data["text/plain"]).toMatch(/randn\(shape: /);
+  });
+
   it("interrupts an infinite loop by restarting the worker and says so; the kernel then works", async () => {
     const pending = run("let spins = 0;\nwhile (true) { spins++; }");
     await page.waitForTimeout(1500);

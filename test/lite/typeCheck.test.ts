@@ -5,6 +5,8 @@ import path from "node:path";
 import ts from "typescript";
 import { beforeEach, describe, expect, it } from "vitest";
 import { checkerFiles } from "../../lite/checkerFiles.mjs";
+import { completionReply } from "../../kernel/src/jupyter/completion";
+import { inspectReply } from "../../kernel/src/jupyter/inspection";
 import { CellTypeChecker } from "../../lite/src/typeCheck";
 import { BROWSER_NOTEBOOKS } from "./notebooks";
 
@@ -76,5 +78,61 @@ describe("CellTypeChecker", () => {
     expect(checker.check('import fs from "fs";\nawait new Promise((r) => setTimeout(r, 1));\nconsole.log(1);')).toEqual(
       [],
     );
+  });
+});
+
+describe("Tab completion and Shift+Tab inspection in the browser kernel (the checker's language service)", () => {
+  const ranking = (c: CellTypeChecker) => ({
+    isUserName: (name: string) => c.isUserName(name),
+    isDefinedGlobal: (name: string) => name in globalThis,
+  });
+  const complete = (code: string, pos = code.length) =>
+    completionReply({ code, cursor_pos: pos }, checker.complete(code, pos), ranking(checker)) as {
+      matches: string[];
+      cursor_start: number;
+      cursor_end: number;
+    };
+
+  it("offers a tensor's public methods after `.`, internals only when `_` is typed", () => {
+    checker.check('import { tensor } from "chainlab";\nconst probe = tensor([1, 2], { requiresGrad: true });');
+    const members = complete("probe.");
+    expect(members.matches).toEqual(expect.arrayContaining(["backward", "matmul", "sum"]));
+    expect(members.matches.filter((m) => m.startsWith("_"))).toEqual([]);
+    expect(members.cursor_start).toBe("probe.".length);
+    const under = complete("probe._");
+    expect(under.matches.length).toBeGreaterThan(0);
+    expect(under.matches.every((m) => m.startsWith("_"))).toBe(true);
+  });
+
+  it("replaces the word typed so far and ranks the user's names before globals", () => {
+    checker.check("const Mass = 3;\nfunction Mangle() { return 1; }");
+    const r = complete("const y = Ma");
+    expect(r.cursor_start).toBe("const y = ".length);
+    expect(r.cursor_end).toBe("const y = Ma".length);
+    expect(new Set(r.matches.slice(0, 2))).toEqual(new Set(["Mass", "Mangle"]));
+    expect(r.matches).toEqual(expect.arrayContaining(["Math", "Map"]));
+    expect(r.matches.every((m) => m.toLowerCase().startsWith("ma"))).toBe(true);
+  });
+
+  it("knows chainlab's exports inside an import's braces and keeps nothing from the cell being typed", () => {
+    const r = complete('import { ran } from "chainlab";', "import { ran".length);
+    expect(r.matches).toEqual(expect.arrayContaining(["randn"]));
+    expect(checker.check("ran;").map((x) => x.code)).toEqual([2304]);
+  });
+
+  it("Shift+Tab shows a chainlab function's signature, also inside its call's parentheses", () => {
+    checker.check('import { randn } from "chainlab";');
+    const at = (code: string, pos: number) =>
+      inspectReply({ code, cursor_pos: pos }, (c, p) => checker.inspect(c, p)) as {
+        found: boolean;
+        data: Record<string, string>;
+      };
+    const here = at("randn", 3);
+    expect(here.found).toBe(true);
+    expect(here.data["text/plain"]).toMatch(/randn\(shape: /);
+    const inCall = at("randn([2, 3], ", "randn([2, 3], ".length);
+    expect(inCall.found).toBe(true);
+    expect(inCall.data["text/plain"]).toMatch(/randn\(shape: /);
+    expect(at("   ", 1).found).toBe(false);
   });
 });
