@@ -5,12 +5,18 @@ import { gemm, gemmJs } from "../../kernel/src/tensor/kernels/gemm";
 import { loadWasmGemm, useWasmKind, wasmGemm } from "../../kernel/src/tensor/kernels/wasmGemm";
 import { Tensor, broadcastTo, matmul, sub, sum, tensor } from "../../kernel/src";
 
+/**
+ * Values in [-1, 1) with all 53 bits of the mantissa random (two LCG steps per value): a
+ * packing bug that moved only the low bytes of a value would pass with 32-bit values.
+ */
 function rnd(n: number, seed: number): Float64Array {
   const a = new Float64Array(n);
   let s = seed;
   for (let i = 0; i < n; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
+    const hi = s;
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = (hi * 2 ** 21 + (s >>> 11)) / 2 ** 52 - 1;
   }
   return a;
 }
