@@ -15,6 +15,27 @@ export function median(xs) {
 }
 
 /**
+ * Warm-up of one contender until the JIT has settled: at least `ms` and at least `calls` calls
+ * (optimised code arrives after a number of calls, and later still on a loaded machine, where
+ * the background compiler waits for a core), but no longer than `capMs` for slow contenders.
+ * A time-only warm-up of 300 ms gave a 2 ms workload (W3) 2-5 calls whose first ones took
+ * 60-150 ms each, and the timed calls that followed still ran unoptimised code (9-20 µs/op
+ * measured instead of ~1). Returns the median time of the last calls, in ms.
+ */
+export function warmUp(f, { ms = 500, calls = 50, capMs = 4000 } = {}) {
+  const t0 = now();
+  const last = [];
+  for (let k = 0; ; k++) {
+    const t = now();
+    if ((k >= calls && t - t0 >= ms) || (k >= 2 && t - t0 >= capMs)) break;
+    f();
+    last.push(now() - t);
+    if (last.length > 5) last.shift();
+  }
+  return median(last);
+}
+
+/**
  * Interleaved timing: each round runs every contender (rotating the order, so neither side
  * always runs right after the other's garbage), `reps` timed calls each after `warm` untimed
  * ones before the first round. Returns per-contender samples in ms. The machine is shared, so
@@ -27,11 +48,8 @@ export function interleave(contenders, { rounds = 7, reps = 5, warm = 3, warmMs 
   const names = Object.keys(contenders);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
   if (cpuOut) for (const n of names) cpuOut[n] = [];
-  // Warm-up: at least `warm` calls and `warmMs` per contender, so the JIT has optimised both.
-  for (const n of names) {
-    const t0 = now();
-    for (let i = 0; i < warm || now() - t0 < warmMs; i++) contenders[n]();
-  }
+  // Warm-up (see warmUp), at least `warm` calls and `warmMs` per contender.
+  for (const n of names) warmUp(contenders[n], { ms: warmMs, calls: Math.max(warm, 50) });
   for (let r = 0; r < rounds; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
     for (const n of order) {
@@ -60,10 +78,7 @@ export const fmt = (ms) =>
  * steadier than a ratio of two medians taken over a noisy minute.
  */
 export function pairedRatio(a, b, { pairs = 60, calls = 2, warmMs = 400 } = {}) {
-  for (const f of [a, b]) {
-    const t0 = now();
-    while (now() - t0 < warmMs) f();
-  }
+  for (const f of [a, b]) warmUp(f, { ms: warmMs });
   const time = (f) => {
     const t0 = cpuNow();
     for (let i = 0; i < calls; i++) f();
@@ -101,13 +116,9 @@ export async function interleaveAll(local, remote, { rounds = 5, sampleMs = 120,
   const cpu = Object.fromEntries(names.map((n) => [n, []]));
   const reps = {};
   for (const [n, f] of Object.entries(local)) {
-    const t0 = now();
-    let k = 0;
-    while (k < 2 || now() - t0 < warmMs) {
-      f();
-      k++;
-    }
-    reps[n] = Math.max(1, Math.min(200, Math.round(sampleMs / ((now() - t0) / k))));
+    // Reps from the warm calls' settled time, not from an average over the cold first ones.
+    const t = warmUp(f, { ms: warmMs });
+    reps[n] = Math.max(1, Math.min(200, Math.round(sampleMs / t)));
   }
   for (const [n, f] of Object.entries(remote)) {
     const probe = await f(1, 2);
