@@ -252,8 +252,14 @@ if (want("conv")) {
 // ---- W3 ----
 if (want("w3")) {
   say("\nW3 2000 chained elementwise ops on [4] (mul, add, tanh, sub), forward + backward");
-  const s = interleave({ chainlab: C.w3(), "tf-cpu": T.w3("cpu"), "tf-wasm": T.w3("wasm") }, R(7, 2));
+  // sampleMs: chainlab (~2 ms a call) takes tens of calls per round, TF.js (~300 ms) two.
+  const cpu = {};
+  const s = interleave(
+    { chainlab: C.w3(), "tf-cpu": T.w3("cpu"), "tf-wasm": T.w3("wasm") },
+    { ...R(7, 2), sampleMs: 100, cpuOut: cpu },
+  );
   const m = row("time (median)", s);
+  row("CPU time (median)", cpu);
   ratios(m);
   const us = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, (v * 1000) / 2000]));
   say(

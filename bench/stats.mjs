@@ -41,15 +41,24 @@ export function warmUp(f, { ms = 500, calls = 50, capMs = 4000 } = {}) {
  * ones before the first round. Returns per-contender samples in ms. The machine is shared, so
  * only medians over many short samples are meaningful.
  */
-export function interleave(contenders, { rounds = 7, reps = 5, warm = 3, warmMs = 400, cpuOut = null } = {}) {
+export function interleave(
+  contenders,
+  { rounds = 7, reps = 5, warm = 3, warmMs = 400, sampleMs = 0, cpuOut = null } = {},
+) {
   // cpuOut, if given, also receives per-contender CPU-time samples: this process's CPU time
   // leaves out time spent descheduled by other load, which matters when comparing with a
   // measurement taken at another moment (NumPy runs in its own process).
   const names = Object.keys(contenders);
   const samples = Object.fromEntries(names.map((n) => [n, []]));
   if (cpuOut) for (const n of names) cpuOut[n] = [];
-  // Warm-up (see warmUp), at least `warm` calls and `warmMs` per contender.
-  for (const n of names) warmUp(contenders[n], { ms: warmMs, calls: Math.max(warm, 50) });
+  // Warm-up (see warmUp), at least `warm` calls and `warmMs` per contender. With `sampleMs`, a
+  // fast contender takes more calls per round (up to 200), so that the calls right after the
+  // gc() below (a shrunken young generation: more scavenges) are not most of its samples.
+  const repsOf = {};
+  for (const n of names) {
+    const t = warmUp(contenders[n], { ms: warmMs, calls: Math.max(warm, 50) });
+    repsOf[n] = sampleMs > 0 ? Math.max(reps, Math.min(200, Math.round(sampleMs / t))) : reps;
+  }
   for (let r = 0; r < rounds; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]);
     for (const n of order) {
@@ -57,7 +66,7 @@ export function interleave(contenders, { rounds = 7, reps = 5, warm = 3, warmMs 
       // Collect the previous contender's garbage first, so nobody pays the other's GC debt
       // (needs node --expose-gc, which scripts/bench.sh passes).
       if (globalThis.gc) globalThis.gc();
-      for (let i = 0; i < reps; i++) {
+      for (let i = 0; i < repsOf[n]; i++) {
         const c0 = cpuOut ? cpuNow() : 0;
         const t0 = now();
         f();
