@@ -140,11 +140,11 @@ describe("chain fallback", () => {
     const bundle = chainBundle(payload);
     expect(Object.keys(bundle).sort()).toEqual([MIME_CHAIN, "text/latex", "text/markdown", "text/plain"].sort());
     const md = bundle["text/markdown"] as string;
-    expect(md).toContain("$$\\frac{\\partial L}{\\partial W} = g x^{\\top}$$");
+    expect(md).toContain("$$\\frac{\\partial L}{\\partial W} = g_{y} x^{\\top}$$");
     expect(md).toContain("k := i");
     expect(md).toMatch(/autodiff = .*finite difference = .*agree/);
     expect(bundle["text/latex"]).toMatch(/^\$\$\\begin\{aligned\}.*\\end\{aligned\}\$\$$/);
-    expect(bundle["text/plain"]).toContain("compact:   dL/dW = g x^T");
+    expect(bundle["text/plain"]).toContain("compact:   dL/dW = g_y x^T");
   });
 });
 

@@ -145,7 +145,7 @@ describe("chain rule displays", () => {
     expect(p.numeric.at).toEqual([1, 2]);
     expect(p.numeric.pass).toBe(true);
     expect(p.numeric.autodiff).toBeCloseTo((W.grad!.toArray() as number[][])[1][2], 12);
-    expect(sent[0].bundle["text/markdown"]).toContain("g x^{\\top}");
+    expect(sent[0].bundle["text/markdown"]).toContain("g_{y} x^{\\top}");
   });
 
   it("show.contributions maps each term of dL/dW[at] over the intermediate", () => {
@@ -160,7 +160,7 @@ describe("chain rule displays", () => {
     expect(p.contributions.length).toBeGreaterThan(0);
     const c = p.contributions[0];
     expect(c.at).toEqual([1, 2]);
-    // Term k of dL/dW_12 = sum_k g_k delta_k1 x_2: only k = 1 survives, g_1 x_2.
+    // Term k of dL/dW_12 = sum_k g_y[k] delta_k1 x_2: only k = 1 survives, g_y[1] x_2.
     const g1 = (y.data[1] - t.data[1]) * x.data[2];
     const flat = c.values.flat();
     expect(flat.filter((v) => v !== null && v !== 0)).toHaveLength(1); // null: killed by a delta

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHAINLAB_MIME_TYPES } from "../../kernel/src/protocol";
 import { launchBrowser, type Browser } from "./browser";
 import { REPO, startLab, type RunningLab } from "./jupyterLab";
+import { readmeNotebook } from "./notebooks";
 
 /**
  * The project's worked examples (notebooks/*.ipynb), run in JupyterLab through the chainlab
@@ -23,7 +24,9 @@ let page: Page;
 
 beforeAll(async () => {
   fs.mkdirSync(RESULTS, { recursive: true });
-  lab = await startLab({}, [path.join(REPO, "notebooks")]);
+  lab = await startLab({ [README_NB]: readmeNotebook(fs.readFileSync(path.join(REPO, "README.md"), "utf8")) }, [
+    path.join(REPO, "notebooks"),
+  ]);
   browser = await launchBrowser();
   page = await browser.context.newPage();
   await page.goto(`${lab.url}lab`);
@@ -41,6 +44,10 @@ afterAll(async () => {
   }
 });
 
+/** The README's example sits next to the copied notebooks/ folder. */
+const README_NB = "readme-example.ipynb";
+const nbPath = (name: string) => (name === README_NB ? name : `notebooks/${name}`);
+
 interface RunReport {
   codeCells: number;
   unrun: number;
@@ -52,17 +59,17 @@ interface RunReport {
 describe("worked-example notebooks", () => {
   it("there are notebooks to run", () => expect(NOTEBOOKS.length).toBeGreaterThan(0));
 
-  for (const name of NOTEBOOKS) {
+  for (const name of [...NOTEBOOKS, README_NB]) {
     it(`${name}: runs without errors and every chainlab output is drawn by our renderers`, async () => {
       await page.evaluate(async (p) => {
         await (window as any).jupyterapp.commands.execute("docmanager:open", { path: p });
-      }, `notebooks/${name}`);
+      }, nbPath(name));
       await page.waitForFunction(
         (p) => {
           const w = (window as any).jupyterapp.shell.currentWidget;
           return w?.context?.path === p && w.sessionContext?.session?.kernel?.status === "idle";
         },
-        `notebooks/${name}`,
+        nbPath(name),
         { timeout: 90_000, polling: 250 },
       );
       await page.evaluate(() => {
@@ -109,6 +116,15 @@ describe("worked-example notebooks", () => {
       await page.screenshot({ path: path.join(RESULTS, `notebook-${stem}.png`) });
       const graph = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-graph").first();
       if (await graph.count()) await graph.screenshot({ path: path.join(RESULTS, `notebook-${stem}-graph.png`) });
+      // The chain-rule view on its own: the closed formula on top, the teaching step open.
+      const chainView = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .cl-chain-output").first();
+      if (await chainView.count()) {
+        await chainView.scrollIntoViewIfNeeded();
+        await expect.poll(() => chainView.locator("mjx-container").count(), { timeout: 60_000 }).toBeGreaterThan(2);
+        expect(await chainView.locator(".cl-chain-closed .cl-math").count()).toBeGreaterThan(0);
+        expect(await chainView.locator("details.cl-chain-step[open]").count()).toBe(1);
+        await chainView.screenshot({ path: path.join(RESULTS, `notebook-${stem}-chain.png`) });
+      }
       // The conv filter grid (08) and the attention map (09), each on its own, to look at.
       for (const [needle, file] of [
         ["row = out channel", "filters"],

@@ -116,3 +116,10 @@ export function liveNotebook(): string {
     codeCell(["const L2 = loss();", "L2.backward();", "show.chain(L2, W, { at: [1, 1] });"].join("\n")),
   ]);
 }
+
+/** The README's example, cell for cell as a reader would paste it (its first ```ts block). */
+export function readmeNotebook(readme: string): string {
+  const m = /```ts\n([\s\S]*?)```/.exec(readme);
+  if (!m) throw new Error("README has no ```ts example");
+  return notebook([codeCell(m[1].trimEnd())]);
+}

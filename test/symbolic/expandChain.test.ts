@@ -194,8 +194,8 @@ describe("broadcasting and reductions", () => {
     expect(step.broadcast).toBeDefined();
     expect(step.broadcast!.axes).toEqual([0]);
     expect(step.broadcast!.why).toMatch(/broadcast to \[4,3\]/);
-    expect(step.collapsed.text).toBe("dL/db_i = sum_j G_ji");
-    expect(step.compact.text).toBe("dL/db = sum_{axis 0}(G)");
+    expect(step.collapsed.text).toBe("dL/db_i = sum_j G_Y[j,i]");
+    expect(step.compact.text).toBe("dL/db = sum_{axis 0}(G_Y)");
   });
 });
 
@@ -208,14 +208,14 @@ describe("rank 3 and up", () => {
     const p = expandChain(L, W);
     expectWellFormed(p);
     const s = p.paths[0].steps.find((q) => q.op === "matmul")!;
-    expect(s.indexForm.text).toBe("dL/dW_ij = sum_k sum_l sum_m G_klm X_kli δ_mj");
-    expect(s.collapsed.text).toBe("dL/dW_ij = sum_k sum_l X_kli G_klj");
-    expect(s.einsum).toBe('einsum("kli,klj->ij", X, G)');
+    expect(s.indexForm.text).toBe("dL/dW_ij = sum_k sum_l sum_m G_Y[k,l,m] X_kli δ_mj");
+    expect(s.collapsed.text).toBe("dL/dW_ij = sum_k sum_l X_kli G_Y[k,l,j]");
+    expect(s.einsum).toBe('einsum("kli,klj->ij", X, G_Y)');
     expect(s.compact.latex).toBe(
-      '\\frac{\\partial L}{\\partial W} = \\operatorname{einsum}(\\texttt{"kli,klj->ij"}, X, G)',
+      '\\frac{\\partial L}{\\partial W} = \\operatorname{einsum}(\\texttt{"kli,klj->ij"}, X, G_{Y})',
     );
     expect(s.broadcast!.axes).toEqual([0]);
-    expect(s.broadcast!.text).toBe("dL/dW = sum_{axis 0}(X^T G)");
+    expect(s.broadcast!.text).toBe("dL/dW = sum_{axis 0}(X^T G_Y)");
   });
 });
 
@@ -228,8 +228,8 @@ describe("deltas against index tensors", () => {
     expectWellFormed(p);
     const s = p.paths[0].steps.find((q) => q.op === "scatterAdd")!;
     expect(s.renamed).toEqual(["k := i", "l := b_ij"]);
-    expect(s.collapsed.text).toBe("dL/dv_ij = G_{i,b_ij}");
-    expect(s.compact.text).toBe("dL/dv = gather(G, b, axis=1)");
+    expect(s.collapsed.text).toBe("dL/dv_ij = G_S[i,b_ij]");
+    expect(s.compact.text).toBe("dL/dv = gather(G_S, b, axis=1)");
   });
 });
 
@@ -332,7 +332,7 @@ describe("Jacobian mode, index forms", () => {
     const L = W.matmul(x).tanh().named("L");
     const p = expandChain(L, x, { outputAt: [1] });
     expectWellFormed(p);
-    expect(p.paths[0].steps[0].upstream!.text).toBe("g := dL_1/dL = e_1");
+    expect(p.paths[0].steps[0].upstream!.text).toBe("g_L := dL_1/dL = e_1");
     expect(p.paths[0].substituted!.text).toBe("dL_1/dx_i = sum_j δ_j1 (1 - L_j^2) W_ji");
     expect(p.paths[0].substitutedCollapsed!.text).toBe("dL_1/dx_i = (1 - L_1^2) W_1i");
     const k = p.numeric.at[0];
@@ -351,11 +351,14 @@ describe("long paths, options, errors", () => {
     const L = h.sum().named("L");
     const p = expandChain(L, x);
     expectWellFormed(p);
-    // 9 steps; the substituted form keeps the 6 nearest x, the 3 above fold into g := dL/dh3.
+    // 9 steps; the substituted form keeps the 6 nearest x, the 3 above fold into g_v6 := dL/dv6,
+    // the name the step out of v6 gives its upstream gradient.
     expect(p.paths[0].folded).toBe(3);
-    expect(p.paths[0].substituted!.text).toMatch(/^dL\/dx_i = sum_j sum_k sum_l sum_m sum_n sum_p g_p /);
+    const head = p.paths[0].steps.find((s) => s.to === "v6")!;
+    expect(head.upstream!.text).toMatch(/^g_v6 := dL\/dv6 = /);
+    expect(p.paths[0].substituted!.text).toMatch(/^dL\/dx_i = sum_j sum_k sum_l sum_m sum_n sum_p g_v6\[p\] /);
     expect(p.paths[0].substituted!.text).toMatch(
-      /, where g := dL\/dv\d+ \(the 3 steps from L down to v\d+ folded into g\)$/,
+      /, where g_v6 := dL\/dv6 \(the 3 steps from L down to v6 folded into g_v6\)$/,
     );
   });
 

@@ -74,7 +74,7 @@ describe("chain-rule.md example 1: x in R^n, y = tanh(x), L = sum_j y_j^2", () =
     expect(path.compact!.latex).toBe("\\frac{\\partial L}{\\partial x} = 2 y \\odot \\left(1 - y \\odot y\\right)");
     expect(path.compact!.text).toBe("dL/dx = 2 y ⊙ (1 - y ⊙ y)");
     // As expandChain's JSDoc example says.
-    expect(path.steps[2].collapsed.text).toBe("dL/dx_i = g_i (1 - y_i^2)");
+    expect(path.steps[2].collapsed.text).toBe("dL/dx_i = g_y[i] (1 - y_i^2)");
   });
 
   test("numbers", () => {
@@ -97,19 +97,21 @@ describe("chain-rule.md example 2: W in R^{m x n}, y = W x, L = 1/2 ||y - t||^2"
   const p = expandChain(L, W);
   const s = step(p, "W", "y");
 
-  test("g_k := dL/dy_k = y_k - t_k", () => {
-    expect(s.upstream!.latex).toBe("g := \\frac{\\partial L}{\\partial y} = y - t");
+  test("g_k := dL/dy_k = y_k - t_k, named after y: g_y", () => {
+    expect(s.upstream!.latex).toBe("g_{y} := \\frac{\\partial L}{\\partial y} = y - t");
   });
   test("dy_k/dW_ij = delta_ki x_j; index form; collapse k := i; g x^T", () => {
     expect(s.general.latex).toBe(
       "\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} \\frac{\\partial L}{\\partial y_{k}} \\frac{\\partial y_{k}}{\\partial W_{ij}}",
     );
     expect(s.local.latex).toBe("\\frac{\\partial y_{k}}{\\partial W_{ij}} = \\delta_{ki} x_{j}");
-    expect(s.indexForm.latex).toBe("\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} g_{k} \\delta_{ki} x_{j}");
+    expect(s.indexForm.latex).toBe(
+      "\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} \\left(g_{y}\\right)_{k} \\delta_{ki} x_{j}",
+    );
     expect(s.renamed).toEqual(["k := i"]);
-    expect(s.collapsed.latex).toBe("\\frac{\\partial L}{\\partial W_{ij}} = g_{i} x_{j}");
-    expect(s.compact.latex).toBe("\\frac{\\partial L}{\\partial W} = g x^{\\top}");
-    expect(s.compact.text).toBe("dL/dW = g x^T");
+    expect(s.collapsed.latex).toBe("\\frac{\\partial L}{\\partial W_{ij}} = \\left(g_{y}\\right)_{i} x_{j}");
+    expect(s.compact.latex).toBe("\\frac{\\partial L}{\\partial W} = g_{y} x^{\\top}");
+    expect(s.compact.text).toBe("dL/dW = g_y x^T");
     expect(p.paths[0].compact!.text).toBe("dL/dW = (y - t) x^T");
   });
   test("numbers", () => {
@@ -129,25 +131,27 @@ describe("chain-rule.md example 3: Y = X W, any scalar L = f(Y)", () => {
 
   test("dL/dW: the sum runs over both axes of Y; collapse l := j; X^T G", () => {
     const s = step(pW, "W", "Y");
-    expect(s.upstream!.latex.startsWith("G := \\frac{\\partial L}{\\partial Y}")).toBe(true);
+    expect(s.upstream!.latex.startsWith("G_{Y} := \\frac{\\partial L}{\\partial Y}")).toBe(true);
     expect(s.general.latex).toBe(
       "\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} \\sum_{l} \\frac{\\partial L}{\\partial Y_{kl}} \\frac{\\partial Y_{kl}}{\\partial W_{ij}}",
     );
     expect(s.local.latex).toBe("\\frac{\\partial Y_{kl}}{\\partial W_{ij}} = X_{ki} \\delta_{lj}");
     expect(s.indexForm.latex).toBe(
-      "\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} \\sum_{l} G_{kl} X_{ki} \\delta_{lj}",
+      "\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} \\sum_{l} \\left(G_{Y}\\right)_{kl} X_{ki} \\delta_{lj}",
     );
     expect(s.renamed).toEqual(["l := j"]);
-    expect(s.collapsed.latex).toBe("\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} X_{ki} G_{kj}");
-    expect(s.compact.latex).toBe("\\frac{\\partial L}{\\partial W} = X^{\\top} G");
-    expect(s.compact.text).toBe("dL/dW = X^T G");
+    expect(s.collapsed.latex).toBe(
+      "\\frac{\\partial L}{\\partial W_{ij}} = \\sum_{k} X_{ki} \\left(G_{Y}\\right)_{kj}",
+    );
+    expect(s.compact.latex).toBe("\\frac{\\partial L}{\\partial W} = X^{\\top} G_{Y}");
+    expect(s.compact.text).toBe("dL/dW = X^T G_Y");
   });
   test("dL/dX = G W^T", () => {
     const s = step(pX, "X", "Y");
     expect(s.local.text).toBe("dY_kl/dX_ij = δ_ki W_jl");
-    expect(s.collapsed.text).toBe("dL/dX_ij = sum_l G_il W_jl");
-    expect(s.compact.latex).toBe("\\frac{\\partial L}{\\partial X} = G W^{\\top}");
-    expect(s.compact.text).toBe("dL/dX = G W^T");
+    expect(s.collapsed.text).toBe("dL/dX_ij = sum_l G_Y[i,l] W_jl");
+    expect(s.compact.latex).toBe("\\frac{\\partial L}{\\partial X} = G_{Y} W^{\\top}");
+    expect(s.compact.text).toBe("dL/dX = G_Y W^T");
   });
   test("numbers", () => {
     expectNumbersPass(pW);
@@ -181,27 +185,27 @@ describe("chain-rule.md example 4: a = W x, b = tanh(a), c = U b, L = 1/2 ||c||^
       "\\frac{\\partial L}{\\partial b_{j}} = \\sum_{k} \\frac{\\partial L}{\\partial c_{k}} \\frac{\\partial c_{k}}{\\partial b_{j}}",
     );
     expect(s.local.text).toBe("dc_k/db_j = U_kj");
-    expect(s.upstream!.text).toBe("g := dL/dc = c");
-    expect(s.indexForm.text).toBe("dL/db_j = sum_k g_k U_kj");
-    expect(s.compact.text).toBe("dL/db = U^T g");
+    expect(s.upstream!.text).toBe("g_c := dL/dc = c");
+    expect(s.indexForm.text).toBe("dL/db_j = sum_k g_c[k] U_kj");
+    expect(s.compact.text).toBe("dL/db = U^T g_c");
     expect(s.composed!.latex).toBe("\\frac{\\partial L}{\\partial b} = U^{\\top} c");
   });
   test("step 3, from b to a: sum_j dL/db_j delta_ji (1 - b_j^2) = (U^T c)_i (1 - b_i^2)", () => {
     const s = step(p, "a", "b");
     expect(s.indexForm.latex).toBe(
-      "\\frac{\\partial L}{\\partial a_{i}} = \\sum_{j} g_{j} \\delta_{ji} \\left(1 - b_{j}^{2}\\right)",
+      "\\frac{\\partial L}{\\partial a_{i}} = \\sum_{j} \\left(g_{b}\\right)_{j} \\delta_{ji} \\left(1 - b_{j}^{2}\\right)",
     );
     expect(s.renamed).toEqual(["j := i"]);
-    expect(s.collapsed.text).toBe("dL/da_i = g_i (1 - b_i^2)");
-    expect(s.upstream!.text).toBe("g := dL/db = U^T c");
+    expect(s.collapsed.text).toBe("dL/da_i = g_b[i] (1 - b_i^2)");
+    expect(s.upstream!.text).toBe("g_b := dL/db = U^T c");
     expect(s.composed!.latex).toBe(
       "\\frac{\\partial L}{\\partial a} = \\left(U^{\\top} c\\right) \\odot \\left(1 - b \\odot b\\right)",
     );
   });
   test("step 4, from a to x: sum_i dL/da_i W_ip = (W^T dL/da)_p", () => {
     const s = step(p, "x", "a");
-    expect(s.indexForm.text).toBe("dL/dx_p = sum_i g_i W_ip");
-    expect(s.compact.latex).toBe("\\frac{\\partial L}{\\partial x} = W^{\\top} g");
+    expect(s.indexForm.text).toBe("dL/dx_p = sum_i g_a[i] W_ip");
+    expect(s.compact.latex).toBe("\\frac{\\partial L}{\\partial x} = W^{\\top} g_{a}");
     expect(s.composed!.text).toBe("dL/dx = W^T ((U^T c) ⊙ (1 - b ⊙ b))");
   });
   test("substituted all at once", () => {

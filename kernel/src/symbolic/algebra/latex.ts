@@ -56,6 +56,10 @@ export function nameLatex(name: string): string {
   if (/^[A-Za-z]$/.test(name)) return name;
   let m = /^([A-Za-z])(\d+)$/.exec(name);
   if (m) return `${m[1]}^{(${m[2]})}`;
+  // An upstream gradient G_t := dL/dt (see steps.ts gradientName): the subscript is typeset as
+  // the tensor t is (G_{v^{(3)}}, G_{W^{(1)}}); primes (G_v3', the part along one route) follow.
+  m = /^([gG])_(.*[A-Za-z].*?)('*)$/.exec(name);
+  if (m) return `${m[1]}_{${nameLatex(m[2])}}${m[3]}`;
   m = /^([A-Za-z])_([A-Za-z0-9]+)$/.exec(name);
   if (m) return `${m[1]}_{${m[2]}}`;
   if (GREEK.has(name) || GREEK.has(name.toLowerCase())) return `\\${name}`;

@@ -16,7 +16,7 @@ import { differentiates } from "../../ops/OpDef";
 import { fmtShape } from "../../errors";
 import { type SymExpr, type SymOp, applyOp, evalSym, num, sym } from "../algebra/SymExpr";
 import { symbolicAlgebra as S } from "../algebra/symbolicAlgebra";
-import { symbolicVjp } from "./steps";
+import { gradientName, symbolicVjp } from "./steps";
 import { isLiteral, type TracedGraph } from "./paths";
 import { applyRules, isOneHot } from "../algebra/closedRules";
 import { Consed } from "../algebra/cse";
@@ -250,7 +250,7 @@ export function closedForm(L: Tensor, x: Tensor, g: TracedGraph): ClosedResult {
     const gt = gradOfTensor.get(c);
     if (gt) {
       // G_t := dL/dt, after the tensor it is the gradient of (the steps' G, made unique).
-      const base = `${c.shape.length >= 2 ? "G" : "g"}_${nameOf(gt).replace(/[^A-Za-z0-9]/g, "")}`;
+      const base = gradientName(nameOf(gt), c.shape.length);
       named.set(c, { name: taken.has(base) ? fresh([], base) : claim(base), gradientOf: nameOf(gt) });
       continue;
     }

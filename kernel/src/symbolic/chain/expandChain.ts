@@ -18,7 +18,16 @@ import { type SymExpr, num, sym } from "../algebra/SymExpr";
 import { collapseDeltas, factorsOf, replaceSym } from "../algebra/simplify";
 import { symbolicAlgebra } from "../algebra/symbolicAlgebra";
 import { elementOf, printClosedForm, printSum, printSym, nameLatex, type Mode } from "../algebra/latex";
-import { type Namer, findPaths, indexNames, isLiteral, traceGraph, type Edge, type Path } from "./paths";
+import {
+  type Namer,
+  findPaths,
+  indexNames,
+  isLiteral,
+  routesToOutput,
+  traceGraph,
+  type Edge,
+  type Path,
+} from "./paths";
 import { closedForm } from "./closedForm";
 import { definitionOf } from "./nodeRule";
 import { composePath, inlineAuto } from "./compose";
@@ -38,6 +47,7 @@ import {
   FLOAT32_TOL,
   FLOAT64_TOL,
   buildStep,
+  gradientName,
   frac,
   integerRange,
   stepTerms,
@@ -188,7 +198,10 @@ export function expandChain(L: Tensor, x: Tensor, opts: ExpandOptions = {}): Cha
   const env: StepEnv = { nameOf, top, maxTerms, tol: float32 ? FLOAT32_TOL : FLOAT64_TOL };
 
   const display = displayer(order, namer);
-  const chainPaths = paths.map((p) => expandPath(p, { L, x, seed, at, outOff, env, opts, jacobianMode, display }));
+  const routes = routeMarks(paths, routesToOutput(L, x, order));
+  const chainPaths = paths.map((p, k) =>
+    expandPath(p, { L, x, seed, at, outOff, env, opts, jacobianMode, display }, routes[k]),
+  );
 
   // The total over every use of x, with reverse mode's full upstream gradient at each use.
   const numeric = totalNumeric(
@@ -299,8 +312,35 @@ interface PathCtx {
   display(e: SymExpr): SymExpr;
 }
 
+/**
+ * For every path and every edge k of it, how the upstream gradient at edge k's output is named
+ * (gradientName's route): 0 where that tensor has one route up to L (the path's upstream is the
+ * whole dL/dt), else 1, 2, ... numbering the distinct routes above it in path order, so one
+ * name is one array on the whole screen.
+ */
+function routeMarks(paths: Path[], routes: ReadonlyMap<number, number>): number[][] {
+  const seen = new Map<number, string[]>();
+  return paths.map((p) =>
+    p.map((e, k) => {
+      if ((routes.get(e.out.id) ?? 1) <= 1) return 0;
+      const above = p
+        .slice(k + 1)
+        .map((a) => `${a.out.id}:${a.argnum}`)
+        .join(",");
+      const keys = seen.get(e.out.id) ?? [];
+      seen.set(e.out.id, keys);
+      if (!keys.includes(above)) keys.push(above);
+      return keys.indexOf(above) + 1;
+    }),
+  );
+}
+
 /** Steps, substituted form and numbers of one path. */
-function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep[]; compact: SymExpr | null } {
+function expandPath(
+  path: Path,
+  c: PathCtx,
+  route: number[],
+): { path: ChainPath; built: BuiltStep[]; compact: SymExpr | null } {
   const { env, x, L } = c;
   const nameOf = env.nameOf;
   const tensors = [x, ...path.map((e) => e.out)];
@@ -328,6 +368,7 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
       upstreamIsOne,
       e.out === L && !c.jacobianMode ? null : (composed.get(e.out.id) ?? null),
       composed.get(e.input.id) ?? null,
+      route[k],
     );
   }
 
@@ -371,7 +412,7 @@ function expandPath(path: Path, c: PathCtx): { path: ChainPath; built: BuiltStep
       (m) =>
         `${frac(m === "latex" ? env.top.latex : env.top.text, m === "latex" ? nameLatex(nameOf(x)) : nameOf(x), m)} = ${printSym(cx, m)}`,
     );
-  substitutedForm(out, path, tensors, names, composed, built as BuiltStep[], c, seedName);
+  substitutedForm(out, path, tensors, names, composed, built as BuiltStep[], c, seedName, route);
   if (contributions) out.contributions = contributions;
 
   // The path's own numbers: its x-step sum, reverse mode along this path only, and a finite
@@ -437,6 +478,7 @@ function substitutedForm(
   built: BuiltStep[],
   c: PathCtx,
   seedName: string,
+  route: number[],
 ): void {
   const head = findHead(tensors, composed, names);
   const maxSteps = c.opts.maxSubstitutedSteps ?? 6;
@@ -456,8 +498,8 @@ function substitutedForm(
   const topOf = (m: Mode) => (m === "latex" ? c.env.top.latex : c.env.top.text);
   if (folded) {
     out.folded = folded;
-    const taken = new Set(tensors.map(nameOf));
-    const g = headT.rank >= 2 ? (taken.has("G") ? "Gamma" : "G") : taken.has("g") ? "gamma" : "g";
+    // The same name as the step out of headT gives its upstream gradient.
+    const g = gradientName(nameOf(headT), headT.rank, route[headIndex - 1]);
     headFactors = [
       E.sym(
         g,
@@ -550,7 +592,9 @@ function totalNumeric(
     const via = many
       ? `${c.env.nameOf(x)} → ${e.out.node!.op.name} → ${c.env.nameOf(e.out)}${e.out.node!.inputs.filter((t) => t === x).length > 1 ? ` (argument ${e.argnum + 1})` : ""}`
       : undefined;
-    const st = G ? stepTerms(b, e, G, c.at, NaN, c.env, via) : null;
+    // Reverse mode's whole upstream gradient here, so its name is the total's (no route mark).
+    const gName = b.gName === null ? null : gradientName(c.env.nameOf(e.out), e.out.rank);
+    const st = G ? stepTerms(b, e, G, c.at, NaN, c.env, via, gName) : null;
     if (!st) {
       complete = false;
       continue;

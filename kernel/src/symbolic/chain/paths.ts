@@ -143,6 +143,22 @@ export class Namer {
   }
 }
 
+/**
+ * How many routes lead from each tensor up to L (through tensors that depend on x), saturating
+ * at 1e9. With one route, a path's upstream gradient at that tensor is the whole dL/dt.
+ */
+export function routesToOutput(L: Tensor, x: Tensor, order: readonly Tensor[]): Map<number, number> {
+  const dep = dependentsIn(order, x);
+  const routes = new Map<number, number>([[L.id, 1]]);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const t = order[k];
+    const n = routes.get(t.id);
+    if (!n || !dep.has(t.id)) continue;
+    for (const { input } of depInputs(t, dep)) routes.set(input.id, Math.min(1e9, (routes.get(input.id) ?? 0) + n));
+  }
+  return routes;
+}
+
 /** A graph traced once for one expansion: tensors in topological order and their display names. */
 export interface TracedGraph {
   order: readonly Tensor[];

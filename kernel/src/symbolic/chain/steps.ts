@@ -170,16 +170,22 @@ export interface BuiltStep {
   I: string[];
 }
 
-function upstreamName(y: Tensor, taken: Set<string>): string {
-  const base = y.rank >= 2 ? "G" : "g";
-  if (!taken.has(base)) return base;
-  return y.rank >= 2 ? "Gamma" : "gamma";
+/**
+ * The one name of the upstream gradient dL/dt on screen, tied to its tensor: G_t (g_t below
+ * rank 2, as chain-rule.md writes g and G), so two steps never use one letter for two arrays.
+ * `route` 0 is the total dL/dt (also the closed form's name); a tensor with several routes up
+ * to L has, on each path, only the part along that path's route: G_t', G_t'', ... one prime
+ * count per distinct route.
+ */
+export function gradientName(tensorName: string, rank: number, route = 0): string {
+  return `${rank >= 2 ? "G" : "g"}_${tensorName}${"'".repeat(route)}`;
 }
 
 /**
  * Builds a step. `composedIn` is dL/dy in matrix notation as composed so far (derive as you
  * go; what the upstream symbol g stands for), or null; `composedOut` the composed dL/du.
- * `upstreamIsOne` for the step out of a scalar L (dL/dL = 1: no upstream symbol).
+ * `upstreamIsOne` for the step out of a scalar L (dL/dL = 1: no upstream symbol). `route` names
+ * the upstream gradient (see gradientName).
  */
 export function buildStep(
   e: Edge,
@@ -188,14 +194,14 @@ export function buildStep(
   upstreamIsOne: boolean,
   composedIn: SymExpr | null,
   composedOut: SymExpr | null,
+  route = 0,
 ): BuiltStep {
   const { out: y, input: u, argnum } = e;
   const op = y.node!.op;
   const J = names.get(y.id)!;
   const I = names.get(u.id)!;
   const nm = env.nameOf;
-  const taken = new Set(y.node!.inputs.map(nm).concat(nm(y)));
-  const gName = upstreamIsOne ? null : upstreamName(y, taken);
+  const gName = upstreamIsOne ? null : gradientName(nm(y), y.rank, route);
   const local = localPartial(op, y, argnum, J, I, nm);
   const idx = (t: Tensor, ns: string[]) => (m: Mode) => elementOf(nm(t), ns, m);
   const uI = idx(u, I);
@@ -286,7 +292,7 @@ export function buildStep(
   } else {
     compact = both(
       (m) =>
-        `${frac(topOf(m), m === "latex" ? nameLatex(nm(u)) : nm(u), m)} = ${m === "latex" ? `\\operatorname{vjp}_{\\text{${op.name}}}(${gName ?? "1"})` : `vjp_${op.name}(${gName ?? "1"})`}`,
+        `${frac(topOf(m), m === "latex" ? nameLatex(nm(u)) : nm(u), m)} = ${m === "latex" ? `\\operatorname{vjp}_{\\text{${op.name}}}(${gName ? nameLatex(gName) : "1"})` : `vjp_${op.name}(${gName ?? "1"})`}`,
     );
   }
 
@@ -323,7 +329,9 @@ export function buildStep(
     const gN = gName;
     step.upstream = both((m) => {
       const g = m === "latex" ? nameLatex(gN) : gN;
-      const def = `${g} := ${frac(topOf(m), m === "latex" ? nameLatex(nm(y)) : nm(y), m)}`;
+      const partOnly =
+        route > 0 ? (m === "latex" ? String.raw` \text{ (along this path only)}` : " (along this path only)") : "";
+      const def = `${g} := ${frac(topOf(m), m === "latex" ? nameLatex(nm(y)) : nm(y), m)}${partOnly}`;
       return composedIn ? `${def} = ${printSym(composedIn, m)}` : def;
     });
   }
@@ -354,6 +362,7 @@ export function stepTerms(
   autodiff: number,
   env: StepEnv,
   via?: string,
+  gName: string | null = b.gName,
 ): StepTerms | null {
   if (!b.local) return null;
   const { out: y } = e;
@@ -361,14 +370,14 @@ export function stepTerms(
   const syms = new Map<string, { data: ArrayLike<number>; shape: readonly number[] }>();
   for (const t of y.node!.inputs) syms.set(nm(t), t);
   syms.set(nm(y), y);
-  if (b.gName && upstream) syms.set(b.gName, upstream);
+  if (gName && upstream) syms.set(gName, upstream);
   const ienv: IndexEnv = { inputs: [], out: y, idx: new Map(), syms };
   b.I.forEach((i, a) => ienv.idx.set(i, at[a]));
   const factors = [
-    ...(b.gName
+    ...(gName
       ? [
           E.sym(
-            b.gName,
+            gName,
             b.J.map((j) => E.idx(j)),
           ),
         ]
