@@ -119,6 +119,14 @@ export function defaultPerm(rank: number): number[] {
 export function evalSym<T>(e: SymExpr, bind: (name: string) => T, A: Algebra<T>): T {
   if (e.k === "sym") return bind(e.name);
   if (e.k === "num") return e.shape.length === 0 ? A.scalar(e.v) : A.broadcastTo(A.scalar(e.v), e.shape);
+  // einsum by its own lowering, never by the tree it was written for (see einsum.ts).
+  if (isEinsum(e))
+    return lowerEinsum(
+      einsumSpec(e),
+      e.args.map((a) => evalSym(a, bind, A)),
+      e.args.map((a) => a.shape),
+      A,
+    );
   return applyOp(
     e.op,
     e.args.map((a) => evalSym(a, bind, A)),
@@ -207,4 +215,53 @@ export function symbolsInOrder(e: SymExpr, out: string[] = []): string[] {
   if (e.k === "sym") out.push(e.name);
   else if (e.k === "op") for (const a of e.args) symbolsInOrder(a, out);
   return out;
+}
+
+// ---------------------------------------------------------------- einsum nodes
+// A closed formula writes rank >= 3 contractions as einsum (einsum.ts makes them); the node is
+// a "call" of the name einsum with its spec, evaluated here by its own lowering.
+
+export const EINSUM = "einsum";
+
+/** An einsum node: a "call" of the name einsum, its spec in the attributes. */
+export function isEinsum(e: SymExpr): boolean {
+  return e.k === "op" && e.op === "call" && e.attrs.name === EINSUM;
+}
+
+export function einsumSpec(e: SymExpr): string {
+  return e.k === "op" ? String((e.attrs.opAttrs as { spec: string }).spec) : "";
+}
+
+/**
+ * einsum(spec, operands) in any algebra: each operand's axes are permuted into one order of all
+ * letters (output letters first) with size-1 axes for the letters it lacks, the operands are
+ * multiplied with broadcasting and the summed letters (the trailing axes) are summed away.
+ */
+export function lowerEinsum<T>(spec: string, args: T[], shapes: readonly (readonly number[])[], A: Algebra<T>): T {
+  const [ins, out] = spec.split("->");
+  const subs = ins.split(",");
+  const size = new Map<string, number>();
+  subs.forEach((s, k) => s.split("").forEach((c, a) => size.set(c, shapes[k][a])));
+  const summed = [...size.keys()].filter((c) => !out.includes(c));
+  const all = [...out.split(""), ...summed];
+  let prod: T | null = null;
+  subs.forEach((s, k) => {
+    const perm = s
+      .split("")
+      .map((c, a) => ({ c, a }))
+      .sort((p, q) => all.indexOf(p.c) - all.indexOf(q.c))
+      .map((p) => p.a);
+    const moved = perm.every((p, i) => p === i) ? args[k] : A.transpose(args[k], perm);
+    const full = A.reshape(
+      moved,
+      all.map((c) => (s.includes(c) ? size.get(c)! : 1)),
+    );
+    prod = prod === null ? full : A.mul(prod, full);
+  });
+  if (summed.length === 0) return prod!;
+  return A.sum(
+    prod!,
+    summed.map((_, i) => out.length + i),
+    false,
+  );
 }

@@ -7,6 +7,7 @@
 import type { IndexExpr } from "../../ops/IndexExpr";
 import type { SymExpr } from "./SymExpr";
 import { getOp } from "../../ops/registry";
+import { einsumSpec, isEinsum } from "./SymExpr";
 import type { Attrs, OpDef } from "../../ops/OpDef";
 import { formatConstant as fmtNum } from "../../protocol/format";
 import {
@@ -250,6 +251,15 @@ function pSym(e: SymExpr, mode: Mode): Printed {
     shape: x.shape,
     value: x.k === "num" ? x.v : undefined,
   }));
+  // einsum (rank >= 3 contractions of a closed formula), written as steps.ts writes a step's.
+  if (isEinsum(e)) {
+    const spec = einsumSpec(e);
+    const ops = args.map((a) => a.s).join(", ");
+    return {
+      s: mode === "latex" ? `\\operatorname{einsum}(\\texttt{"${spec}"}, ${ops})` : `einsum("${spec}", ${ops})`,
+      prec: ATOM,
+    };
+  }
   // A rule's call of a registry op prints in that op's plain notation.
   if (e.op === "call") return plainForm(getOp(e.attrs.name!), args, e.attrs.opAttrs ?? {}, mode);
   return compactForm(getOp(e.op), args, e.attrs as Attrs, mode);

@@ -20,6 +20,7 @@ import { gradientName, symbolicVjp } from "./steps";
 import { isLiteral, type TracedGraph } from "./paths";
 import { applyRules, isOneHot } from "../algebra/closedRules";
 import { Consed } from "../algebra/cse";
+import { einsumForms } from "../algebra/einsum";
 
 /** A named subexpression of a closed form. */
 export interface ClosedDef {
@@ -285,7 +286,18 @@ export function closedForm(L: Tensor, x: Tensor, g: TracedGraph): ClosedResult {
     if (n.gradientOf) d.gradientOf = n.gradientOf;
     defs.push(d);
   }
-  return { closed: true, form: { defs, gradient: withNames(root, null), leaves, rules: used } };
+  // Last, for the reader: contractions of rank 3 and up have no matrix notation, so they are
+  // written as einsum (evaluated by its own lowering, so the checks against autodiff cover it).
+  let einsums = false;
+  const readable = (e: SymExpr): SymExpr => {
+    const r = einsumForms(e);
+    if (r !== e) einsums = true;
+    return r;
+  };
+  const finalDefs = defs.map((d) => ({ ...d, expr: readable(d.expr) }));
+  const gradient = readable(withNames(root, null));
+  const rules = einsums ? [...used, "rank ≥ 3 contractions as einsum"] : used;
+  return { closed: true, form: { defs: finalDefs, gradient, leaves, rules } };
 }
 
 /** A subexpression not worth a name of its own: a leaf moved, scaled or reduced. */
