@@ -90,6 +90,11 @@ describe("einsum in the closed formula (rank >= 3)", () => {
       expectClosedIsGradient(L, x);
     });
 
+  test("a batched product without transposes keeps matrix notation: Z := X W", () => {
+    const p = C.expandChain(X.matmul(W).named("Z").sin().sum().named("L"), W);
+    expect(p.closed!.where.map((w) => w.text)).toEqual(["Z := X W"]);
+  });
+
   test("rank 2 keeps matrix notation", () => {
     C.manualSeed(32);
     const X2 = C.randn([3, 4]).named("X");

@@ -14,7 +14,11 @@ type OpNode = Extract<SymExpr, { k: "op" }>;
 interface Contraction {
   operands: { e: SymExpr; idx: number[] }[];
   out: number[];
-  /** Some matmul or transpose in it has rank 3 or more: matrix notation does not fit. */
+  /**
+   * Matrix notation does not fit: a rank >= 3 tensor is transposed (X^T of a batch means
+   * nothing) or a batched product is summed over its batch axes. A plain batched product
+   * (Z := X V) reads fine as it is.
+   */
   needsEinsum: boolean;
 }
 
@@ -24,7 +28,7 @@ const SUM_LETTERS = "pqrstuvwxyzabcdefgh";
 
 /**
  * The closed formula with every maximal contraction (matmul, transpose, sum, sumTo over leading
- * axes) that involves a rank >= 3 product or transpose written as one einsum node.
+ * axes) that transposes a rank >= 3 tensor or sums a batched product written as one einsum node.
  */
 export function einsumForms(root: SymExpr): SymExpr {
   const rewrite = (e: SymExpr): SymExpr => {
@@ -79,8 +83,12 @@ function flatten(root: OpNode, rewrite: (e: SymExpr) => SymExpr): Contraction | 
       if (a.shape.length >= 3) needsEinsum = true;
       return perm.map((i) => p[i]);
     }
+    const summedProduct = () => {
+      if (a.shape.length >= 3 && a.k === "op" && (a.op === "matmul" || a.op === "transpose")) needsEinsum = true;
+    };
     if (e.op === "sum") {
       if (e.attrs.keepDims) return null;
+      summedProduct();
       const p = walk(a);
       if (!p) return null;
       const axes = (e.attrs.axes ?? p.map((_, i) => i)).map((i) => (i + p.length) % p.length);
@@ -91,6 +99,7 @@ function flatten(root: OpNode, rewrite: (e: SymExpr) => SymExpr): Contraction | 
       const to = e.shape;
       const drop = a.shape.length - to.length;
       if (drop < 0 || !to.every((n, i) => a.shape[drop + i] === n)) return null;
+      summedProduct();
       const p = walk(a);
       return p ? p.slice(drop) : null;
     }
@@ -104,7 +113,6 @@ function flatten(root: OpNode, rewrite: (e: SymExpr) => SymExpr): Contraction | 
     const p = walk(a);
     const q = p && walk(b);
     if (!p || !q) return null;
-    if (ra >= 3 || rb >= 3) needsEinsum = true;
     cls.union(p[ra - 1], q[rb - 2]);
     const batch: number[] = [];
     for (let i = nb; i >= 1; i--) {
