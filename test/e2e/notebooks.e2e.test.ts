@@ -130,6 +130,19 @@ describe("worked-example notebooks", () => {
         expect(openPerPath.length).toBeGreaterThan(0);
         expect(openPerPath.every((n) => n <= 1)).toBe(true);
         expect(openPerPath.some((n) => n === 1)).toBe(true);
+        // A formula wider than the output scrolls inside its row; nothing is cut off at the edge
+        // (08's collapsed convolution sum once ran past it, its copy button squeezed).
+        const sticksOut = await chainView.evaluate((root) => {
+          // The cell's output area is the edge the reader sees (the view itself may be wider).
+          const frame = root.closest(".jp-OutputArea") ?? root;
+          const edge = frame.getBoundingClientRect().right + 1;
+          return [...root.querySelectorAll<HTMLElement>(".cl-chain-row")]
+            .filter((row) => row.offsetParent !== null)
+            .flatMap((row) => [...row.children] as HTMLElement[])
+            .filter((el) => el.getBoundingClientRect().right > edge)
+            .map((el) => `${el.className}: ${(el.dataset.text ?? el.textContent ?? "").slice(0, 60)}`);
+        });
+        expect(sticksOut).toEqual([]);
         await chainView.screenshot({ path: path.join(RESULTS, `notebook-${stem}-chain.png`) });
       }
       // The conv filter grid (08) and the attention map (09), each on its own, to look at.

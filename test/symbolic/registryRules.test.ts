@@ -21,6 +21,7 @@ import { evalIndexExpr, type IndexEnv } from "../../kernel/src/ops/IndexExpr";
 import { symbolicAlgebra } from "../../kernel/src/symbolic/algebra/symbolicAlgebra";
 import { type SymExpr, type SymOp, applyOp, evalSymTensor, sym } from "../../kernel/src/symbolic/algebra/SymExpr";
 import { printSym } from "../../kernel/src/symbolic/algebra/latex";
+import { texErrors } from "./texCheck";
 
 interface Case {
   op: OpDef;
@@ -175,6 +176,21 @@ describe("compact form (vjp run symbolically) evaluates to the VJP", () => {
       expect(s.length).toBeGreaterThan(0);
       expect(s).not.toMatch(/undefined|NaN|\[object/);
     }
+    // MathJax draws a TeX mistake as a yellow error box: the compact form and the op's own LaTeX
+    // with these attributes must be valid TeX.
+    expect(texErrors(printSym(compact, "latex"))).toEqual([]);
+    const names = sample.inputs.map((_, k) => `a_{${k}}`);
+    expect(texErrors(op.latex(names, sample.attrs ?? {}))).toEqual([]);
+  });
+});
+
+describe("the TeX check catches what MathJax rejects", () => {
+  test("double scripts and unbalanced braces; a_i^2 and x^{(3)}_{kl} are fine", () => {
+    expect(texErrors(String.raw`X \star_{W}_{s=2,p=1} Y`)).toHaveLength(1);
+    expect(texErrors("a_i_j")).toHaveLength(1);
+    expect(texErrors("a_i^2_j")).toHaveLength(1);
+    expect(texErrors("a_{i")).toHaveLength(1);
+    expect(texErrors(String.raw`a_i^2 + x^{(3)}_{kl} + \frac{a}{b}_{c} + \{x\}`)).toEqual([]);
   });
 });
 

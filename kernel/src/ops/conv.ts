@@ -422,7 +422,11 @@ export const conv2dWeightGrad: OpDef = {
     const g = geometry(c.shapes[0], wShape, convAttrs(c.attrs));
     return c.argnum === 0 ? partialCross(c.I, c.J, 1, g, usedOf(c)) : partialW(c.I, c.J, 0, g, usedOf(c));
   },
-  latex: ([x, gy], attrs) => `${x} \\star_{W}${sub(convAttrs(attrs))} ${gy}`,
+  // One subscript holding both marks (\\star_{W,\\,s=2}): two in a row are a TeX error.
+  latex: ([x, gy], attrs) => {
+    const l = convLabel(convAttrs(attrs));
+    return `${x} \\star_{W${l ? `,\\,${l}` : ""}} ${gy}`;
+  },
   text: ([x, gy]) => `convWeightGrad(${x}, ${gy})`,
   showAttrs: showConv,
   samples(seed) {

@@ -58,7 +58,9 @@ export const slice: OpDef = {
         E.delta(b === 0 ? E.idx(c.J[a]) : E.add(E.idx(c.J[a]), E.num(b)), E.idx(c.I[a])),
       ),
     ),
-  latex: ([a], attrs) => `${a}_{[${sliceLabel(attrs.begin as number[], attrs.size as number[])}]}`,
+  // The operand is a group ({G_{v}}_{[0:2]}): a name that has a subscript of its own would otherwise
+  // get a second one, which TeX rejects.
+  latex: ([a], attrs) => `{${a}}_{[${sliceLabel(attrs.begin as number[], attrs.size as number[])}]}`,
   text: ([a], attrs) => `${a}[${sliceLabel(attrs.begin as number[], attrs.size as number[])}]`,
   // The subscript binds to an atom: (a + b)_{[0:2]}.
   compact: (args, attrs, mode) => ({
