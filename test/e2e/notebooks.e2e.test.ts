@@ -143,6 +143,12 @@ describe("worked-example notebooks", () => {
             .map((el) => `${el.className}: ${(el.dataset.text ?? el.textContent ?? "").slice(0, 60)}`);
         });
         expect(sticksOut).toEqual([]);
+        // ...and its "copy LaTeX" button keeps its one line (it was squeezed to two beside a wide formula).
+        const buttonHeights = await chainView
+          .locator(".cl-chain-row > .cl-copy-latex")
+          .evaluateAll((bs) => bs.filter((b) => (b as HTMLElement).offsetParent !== null).map((b) => b.clientHeight));
+        expect(buttonHeights.length).toBeGreaterThan(0);
+        expect(Math.max(...buttonHeights) - Math.min(...buttonHeights)).toBeLessThanOrEqual(1);
         await chainView.screenshot({ path: path.join(RESULTS, `notebook-${stem}-chain.png`) });
       }
       // The conv filter grid (08) and the attention map (09), each on its own, to look at.
