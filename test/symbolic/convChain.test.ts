@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { Tensor, randn, sum, mul, conv2d, maxPool2d, avgPool2d } from "../../kernel/src/index";
 import { E, evalIndexExpr, type IndexExpr } from "../../kernel/src/ops/IndexExpr";
-import { collapseDeltas, factorsOf } from "../../kernel/src/symbolic/algebra/simplify";
+import { boundFactor, collapseDeltas, factorsOf } from "../../kernel/src/symbolic/algebra/simplify";
 import { expandChain } from "../../kernel/src/symbolic/chain/expandChain";
 import { printIndex } from "../../kernel/src/symbolic/algebra/latex";
 
@@ -176,5 +176,60 @@ describe("the chain view of a conv weight (notebook 08's example)", () => {
     const Y = conv2d(X, W, null, { groups: 2 });
     const { body } = collapsedGradient(Y, 1, 11);
     expect(printIndex(body, "text")).toContain("floor");
+  });
+});
+
+describe("the numbers table writes each factor as a reader would: inner window sums collapsed, index arithmetic done", () => {
+  it("boundFactor keeps the value of a bound window factor and leaves no delta or sum when the window is fixed", () => {
+    const X = randn([1, 1, 5, 5], { seed: 11 });
+    const env = {
+      inputs: [],
+      out: { data: [], shape: [] },
+      idx: new Map<string, number>(),
+      syms: new Map([["X", X]]),
+    };
+    const h = E.idx("h"),
+      w = E.idx("w");
+    let checked = 0;
+    for (const [s, pad, d] of [
+      [2, 1, 1],
+      [1, 0, 2],
+      [2, 2, 1],
+    ])
+      for (let p = 0; p < 3; p++)
+        for (let k = 0; k < 3; k++) {
+          // sum_h sum_w delta(h, s p + d k - pad) delta(w, s q + d l - pad) X_00hw with q = 1, l = 2.
+          const at = (o: number, t: number) => E.add(E.mul(E.num(s), E.num(o)), E.mul(E.num(d), E.num(t)), E.num(-pad));
+          const e = E.sum(
+            "h",
+            5,
+            E.sum("w", 5, E.mul(E.delta(h, at(p, k)), E.delta(w, at(1, 2)), E.sym("X", [E.num(0), E.num(0), h, w]))),
+          );
+          const b = boundFactor(e);
+          expect(evalIndexExpr(b, env)).toBe(evalIndexExpr(e, env));
+          expect(kinds(b).has("delta")).toBe(false);
+          expect(kinds(b).has("sum")).toBe(false);
+          expect(printIndex(b, "text")).not.toMatch(/[+-] ?\d+ ?[+-] ?\d/);
+          checked++;
+        }
+    expect(checked).toBe(27);
+  });
+
+  it("notebook 08's case: the per-term table of conv2d's step shows X's element or 0, no sum over the window", () => {
+    const X = randn([1, 1, 5, 5], { seed: 3, requiresGrad: true }).named("X");
+    const W = randn([2, 1, 2, 2], { seed: 4, requiresGrad: true }).named("W");
+    const Y = conv2d(X, W, null, { stride: 2, padding: 1 }).named("Y");
+    const L = sum(mul(Y, Y)).named("L");
+    L.backward();
+    const p = expandChain(L, W, { at: [1, 0, 1, 0] });
+    const terms = p.paths.flatMap((path) => path.steps.flatMap((s) => s.numeric?.terms ?? []));
+    expect(terms.length).toBeGreaterThan(0);
+    for (const t of terms)
+      for (const f of t.factors) {
+        // A delta of two numbers stays as its own factor (δ_01 = 0 teaches); none inside a sum.
+        expect(f.text).not.toMatch(/sum_/);
+        if (f.text.includes("δ")) expect(f.text).toMatch(/^δ_(\d\d|\{-?\d+,-?\d+\})$/);
+      }
+    expect(p.numeric.pass).toBe(true);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { E, mapChildren, type IndexExpr } from "../../ops/IndexExpr";
 import { printIndex } from "./latex";
-import { solveDelta } from "./affine";
+import { affineExpr, affineOf, solveDelta } from "./affine";
 
 export interface SumIndex {
   name: string;
@@ -191,4 +191,37 @@ function collapseInside(
   let out = E.mul(...c.factors);
   for (let k = c.sums.length - 1; k >= 0; k--) out = E.sum(c.sums[k].name, c.sums[k].n, out);
   return out;
+}
+
+/**
+ * One factor of one term of the "Numbers for ..." table, with every index bound to a number: its
+ * inner sums collapsed and its index arithmetic done, as a reader would write it (a convolution's
+ * sum_h sum_w delta(h, 2 + 1 - 1) delta(w, 4 - 1) X_00hw is X_0023; a window position outside
+ * the input is 0). Same value as the factor; only the printing changes.
+ */
+export function boundFactor(e: IndexExpr): IndexExpr {
+  // A factor that is itself a delta or a bracket stays one (delta_01 = 0 is what the table teaches);
+  // only its index arithmetic is done.
+  if (e.k === "delta" || e.k === "cmp") return mapChildren(e, foldConstants);
+  return foldConstants(collapseDeltas([], [foldConstants(e)], new Map()).factors[0] ?? E.num(1));
+}
+
+/** Index arithmetic on constants done (2 + 1 - 1 -> 2), constant deltas and brackets to 0 or 1. */
+function foldConstants(e: IndexExpr): IndexExpr {
+  if (e.k === "num" || e.k === "idx") return e;
+  const x = mapChildren(e, foldConstants);
+  if (x.k === "add" || x.k === "mul" || x.k === "neg") {
+    const a = affineOf(x);
+    if (a && a.coef.size === 0) return E.num(a.c);
+    if (a && x.k === "add") return affineExpr(a);
+  }
+  if (x.k === "mul" && x.xs.some((f) => f.k === "num" && f.v === 0)) return E.num(0);
+  if (x.k === "sum" && x.x.k === "num" && x.x.v === 0) return E.num(0);
+  if ((x.k === "delta" || x.k === "cmp") && x.a.k === "num" && x.b.k === "num") {
+    const [a, b] = [x.a.v, x.b.v];
+    if (x.k === "delta") return E.num(a === b ? 1 : 0);
+    const holds = { gt: a > b, lt: a < b, ge: a >= b, le: a <= b, eq: a === b }[x.op];
+    return E.num(holds ? 1 : 0);
+  }
+  return x;
 }

@@ -12,7 +12,7 @@ import { type SymExpr, num, sym, symbolsInOrder } from "../algebra/SymExpr";
 import { sumToAxes } from "../../tensor/shape";
 import { sameShape } from "../../tensor/shape";
 import { symbolicAlgebra } from "../algebra/symbolicAlgebra";
-import { collapseDeltas, factorsOf, substitute, type SumIndex } from "../algebra/simplify";
+import { boundFactor, collapseDeltas, factorsOf, substitute, type SumIndex } from "../algebra/simplify";
 import { elementOf, nameLatex, printIndex, printSum, printSym, sumsPrefix, type Mode } from "../algebra/latex";
 import { isLiteral, type Edge } from "./paths";
 import { relErr, termValues, indexOf } from "../verify/numeric";
@@ -413,7 +413,7 @@ export function stepTerms(
     const term: ChainTerm = {
       indices,
       factors: factors.map((f) => {
-        const g = bound(f);
+        const g = boundFactor(bound(f));
         return { latex: printIndex(g, "latex"), text: printIndex(g, "text"), value: evalIndexExpr(f, ienv) + 0 };
       }),
       value: tv.killed[o] ? 0 : tv.values[o],
